@@ -1,0 +1,59 @@
+"""Checks: pure functions from evidence (probe, manifests, read-backs) to a CheckResult.
+
+The evidence is gathered inside the plugin's environment; judging it happens here, so every
+check is plain logic over JSON and can be unit-tested without MLflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from harness.results import CheckResult, Status
+
+
+@dataclass
+class Evidence:
+    """What a scenario produced: the probe of the plugin, and (manifest, read-back) pairs."""
+
+    probe: dict[str, Any]
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+
+CheckFn = Callable[[Evidence], CheckResult]
+REGISTRY: dict[str, CheckFn] = {}
+
+
+def check(name: str) -> Callable[[Callable[[Evidence], tuple[Status, str]]], CheckFn]:
+    """Register a function returning (status, detail) as the check ``name``."""
+
+    def register(fn: Callable[[Evidence], tuple[Status, str]]) -> CheckFn:
+        def run(evidence: Evidence) -> CheckResult:
+            status, detail = fn(evidence)
+            return CheckResult(name, status, detail)
+
+        run.__doc__ = fn.__doc__
+        REGISTRY[name] = run
+        return run
+
+    return register
+
+
+def verdict(problems: list[str], ok: str, limit: int = 3) -> tuple[Status, str]:
+    """FAILED listing the first few problems, or PASSED with ``ok``."""
+    if not problems:
+        return Status.PASSED, ok
+    shown = "; ".join(problems[:limit])
+    more = f" (+{len(problems) - limit} more)" if len(problems) > limit else ""
+    return Status.FAILED, shown + more
+
+
+def run_check(name: str, evidence: Evidence) -> CheckResult:
+    """Run one check; a crash in the check itself is the harness's error, not the plugin's."""
+    try:
+        return REGISTRY[name](evidence)
+    except Exception as exc:  # noqa: BLE001 - reported as an error verdict
+        return CheckResult(name, Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}")
+
+
+from harness.checks import artifacts, entry_points, registry, tracking  # noqa: E402,F401

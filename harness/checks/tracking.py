@@ -1,0 +1,188 @@
+"""Checks on tracking data read back through MLflow: runs, params, metrics, tags, context tags."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+from harness.checks import Evidence, check, verdict
+from harness.results import Status
+
+
+def _runs(evidence: Evidence) -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    """(run id, expected, observed-or-None-when-unreadable) for every run of every workload."""
+    for manifest, observed in evidence.pairs:
+        for run_id, expected in manifest["runs"].items():
+            got = observed["runs"].get(run_id)
+            yield run_id, expected, got if got and "error" not in got else None
+
+
+def _no_runs(evidence: Evidence) -> tuple[Status, str] | None:
+    if not any(manifest["runs"] for manifest, _ in evidence.pairs):
+        return Status.SKIPPED, "the scenario's workloads logged no runs"
+    return None
+
+
+def _same_float(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@check("runs")
+def runs(evidence: Evidence) -> tuple[Status, str]:
+    """Each run exists in its experiment, FINISHED, with its name, parent and times."""
+    if skipped := _no_runs(evidence):
+        return skipped
+    problems = []
+    for manifest, observed in evidence.pairs:
+        for exp in manifest["experiments"]:
+            got = observed["experiments"].get(exp["id"], {"error": "not read"})
+            if "error" in got:
+                problems.append(f"experiment {exp['id']} unreadable: {got['error']}")
+                continue
+            if got["name"] != exp["name"]:
+                problems.append(f"experiment {exp['id']} is named {got['name']!r}, not {exp['name']!r}")
+            mine = {rid for rid, r in manifest["runs"].items() if r["experiment_id"] == exp["id"]}
+            if missing := mine - set(got["run_ids"]):
+                problems.append(f"search_runs in experiment {exp['id']} misses {len(missing)} run(s)")
+    for run_id, expected, got in _runs(evidence):
+        if got is None:
+            error = next((o["runs"].get(run_id) for _, o in evidence.pairs if run_id in o["runs"]), None)
+            problems.append(f"run {run_id} unreadable: {(error or {}).get('error', 'missing')}")
+            continue
+        if got["experiment_id"] != expected["experiment_id"]:
+            problems.append(f"run {run_id} is in experiment {got['experiment_id']}, "
+                            f"not {expected['experiment_id']}")
+        if got["status"] != "FINISHED":
+            problems.append(f"run {run_id} has status {got['status']}, not FINISHED")
+        if got["name"] != expected["name"]:
+            problems.append(f"run {run_id} is named {got['name']!r}, not {expected['name']!r}")
+        parent = got["tags"].get("mlflow.parentRunId")
+        if parent != expected["parent_id"]:
+            problems.append(f"run {run_id} has parent {parent}, not {expected['parent_id']}")
+        if not got["end_time"] or got["end_time"] < got["start_time"]:
+            problems.append(f"run {run_id} has end time {got['end_time']} "
+                            f"before start time {got['start_time']}")
+    total = sum(len(m["runs"]) for m, _ in evidence.pairs)
+    return verdict(problems, f"{total} run(s) found with the right experiment, status and lineage")
+
+
+@check("params")
+def params(evidence: Evidence) -> tuple[Status, str]:
+    """Every logged param reads back with the same string value, and no others appear."""
+    if skipped := _no_runs(evidence):
+        return skipped
+    problems, count = [], 0
+    for run_id, expected, got in _runs(evidence):
+        if got is None:
+            problems.append(f"run {run_id} unreadable")
+            continue
+        count += len(expected["params"])
+        for key, value in expected["params"].items():
+            if key not in got["params"]:
+                problems.append(f"run {run_id}: param {key!r} missing")
+            elif got["params"][key] != value:
+                problems.append(f"run {run_id}: param {key!r} is {got['params'][key]!r}, not {value!r}")
+        if extra := set(got["params"]) - set(expected["params"]):
+            problems.append(f"run {run_id}: unexpected params {sorted(extra)[:5]}")
+    return verdict(problems, f"{count} param(s) read back exactly")
+
+
+def _sort_key(point: dict[str, Any]) -> tuple:
+    return (point["step"], point["timestamp"] if point["timestamp"] is not None else 0,
+            point["order"])
+
+
+def _history_problems(run_id: str, key: str, expected: list[dict], got: Any) -> list[str]:
+    where = f"run {run_id}: metric {key!r}"
+    if isinstance(got, dict):
+        return [f"{where}: history unreadable: {got['error']}"]
+    if len(got) != len(expected):
+        return [f"{where} has {len(got)} point(s), expected {len(expected)}"]
+    timed = all(p["timestamp"] is not None for p in expected)
+    want = sorted(expected, key=_sort_key)
+    have = sorted(got, key=lambda p: (p[0], p[1] if timed else 0))
+    if not timed:  # the quickstart logs without timestamps: compare steps and values only
+        have = sorted(got, key=lambda p: (p[0], p[2]))
+        want = sorted(expected, key=lambda p: (p["step"], p["value"]))
+    for w, (step, ts, value) in zip(want, have):
+        if step != w["step"] or not _same_float(value, w["value"]) or (timed and ts != w["timestamp"]):
+            return [f"{where}: expected (step {w['step']}, value {w['value']!r}"
+                    + (f", ts {w['timestamp']}" if timed else "")
+                    + f"), read back (step {step}, value {value!r}" + (f", ts {ts}" if timed else "") + ")"]
+    return []
+
+
+def _latest(expected: list[dict]) -> float:
+    """MLflow's latest value: the point with the highest (step, timestamp, value)."""
+    top = max(p["step"] for p in expected)
+    return max((p for p in expected if p["step"] == top),
+               key=lambda p: (p["timestamp"] or 0, p["order"]))["value"]
+
+
+@check("metrics")
+def metrics(evidence: Evidence) -> tuple[Status, str]:
+    """Metric histories read back with every step, timestamp and value; latest values agree."""
+    if skipped := _no_runs(evidence):
+        return skipped
+    problems, points = [], 0
+    for run_id, expected, got in _runs(evidence):
+        if got is None:
+            problems.append(f"run {run_id} unreadable")
+            continue
+        for key, history in expected["metrics"].items():
+            points += len(history)
+            found = _history_problems(run_id, key, history, got["metrics"].get(key, []))
+            problems.extend(found)
+            latest = got["latest"].get(key)
+            if not found and (latest is None or not _same_float(latest, _latest(history))):
+                problems.append(f"run {run_id}: latest {key!r} is {latest!r}, "
+                                f"expected {_latest(history)!r}")
+        if extra := set(got["metrics"]) - set(expected["metrics"]):
+            problems.append(f"run {run_id}: unexpected metrics {sorted(extra)[:5]}")
+    return verdict(problems, f"{points} metric point(s) read back exactly")
+
+
+@check("tags")
+def tags(evidence: Evidence) -> tuple[Status, str]:
+    """Tags set by the workload read back with their last value."""
+    if skipped := _no_runs(evidence):
+        return skipped
+    problems, count = [], 0
+    for run_id, expected, got in _runs(evidence):
+        if got is None:
+            problems.append(f"run {run_id} unreadable")
+            continue
+        count += len(expected["tags"])
+        for key, value in expected["tags"].items():
+            if got["tags"].get(key) != value:
+                problems.append(f"run {run_id}: tag {key!r} is {got['tags'].get(key)!r}, not {value!r}")
+    if not count:
+        return Status.SKIPPED, "the scenario's workloads set no tags"
+    return verdict(problems, f"{count} tag(s) read back with their last value")
+
+
+@check("context-tags")
+def context_tags(evidence: Evidence) -> tuple[Status, str]:
+    """Tags of the plugin's run context providers appear on runs started with start_run."""
+    providers = [p for m, _ in evidence.pairs for p in m["context_providers"]]
+    if not providers:
+        return Status.SKIPPED, "the plugin has no run context provider"
+    problems = [f"run context provider {p['name']} ({p['value']}) raised {p['error']}"
+                for p in providers if p["error"]]
+    active = [p for p in providers if p["in_context"] and not p["error"]]
+    if not active and not problems:
+        return Status.SKIPPED, "no run context provider reported in_context() == True"
+    checked = 0
+    for manifest, observed in evidence.pairs:
+        for provider in (p for p in manifest["context_providers"] if p in active):
+            for run_id in manifest["runs"]:
+                got = observed["runs"].get(run_id) or {}
+                run_tags = got.get("tags", {})
+                checked += 1
+                for key, value in provider["tags"].items():
+                    if key not in run_tags:
+                        problems.append(f"run {run_id} lacks tag {key!r} from {provider['name']}")
+                    elif key in provider["stable"] and run_tags[key] != value:
+                        problems.append(f"run {run_id}: tag {key!r} is {run_tags[key]!r}, "
+                                        f"{provider['name']} gave {value!r}")
+    return verdict(problems, f"context tags of {len(active)} provider(s) on {checked} run(s)")

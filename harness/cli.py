@@ -1,0 +1,137 @@
+"""The command line: ``mlflow-plugin-harness <command> [<args>]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+from harness import __version__
+from harness.errors import HarnessError
+
+PROG = "mlflow-plugin-harness"
+USAGE = f"""{PROG} [--version] <command> [<args>]
+
+Test an MLflow plugin end to end against the services it targets.
+
+commands:
+   run         Install a plugin in an isolated environment and run scenarios against it
+   scenarios   List the available scenarios
+   validate    Check scenario files against the schema
+   schema      Print the JSON Schema of scenario files
+
+exit codes: 0 passed, 1 a check failed or nothing passed, 2 bad input, 3 infrastructure error
+See '{PROG} <command> --help' for the options of a command."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, no usage dump
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _progress(start: float):
+    def say(message: str) -> None:
+        print(f"==> [{time.monotonic() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from harness.report import Masker, print_summary, write_json, write_junit
+    from harness.runner import Options, execute
+
+    options = Options(
+        plugin=args.plugin, scenarios=args.scenario or None, mlflow_version=args.mlflow_version,
+        config=args.config, report_dir=args.report_dir, progress=_progress(time.monotonic()),
+    )
+    report = execute(options)
+    mask = Masker()
+    args.report_dir.mkdir(parents=True, exist_ok=True)
+    write_json(report, args.report_dir / "report.json", mask)
+    write_junit(report, args.report_dir / "junit.xml", mask)
+    print_summary(report, sys.stdout, mask)
+    code, why = report.exit_code()
+    env = report.environment
+    print(f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
+          f"(MLflow {env['mlflow_version']}); reports in {args.report_dir}/")
+    print(f"{'OK' if code == 0 else 'FAILED'}: {why}")
+    return code
+
+
+def _cmd_scenarios(_args: argparse.Namespace) -> int:
+    from harness.scenario import available, load_scenario
+
+    for name, path in available().items():
+        print(f"  {name:<22} {load_scenario(path).description}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from harness.errors import ScenarioError
+    from harness.scenario import load_scenario
+
+    bad = 0
+    for file in args.files:
+        try:
+            load_scenario(Path(file))
+            print(f"{file}: ok")
+        except ScenarioError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            bad += 1
+    return 2 if bad else 0
+
+
+def _cmd_schema(_args: argparse.Namespace) -> int:
+    from harness.scenario import json_schema
+
+    sys.stdout.write(json_schema())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, usage=USAGE, add_help=True,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run scenarios against a plugin",
+                         usage=f"{PROG} run PLUGIN [--scenario NAME]... [options]",
+                         description="Install PLUGIN (a source directory, a wheel or sdist, or a "
+                         "pip requirement) with MLflow in a cached isolated environment, "
+                         "then run scenarios against it and write reports.")
+    run.add_argument("plugin", metavar="PLUGIN")
+    run.add_argument("-s", "--scenario", action="append", metavar="NAME",
+                     help="scenario name or YAML file (repeatable; default: all)")
+    run.add_argument("--mlflow-version", metavar="VERSION",
+                     help="MLflow version to test against (default: newest that resolves)")
+    run.add_argument("--config", type=Path, metavar="FILE",
+                     help="YAML settings: URI templates per scheme, extra environment")
+    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+                     help="where report.json and junit.xml go (default: reports)")
+    run.set_defaults(func=_cmd_run)
+
+    sub.add_parser("scenarios", help="list scenarios").set_defaults(func=_cmd_scenarios)
+    validate = sub.add_parser("validate", help="validate scenario files",
+                              usage=f"{PROG} validate FILE...")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(func=_cmd_validate)
+    sub.add_parser("schema", help="print the scenario JSON Schema").set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        print(f"usage: {USAGE}")
+        return 2
+    try:
+        return args.func(args)
+    except HarnessError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,63 @@
+"""The MLflow plugin groups: what each entry point must be, and the store role it fills."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["tracking", "artifacts", "registry"]
+
+
+@dataclass(frozen=True)
+class Group:
+    """One ``mlflow.*`` entry-point group and the shape MLflow expects of its entries."""
+
+    name: str
+    capability: str
+    base: str | None = None  # "module:Class" the entry must subclass when it is a class
+    constructor: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (positional, keyword)
+    module_attrs: tuple[str, ...] = ()  # for groups whose entries are modules
+    role: Role | None = None
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("mlflow.tracking_store", "tracking_store",
+          "mlflow.store.tracking.abstract_store:AbstractStore",
+          ((), ("store_uri", "artifact_uri")), role="tracking"),
+    Group("mlflow.artifact_repository", "artifact_repository",
+          "mlflow.store.artifact.artifact_repo:ArtifactRepository",
+          (("artifact_uri",), ("tracking_uri", "registry_uri")), role="artifacts"),
+    Group("mlflow.model_registry_store", "model_registry_store",
+          "mlflow.store.model_registry.abstract_store:AbstractStore",
+          ((), ("store_uri",)), role="registry"),
+    Group("mlflow.run_context_provider", "run_context_provider",
+          "mlflow.tracking.context.abstract_context:RunContextProvider", ((), ())),
+    Group("mlflow.request_header_provider", "request_header_provider",
+          "mlflow.tracking.request_header.abstract_request_header_provider:RequestHeaderProvider",
+          ((), ())),
+    Group("mlflow.request_auth_provider", "request_auth_provider",
+          "mlflow.tracking.request_auth.abstract_request_auth_provider:RequestAuthProvider",
+          ((), ())),
+    Group("mlflow.default_experiment_provider", "default_experiment_provider",
+          "mlflow.tracking.default_experiment.abstract_context:DefaultExperimentProvider",
+          ((), ())),
+    Group("mlflow.project_backend", "project_backend",
+          "mlflow.projects.backend.abstract_backend:AbstractBackend"),
+    Group("mlflow.deployments", "deployments",
+          module_attrs=("run_local", "target_help")),
+    Group("mlflow.model_evaluator", "model_evaluator",
+          "mlflow.models.evaluation.base:ModelEvaluator"),
+    Group("mlflow.dataset_source", "dataset_source",
+          "mlflow.data.dataset_source:DatasetSource"),
+    Group("mlflow.dataset_constructor", "dataset_constructor"),
+    Group("mlflow.app", "app"),
+    Group("mlflow.app.client", "app_client"),
+    Group("mlflow.workspace_provider", "workspace_provider"),
+    Group("mlflow.scorer_store", "scorer_store"),
+    Group("mlflow.labeling_store", "labeling_store"),
+    Group("mlflow.gateway.providers", "gateway_provider"),
+)
+
+BY_NAME = {g.name: g for g in GROUPS}
+CAPABILITIES = tuple(g.capability for g in GROUPS)
+ROLE_GROUPS: dict[Role, str] = {g.role: g.name for g in GROUPS if g.role}

@@ -1,0 +1,219 @@
+"""Isolated plugin environments: resolve, build with uv, cache by content, run scripts inside."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from harness.errors import InfrastructureError, PluginInstallError
+from harness.indexes import pip_settings, uv_environment
+from harness.plugin import PluginSource
+
+FORMAT = "1"  # bump when the layout of a cached environment changes
+WORKLOADS = Path(__file__).resolve().parent / "workloads"
+MARKER = "harness-env.json"
+
+
+def cache_root() -> Path:
+    """Where environments live: $MLFLOW_PLUGIN_HARNESS_CACHE or ~/.cache/mlflow-plugin-harness."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "mlflow-plugin-harness"
+    return Path(os.environ.get("MLFLOW_PLUGIN_HARNESS_CACHE", default)).expanduser()
+
+
+class ScriptFailed(Exception):
+    """A script inside the plugin environment exited non-zero or timed out."""
+
+    def __init__(self, message: str, output: str) -> None:
+        super().__init__(message)
+        self.output = output
+
+
+@dataclass(frozen=True)
+class PluginEnv:
+    """A built environment holding MLflow and the plugin."""
+
+    path: Path
+    plugin_name: str
+    mlflow_version: str
+    reused: bool
+    build_seconds: float
+
+    @property
+    def python(self) -> Path:
+        return self.path / "bin" / "python"
+
+    def run_script(
+        self, command: str, request: dict[str, Any], *, workdir: Path, timeout: float,
+        env: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run ``workloads/main.py COMMAND`` with a JSON request; return its JSON answer."""
+        request_file = workdir / f"{command}.request.json"
+        answer_file = workdir / f"{command}.answer.json"
+        request_file.write_text(json.dumps(request))
+        answer_file.unlink(missing_ok=True)
+        argv = [str(self.python), str(WORKLOADS / "main.py"), command,
+                str(request_file), str(answer_file)]
+        proc = subprocess.Popen(
+            argv, cwd=workdir, env=script_environment(env or {}), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+            raise ScriptFailed(f"{command} did not finish within {timeout:g} s", output) from None
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        if proc.returncode != 0 or not answer_file.exists():
+            raise ScriptFailed(f"{command} exited with code {proc.returncode}", output)
+        return json.loads(answer_file.read_text())
+
+
+def script_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The host environment minus what would leak into the plugin's process, plus ``extra``."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("MLFLOW_", "PYTHON", "VIRTUAL_ENV", "AWS_"))
+    }
+    env["PYTHONUNBUFFERED"] = "1"  # bytecode is written, so later imports are fast
+    env.update(extra)
+    return env
+
+
+def explain_conflict(stderr: str, mlflow_requirement: str) -> str:
+    """One plain sentence from uv's resolver output."""
+    pin = re.search(r"(\S+) depends on (mlflow(?:-skinny)?[^\s,]*)", stderr)
+    if pin:
+        who, what = pin.group(1), pin.group(2).rstrip(".")
+        return f"{who} requires {what}, which excludes {mlflow_requirement}"
+    cause = re.search(r"(?:cause|×): (.*?)(?:\n\s*\n|\Z)", stderr, re.S)
+    text = cause.group(1) if cause else stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    return " ".join(text.split()) or "the resolver gave no reason"
+
+
+class Installer:
+    """uv, configured from this machine's pip settings."""
+
+    def __init__(self) -> None:
+        try:
+            from uv import find_uv_bin
+
+            self.uv = find_uv_bin()
+        except (ImportError, FileNotFoundError):
+            found = shutil.which("uv")
+            if not found:
+                raise InfrastructureError("uv not found: run `make venv` (scripts/bootstrap)")
+            self.uv = found
+        self.env = {**os.environ, **uv_environment(pip_settings())}
+
+    def _uv(self, *args: str, stdin: str | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run(
+                [self.uv, *args], input=stdin, capture_output=True, text=True,
+                env=self.env, timeout=timeout, check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise InfrastructureError(f"uv {args[0]} {args[1]} timed out after {timeout:g} s") from None
+
+    def resolve(self, plugin: PluginSource, mlflow: str, python: str) -> str:
+        """Pin every package the plugin and MLflow need; the lock is the environment's identity."""
+        requirements = f"{plugin.install}\n{mlflow}\n"
+        out = self._uv("pip", "compile", "-q", "--no-header", "--no-annotate",
+                       "--python", python, "-", stdin=requirements)
+        if out.returncode != 0:
+            if "No solution found" in out.stderr:
+                raise PluginInstallError(
+                    f"plugin {plugin.spec} cannot be installed with {mlflow}: "
+                    f"{explain_conflict(out.stderr, mlflow)}"
+                )
+            last = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "no output"
+            raise PluginInstallError(f"plugin {plugin.spec} cannot be installed: {last}")
+        return out.stdout
+
+    def build(self, path: Path, lock: str, python: str, rebuild: str | None = None) -> None:
+        """Create a venv at ``path`` holding exactly the locked packages.
+
+        ``rebuild`` names a package built from local files: uv's cache would otherwise reuse
+        a wheel built before the files changed.
+        """
+        venv = self._uv("venv", "-q", "--python", python, str(path))
+        if venv.returncode != 0:
+            raise InfrastructureError(f"uv venv failed: {venv.stderr.strip()}")
+        (path / "harness-lock.txt").write_text(lock)
+        refresh = ("--refresh-package", rebuild) if rebuild else ()
+        sync = self._uv("pip", "sync", "-q", *refresh, "--python", str(path / "bin" / "python"),
+                        str(path / "harness-lock.txt"))
+        if sync.returncode != 0:
+            last = sync.stderr.strip().splitlines()[-1] if sync.stderr.strip() else "no output"
+            raise PluginInstallError(f"installing the plugin failed: {last}")
+
+
+def _locked_version(lock: str, name: str) -> str | None:
+    match = re.search(rf"^{re.escape(name)}==(\S+)", lock, re.M | re.I)
+    return match.group(1) if match else None
+
+
+def _plugin_name(plugin: PluginSource, lock: str) -> str:
+    if plugin.kind == "requirement":
+        from packaging.requirements import Requirement
+
+        return Requirement(plugin.install).name
+    url = plugin.path.as_uri() if plugin.path else ""
+    for line in lock.splitlines():
+        name, sep, where = line.partition(" @ ")
+        if sep and where.strip() == url:
+            return name.strip()
+    raise InfrastructureError(f"could not find {plugin.spec} in the resolved environment")
+
+
+def ensure_environment(
+    plugin: PluginSource, mlflow_version: str | None,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> PluginEnv:
+    """Return a cached environment for plugin + MLflow + this Python, building it if needed."""
+    started = time.monotonic()
+    installer = Installer()
+    python = sys.executable
+    mlflow_req = f"mlflow=={mlflow_version}" if mlflow_version else "mlflow"
+    progress(f"resolving {plugin.spec} with {mlflow_req}")
+    lock = installer.resolve(plugin, mlflow_req, python)
+    mlflow = _locked_version(lock, "mlflow") or _locked_version(lock, "mlflow-skinny")
+    if not mlflow:
+        raise PluginInstallError(f"plugin {plugin.spec}: MLflow is not in the resolved environment")
+    key = hashlib.sha256(
+        "\0".join([FORMAT, sys.version, lock, plugin.content_hash()]).encode()
+    ).hexdigest()[:20]
+    root = cache_root() / "envs"
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / key
+    name = _plugin_name(plugin, lock)
+    with open(root / f"{key}.lock", "w") as lockfile:
+        fcntl.flock(lockfile, fcntl.LOCK_EX)
+        reused = (path / MARKER).exists()
+        if not reused:
+            shutil.rmtree(path, ignore_errors=True)
+            progress(f"building environment (MLflow {mlflow}) in {path}")
+            try:
+                local = name if plugin.kind != "requirement" else None
+                installer.build(path, lock, python, rebuild=local)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            (path / MARKER).write_text(json.dumps({"plugin": name, "mlflow": mlflow}))
+        else:
+            os.utime(path / MARKER)
+    return PluginEnv(path, name, mlflow, reused, time.monotonic() - started)

@@ -1,0 +1,85 @@
+"""Reports: the console summary, JUnit XML and JSON, all with secrets masked."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TextIO
+
+from harness.results import RunReport, ScenarioResult, Status
+
+_MARK = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP", Status.ERROR: "ERROR"}
+
+
+class Masker:
+    """Replaces every registered secret with ``****``."""
+
+    def __init__(self, secrets: set[str] | None = None) -> None:
+        self.secrets = {s for s in (secrets or set()) if len(s) >= 4}
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, "****")
+        return text
+
+
+def write_json(report: RunReport, path: Path, mask: Masker) -> None:
+    path.write_text(mask(json.dumps(report.to_dict(), indent=2, default=str)) + "\n")
+
+
+def _testcase(suite: ET.Element, classname: str, name: str, status: Status, detail: str,
+              seconds: float, output: str = "") -> None:
+    case = ET.SubElement(suite, "testcase", classname=classname, name=name, time=f"{seconds:.3f}")
+    if status is Status.FAILED:
+        ET.SubElement(case, "failure", message=detail).text = output or detail
+    elif status is Status.ERROR:
+        ET.SubElement(case, "error", message=detail).text = output or detail
+    elif status is Status.SKIPPED:
+        ET.SubElement(case, "skipped", message=detail)
+
+
+def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
+    """One testsuite per scenario and MLflow version; one testcase per check."""
+    root = ET.Element("testsuites", name="mlflow-plugin-harness")
+    for result in report.results:
+        suite = ET.SubElement(root, "testsuite", name=f"{result.scenario}[mlflow {result.mlflow_version}]")
+        classname = f"{report.plugin.name}.{result.scenario}"
+        checks = result.checks or []
+        if not checks:  # skipped or errored before any check ran
+            _testcase(suite, classname, "scenario", result.status, result.reason, result.duration_s)
+        share = result.duration_s / max(len(checks), 1)
+        for c in checks:
+            _testcase(suite, classname, c.name, c.status, c.detail, share,
+                      result.output if c.status in (Status.FAILED, Status.ERROR) else "")
+        counts = {s: sum(1 for c in checks if c.status is s) for s in Status}
+        suite.set("tests", str(max(len(checks), 1)))
+        suite.set("failures", str(counts[Status.FAILED]))
+        suite.set("errors", str(counts[Status.ERROR] + (not checks and result.status is Status.ERROR)))
+        suite.set("skipped", str(counts[Status.SKIPPED] + (not checks and result.status is Status.SKIPPED)))
+        suite.set("time", f"{result.duration_s:.3f}")
+    ET.indent(root)
+    path.write_text(mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
+
+
+def _line(result: ScenarioResult) -> str:
+    return f"  {_MARK[result.status]:<5} {result.scenario:<22} {result.duration_s:6.1f}s  MLflow {result.mlflow_version}"
+
+
+def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
+    """A table a person reads: one line per scenario, then the checks that did not pass."""
+    plugin = report.plugin
+    print(f"\nplugin {plugin.name} {plugin.version} ({plugin.spec})", file=out)
+    for ep in plugin.entry_points:
+        state = "ok" if ep.loaded else f"FAILED: {ep.error}"
+        print(f"  {ep.group:<34} {ep.name:<20} {state}", file=out)
+    print("", file=out)
+    for result in report.results:
+        print(mask(_line(result)), file=out)
+        if result.status is Status.SKIPPED:
+            print(mask(f"        skipped: {result.reason}"), file=out)
+        for c in result.checks:
+            if c.status in (Status.FAILED, Status.ERROR):
+                print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)
+    counts = report.summary()
+    print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items()), file=out)

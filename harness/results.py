@@ -1,0 +1,108 @@
+"""The results model: statuses, check and scenario results, the whole run."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """How a check or a scenario ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # a check found a defect in the plugin
+    SKIPPED = "skipped"  # not applicable, with the reason
+    ERROR = "error"  # the harness or the infrastructure broke
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: Status
+    detail: str = ""
+
+
+@dataclass
+class ServiceInfo:
+    name: str
+    kind: str
+    image: str
+    substitute_for: str | None = None
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    mlflow_version: str
+    status: Status
+    reason: str = ""
+    duration_s: float = 0.0
+    services: list[ServiceInfo] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    output: str = ""  # workload output, attached to failures
+
+    @classmethod
+    def from_checks(cls, scenario: str, mlflow_version: str, checks: list[CheckResult],
+                    **kw: Any) -> ScenarioResult:
+        """Roll check results up: error beats failed beats passed; all skipped is skipped."""
+        statuses = {c.status for c in checks}
+        for status in (Status.ERROR, Status.FAILED, Status.PASSED):
+            if status in statuses:
+                break
+        else:
+            status = Status.SKIPPED
+        bad = [c for c in checks if c.status is status and status is not Status.PASSED]
+        reason = "; ".join(f"{c.name}: {c.detail}" for c in bad)
+        if status is Status.SKIPPED:
+            reason = "; ".join(sorted({c.detail for c in checks})) or "no checks ran"
+        return cls(scenario, mlflow_version, status, reason=reason, checks=checks, **kw)
+
+
+@dataclass
+class EntryPoint:
+    group: str
+    name: str
+    value: str
+    loaded: bool
+    error: str | None = None
+
+
+@dataclass
+class PluginInfo:
+    spec: str
+    name: str
+    version: str
+    entry_points: list[EntryPoint]
+
+
+@dataclass
+class RunReport:
+    plugin: PluginInfo
+    results: list[ScenarioResult]
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for result in self.results:
+            counts[result.status.value] += 1
+        return counts
+
+    def exit_code(self) -> tuple[int, str]:
+        """0: something passed, nothing failed or errored; 1: a defect or nothing passed; 3: error.
+
+        A found defect outranks an infrastructure error: it holds whatever else broke.
+        """
+        counts = self.summary()
+        if counts["failed"]:
+            return 1, f"{counts['failed']} scenario(s) failed"
+        if counts["error"]:
+            return 3, f"{counts['error']} scenario(s) ended in an error"
+        if not counts["passed"]:
+            return 1, "nothing passed: every scenario was skipped"
+        return 0, f"{counts['passed']} scenario(s) passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["summary"] = self.summary()
+        return data

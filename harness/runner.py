@@ -1,0 +1,170 @@
+"""One harness run: plugin environment, probe, each scenario's workloads and checks, report."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from harness.checks import Evidence, run_check
+from harness.config import Settings, load_config, load_pyproject
+from harness.contracts import GROUPS
+from harness.environment import PluginEnv, ScriptFailed, ensure_environment
+from harness.plan import resolve_stores, skip_reason
+from harness.plugin import parse_plugin
+from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
+                             Status)
+from harness.scenario import Scenario, select
+
+TEMP_PREFIX = "mlflow-plugin-harness-"
+
+
+@dataclass
+class Options:
+    """What the user asked for."""
+
+    plugin: str
+    scenarios: list[str] | None = None
+    mlflow_version: str | None = None
+    config: Path | None = None
+    report_dir: Path = Path("reports")
+    progress: Callable[[str], None] = field(default=lambda _msg: None)
+
+
+def _groups_request() -> dict[str, dict[str, Any]]:
+    return {g.name: {"base": g.base, "constructor": g.constructor, "module_attrs": g.module_attrs}
+            for g in GROUPS}
+
+
+def _last_error(output: str) -> str:
+    lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
+            return line[:500]
+    return lines[-1][:500] if lines else "no output"
+
+
+def sweep_temp_dirs() -> None:
+    """Remove temp dirs left by harness runs whose process is gone (e.g. after kill -9)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        match = re.match(rf"{TEMP_PREFIX}(\d+)-", path.name)
+        if not match:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def load_settings(options: Options, settings_file: Path | None) -> Settings:
+    settings = load_pyproject(settings_file) if settings_file else Settings()
+    if options.config:
+        if not options.config.is_file():
+            from harness.errors import UsageError
+
+            raise UsageError(f"config file not found: {options.config}")
+        settings = settings.merged(load_config(options.config))
+    return settings
+
+
+class ScenarioRun:
+    """Runs one scenario in the plugin environment and judges the evidence."""
+
+    def __init__(self, env: PluginEnv, probe: dict[str, Any], settings: Settings,
+                 progress: Callable[[str], None]) -> None:
+        self.env, self.probe, self.settings, self.progress = env, probe, settings, progress
+
+    def __call__(self, scenario: Scenario, rundir: Path) -> ScenarioResult:
+        started = time.monotonic()
+        reason = skip_reason(scenario, self.probe["entry_points"])
+        if reason:
+            return ScenarioResult(scenario.name, self.env.mlflow_version, Status.SKIPPED, reason)
+        workdir = rundir / scenario.name
+        workdir.mkdir()
+        stores = resolve_stores(scenario, self.probe["entry_points"], self.settings, workdir)
+        base = {
+            "plugin": self.env.plugin_name, "tracking_uri": stores.tracking,
+            "registry_uri": stores.registry, "artifact_root": stores.artifacts,
+            "registry_store": "registry" in stores.plugin_roles, "prefix": scenario.name,
+        }
+        extra_env = {**self.settings.env, **scenario.env}
+        checks: list[CheckResult] = []
+        evidence = Evidence(self.probe)
+        outputs: list[str] = []
+        for workload in scenario.workloads:
+            self.progress(f"{scenario.name}: {workload.kind} workload")
+            try:
+                manifest = self.env.run_script(
+                    workload.kind, {**base, "options": workload.model_dump()},
+                    workdir=workdir, timeout=scenario.timeout_s, env=extra_env)
+            except ScriptFailed as exc:
+                checks.append(CheckResult(f"workload:{workload.kind}", Status.FAILED,
+                                          f"{exc}: {_last_error(exc.output)}"))
+                outputs.append(exc.output)
+                continue
+            self.progress(f"{scenario.name}: reading back through MLflow")
+            try:
+                observed = self.env.run_script("readback", {"manifest": manifest},
+                                               workdir=workdir, timeout=scenario.timeout_s,
+                                               env=extra_env)
+            except ScriptFailed as exc:
+                checks.append(CheckResult(f"readback:{workload.kind}", Status.FAILED,
+                                          f"{exc}: {_last_error(exc.output)}"))
+                outputs.append(exc.output)
+                continue
+            evidence.pairs.append((manifest, observed))
+        checks.extend(run_check(name, evidence) for name in scenario.checks)
+        return ScenarioResult.from_checks(
+            scenario.name, self.env.mlflow_version, checks,
+            duration_s=round(time.monotonic() - started, 2), output="\n".join(outputs)[-20000:])
+
+
+def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Load every entry point of the plugin inside its environment."""
+    progress("probing entry points")
+    try:
+        return env.run_script("probe", {"plugin": env.plugin_name, "groups": _groups_request()},
+                              workdir=workdir, timeout=300)
+    except ScriptFailed as exc:
+        from harness.errors import PluginInstallError
+
+        raise PluginInstallError(
+            f"plugin {env.plugin_name} cannot be inspected: {_last_error(exc.output)}") from None
+
+
+def execute(options: Options) -> RunReport:
+    """Run the selected scenarios against the plugin and return the report (not yet written)."""
+    scenarios = select(options.scenarios)
+    plugin = parse_plugin(options.plugin)
+    settings = load_settings(options, plugin.settings_file())
+    sweep_temp_dirs()
+    env = ensure_environment(plugin, options.mlflow_version, options.progress)
+    state = "reused" if env.reused else "built"
+    options.progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
+    rundir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+    try:
+        probe = probe_plugin(env, rundir, options.progress)
+        scenario_run = ScenarioRun(env, probe, settings, options.progress)
+        results = []
+        for scenario in scenarios:
+            options.progress(f"scenario {scenario.name}")
+            results.append(scenario_run(scenario, rundir))
+    finally:
+        shutil.rmtree(rundir, ignore_errors=True)
+    info = PluginInfo(
+        options.plugin, probe["name"], probe["version"],
+        [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
+         for ep in probe["entry_points"]],
+    )
+    environment = {"path": str(env.path), "reused": env.reused,
+                   "seconds": round(env.build_seconds, 2), "python": sys.version.split()[0],
+                   "mlflow_version": env.mlflow_version}
+    return RunReport(info, results, environment)

@@ -1,0 +1,30 @@
+"""Entry point inside the plugin environment: ``main.py COMMAND REQUEST.json ANSWER.json``."""
+
+import importlib
+import json
+import sys
+
+COMMANDS = {
+    "probe": "probe",
+    "quickstart": "quickstart",
+    "logging": "logging_workload",
+    "readback": "readback",
+}
+
+
+def main(argv: list) -> int:
+    command, request_file, answer_file = argv
+    with open(request_file) as f:
+        request = json.load(f)
+    module = importlib.import_module(COMMANDS[command])
+    answer = module.run(request)
+    with open(answer_file + ".tmp", "w") as f:
+        json.dump(answer, f)
+    import os
+
+    os.replace(answer_file + ".tmp", answer_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,177 @@
+"""Discover the plugin's mlflow.* entry points and load each one with warnings as errors."""
+
+import importlib
+import importlib.metadata
+import inspect
+import types
+import warnings
+
+from recorder import describe_error
+
+PROVIDER_CALLS = {
+    "mlflow.request_header_provider": ("in_context", "request_headers"),
+    "mlflow.request_auth_provider": ("get_name", "get_auth"),
+    "mlflow.default_experiment_provider": ("in_context", "get_experiment_id"),
+    "mlflow.run_context_provider": ("in_context", "tags"),
+}
+
+
+# Where MLflow keeps what it registered from entry points (private; absent ones are not verified).
+REGISTRIES = {
+    "mlflow.tracking_store": "mlflow.tracking._tracking_service.utils:_tracking_store_registry",
+    "mlflow.artifact_repository":
+        "mlflow.store.artifact.artifact_repository_registry:_artifact_repository_registry",
+    "mlflow.model_registry_store": "mlflow.tracking._model_registry.utils:_get_store_registry",
+    "mlflow.run_context_provider": "mlflow.tracking.context.registry:_run_context_provider_registry",
+    "mlflow.request_header_provider":
+        "mlflow.tracking.request_header.registry:_request_header_provider_registry",
+    "mlflow.request_auth_provider":
+        "mlflow.tracking.request_auth.registry:_request_auth_provider_registry",
+    "mlflow.default_experiment_provider":
+        "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry",
+}
+
+
+def _registered(group: str):
+    """What MLflow registered for a group: scheme names, or provider 'module:Class' names."""
+    try:
+        registry = _import(REGISTRIES[group])
+        if callable(registry) and not hasattr(registry, "_registry"):
+            registry = registry()
+        entries = registry._registry
+    except Exception:
+        return None
+    if isinstance(entries, dict):
+        return {str(k) for k in entries}
+    return {f"{type(p).__module__}:{type(p).__qualname__}" for p in entries}
+
+
+def _import(path: str):
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _abstract_left(cls) -> list:
+    return sorted(
+        name for name in dir(cls)
+        if getattr(getattr(cls, name, None), "__isabstractmethod__", False)
+    )
+
+
+def _describe_value(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): [type(v).__name__, str(v)[:200]] for k, v in value.items()}
+    return f"<{type(value).__name__}>"
+
+
+def _call_provider(obj, group: str) -> dict:
+    calls = {}
+    instance = obj()
+    for method in PROVIDER_CALLS[group]:
+        try:
+            value = getattr(instance, method)()
+            calls[method] = {"type": type(value).__name__, "value": _describe_value(value),
+                             "callable": callable(value)}
+        except Exception as exc:
+            calls[method] = {"error": describe_error(exc)}
+    return calls
+
+
+def _check_shape(obj, contract: dict, record: dict) -> None:
+    problems = record["problems"]
+    for attr in contract.get("module_attrs") or ():
+        if not isinstance(obj, types.ModuleType):
+            problems.append(f"must be a module, got {type(obj).__name__}")
+            break
+        if not hasattr(obj, attr):
+            problems.append(f"module lacks {attr}")
+    base = _import(contract["base"]) if contract.get("base") else None
+    if base is not None and inspect.isclass(obj):
+        if not issubclass(obj, base):
+            problems.append(f"{obj.__name__} does not subclass {base.__module__}.{base.__name__}")
+        record["abstract_left"] = _abstract_left(obj)
+    elif base is not None and not callable(obj):
+        problems.append(f"must be a class or factory, got {type(obj).__name__}")
+    signature = contract.get("constructor")
+    if signature is not None and callable(obj):
+        positional, keywords = signature
+        try:
+            inspect.signature(obj).bind(*positional, **{k: None for k in keywords})
+        except TypeError as exc:
+            call = ", ".join([*positional, *(f"{k}=..." for k in keywords)])
+            problems.append(f"cannot be called as MLflow calls it, ({call}): {exc}")
+        except ValueError:
+            pass  # no introspectable signature (builtins)
+
+
+def _registration_problems(ep, registered, import_warnings: list) -> list:
+    if ep.group not in REGISTRIES or registered is None:
+        return []
+    key = ep.name.lower() if ep.group in SCHEME_GROUPS else ep.value
+    if key in registered:
+        return []
+    why = [str(w.message) for w in import_warnings if f'"{ep.name}"' in str(w.message)]
+    return ["MLflow did not register it at `import mlflow`"
+            + (f": {why[0]}" if why else " (no warning given)")]
+
+
+SCHEME_GROUPS = {"mlflow.tracking_store", "mlflow.artifact_repository", "mlflow.model_registry_store"}
+
+
+def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: set) -> dict:
+    record = {"group": ep.group, "name": ep.name, "value": ep.value, "loaded": False,
+              "error": None, "problems": [], "abstract_left": [], "calls": None}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            obj = ep.load()
+    except Exception as exc:
+        record["error"] = describe_error(exc)
+        return record
+    record["loaded"] = True
+    record["problems"].extend(_registration_problems(ep, registered, import_warnings))
+    module_file = getattr(inspect.getmodule(obj), "__file__", None) or ""
+    for w in import_warnings:
+        if w.filename in plugin_files and w.filename == module_file:
+            record["problems"].append(
+                f"warns at import ({w.filename.rsplit('/', 1)[-1]}:{w.lineno}): "
+                f"{w.category.__name__}: {w.message}")
+    if contract:
+        _check_shape(obj, contract, record)
+    if ep.group in PROVIDER_CALLS and not record["problems"]:
+        try:
+            record["calls"] = _call_provider(obj, ep.group)
+        except Exception as exc:
+            record["problems"].append(f"cannot be instantiated: {describe_error(exc)}")
+    return record
+
+
+def run(request: dict) -> dict:
+    # Import MLflow as a user would: its registries load the plugin's entry points now and
+    # turn failures into warnings, which are recorded here instead of shown.
+    with warnings.catch_warnings(record=True) as import_warnings:
+        warnings.simplefilter("always")
+        import mlflow
+
+        registered = {group: _registered(group) for group in REGISTRIES}
+        for contract in request["groups"].values():
+            if contract.get("base"):
+                _import(contract["base"])
+    dist = importlib.metadata.distribution(request["plugin"])
+    plugin_files = {str(dist.locate_file(f)) for f in dist.files or () if str(f).endswith(".py")}
+    entry_points = sorted(
+        (ep for ep in dist.entry_points if ep.group.startswith("mlflow.")),
+        key=lambda ep: (ep.group, ep.name),
+    )
+    return {
+        "name": dist.metadata["Name"],
+        "version": dist.version,
+        "mlflow_version": mlflow.__version__,
+        "entry_points": [
+            _probe(ep, request["groups"].get(ep.group), registered.get(ep.group),
+                   import_warnings, plugin_files)
+            for ep in entry_points
+        ],
+    }
