@@ -9,7 +9,7 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
 from recorder import Recorder
-from session import configure, new_experiment, snapshot_context_providers
+from session import ContextProviders, configure, new_experiment
 
 MODEL_INPUT = [1.0, 2.5, -3.0]
 
@@ -127,7 +127,12 @@ def run(request: dict) -> dict:
     configure(request)
     options = request["options"]
     recorder = Recorder("logging", request["tracking_uri"], request["registry_uri"])
-    snapshot_context_providers(request, recorder)
+    with ContextProviders(request, recorder):
+        _log_everything(request, recorder, options)
+    return recorder.data
+
+
+def _log_everything(request: dict, recorder: Recorder, options: dict) -> None:
     client = MlflowClient()
     workdir = os.getcwd()
     model_uri = None
@@ -153,4 +158,3 @@ def run(request: dict) -> dict:
                         Recorder.metric(child_entry, "child_metric", c + 0.25, c, base_ts)
     if model_uri and options["registry"] and request.get("registry_store"):
         _registry_round_trip(recorder, client, model_uri, request.get("prefix", "harness"))
-    return recorder.data

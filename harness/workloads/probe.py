@@ -42,8 +42,8 @@ def _registered(group: str):
     except Exception:
         return None
     if isinstance(entries, dict):
-        return {str(k) for k in entries}
-    return {f"{type(p).__module__}:{type(p).__qualname__}" for p in entries}
+        return {str(k): v for k, v in entries.items()}
+    return {type(p): p for p in entries}
 
 
 def _import(path: str):
@@ -106,11 +106,13 @@ def _check_shape(obj, contract: dict, record: dict) -> None:
             pass  # no introspectable signature (builtins)
 
 
-def _registration_problems(ep, registered, import_warnings: list) -> list:
+def _registration_problems(ep, obj, registered, import_warnings: list) -> list:
     if ep.group not in REGISTRIES or registered is None:
         return []
-    key = ep.name.lower() if ep.group in SCHEME_GROUPS else ep.value
+    key = ep.name.lower() if ep.group in SCHEME_GROUPS else obj
     if key in registered:
+        if ep.group in SCHEME_GROUPS and registered[key] is not obj:
+            return [f"scheme {ep.name!r} is served by {registered[key]!r}, not this entry point"]
         return []
     why = [str(w.message) for w in import_warnings if f'"{ep.name}"' in str(w.message)]
     return ["MLflow did not register it at `import mlflow`"
@@ -131,7 +133,7 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
         record["error"] = describe_error(exc)
         return record
     record["loaded"] = True
-    record["problems"].extend(_registration_problems(ep, registered, import_warnings))
+    record["problems"].extend(_registration_problems(ep, obj, registered, import_warnings))
     module_file = getattr(inspect.getmodule(obj), "__file__", None) or ""
     for w in import_warnings:
         if w.filename in plugin_files and w.filename == module_file:

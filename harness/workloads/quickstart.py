@@ -7,13 +7,18 @@ import mlflow
 from mlflow import log_artifacts, log_metric, log_param
 
 from recorder import Recorder
-from session import configure, new_experiment, snapshot_context_providers
+from session import ContextProviders, configure, new_experiment
 
 
 def run(request: dict) -> dict:
     configure(request)
     recorder = Recorder("quickstart", request["tracking_uri"], request["registry_uri"])
-    snapshot_context_providers(request, recorder)
+    with ContextProviders(request, recorder):
+        _quickstart(request, recorder)
+    return recorder.data
+
+
+def _quickstart(request: dict, recorder: Recorder) -> None:
     mlflow.set_experiment(experiment_id=new_experiment(request, recorder, "quickstart"))
 
     # --- the quickstart ---
@@ -37,4 +42,3 @@ def run(request: dict) -> dict:
         recorder.metric(entry, "foo", value)
     recorder.artifact_tree(entry, "outputs")
     mlflow.end_run()
-    return recorder.data

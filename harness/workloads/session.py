@@ -30,18 +30,37 @@ def _plugin_entry_points(plugin: str, group: str) -> list:
     return [ep for ep in dist.entry_points if ep.group == group]
 
 
-def snapshot_context_providers(request: dict, recorder: Recorder) -> None:
-    """Ask each of the plugin's run context providers for its tags, as start_run will."""
-    for ep in _plugin_entry_points(request["plugin"], "mlflow.run_context_provider"):
-        entry = {"name": ep.name, "value": ep.value, "in_context": None, "tags": {},
-                 "stable": [], "error": None}
-        try:
-            provider = ep.load()()
-            entry["in_context"] = bool(provider.in_context())
-            if entry["in_context"]:
-                first, second = dict(provider.tags()), dict(provider.tags())
-                entry["tags"] = {str(k): str(v) for k, v in first.items()}
-                entry["stable"] = sorted(str(k) for k in first if second.get(k) == first[k])
-        except Exception as exc:  # the plugin's fault, reported by the context-tags check
-            entry["error"] = describe_error(exc)
-        recorder.data["context_providers"].append(entry)
+class ContextProviders:
+    """The plugin's run context providers, asked for their tags before and after a workload.
+
+    Tags whose values are the same both times are "stable" and must appear on runs with that
+    value; the others (a clock, free disk space) must appear, with any value.
+    """
+
+    def __init__(self, request: dict, recorder: Recorder) -> None:
+        self.entries = recorder.data["context_providers"]
+        self.providers = []
+        for ep in _plugin_entry_points(request["plugin"], "mlflow.run_context_provider"):
+            entry = {"name": ep.name, "value": ep.value, "in_context": None, "tags": {},
+                     "stable": [], "error": None}
+            self.entries.append(entry)
+            try:
+                provider = ep.load()()
+                entry["in_context"] = bool(provider.in_context())
+                if entry["in_context"]:
+                    entry["tags"] = {str(k): str(v) for k, v in dict(provider.tags()).items()}
+                    self.providers.append((provider, entry))
+            except Exception as exc:  # the plugin's fault, reported by the context-tags check
+                entry["error"] = describe_error(exc)
+
+    def __enter__(self) -> "ContextProviders":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for provider, entry in self.providers:
+            try:
+                again = {str(k): str(v) for k, v in dict(provider.tags()).items()}
+            except Exception as exc:
+                entry["error"] = describe_error(exc)
+                continue
+            entry["stable"] = sorted(k for k, v in entry["tags"].items() if again.get(k) == v)

@@ -1,0 +1,43 @@
+import xml.etree.ElementTree as ET
+
+from harness.report import Masker, write_junit
+from harness.results import CheckResult, PluginInfo, RunReport, ScenarioResult, Status
+
+
+def report(*statuses: Status) -> RunReport:
+    results = [ScenarioResult(f"s{i}", "3.0", s, reason="why") for i, s in enumerate(statuses)]
+    return RunReport(PluginInfo("p", "p", "1", []), results)
+
+
+def test_exit_codes():
+    assert report(Status.PASSED, Status.SKIPPED).exit_code()[0] == 0
+    assert report(Status.PASSED, Status.FAILED).exit_code()[0] == 1
+    assert report(Status.SKIPPED).exit_code() == (1, "nothing passed: every scenario was skipped")
+    assert report(Status.PASSED, Status.ERROR).exit_code()[0] == 3
+    assert report(Status.FAILED, Status.ERROR).exit_code()[0] == 1
+
+
+def test_rollup_error_beats_failed_beats_passed():
+    checks = [CheckResult("a", Status.PASSED), CheckResult("b", Status.FAILED, "bad")]
+    assert ScenarioResult.from_checks("s", "3", checks).status is Status.FAILED
+    checks.append(CheckResult("c", Status.ERROR, "boom"))
+    assert ScenarioResult.from_checks("s", "3", checks).status is Status.ERROR
+    skipped = [CheckResult("a", Status.SKIPPED, "no registry")]
+    result = ScenarioResult.from_checks("s", "3", skipped)
+    assert (result.status, result.reason) == (Status.SKIPPED, "no registry")
+
+
+def test_junit_has_a_testcase_per_scenario_and_check(tmp_path):
+    r = report(Status.SKIPPED)
+    r.results.append(ScenarioResult.from_checks(
+        "q", "3.0", [CheckResult("runs", Status.PASSED), CheckResult("metrics", Status.FAILED, "x")]))
+    write_junit(r, tmp_path / "j.xml", Masker())
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+    assert set(cases) == {("p.s0", "scenario"), ("p.q", "runs"), ("p.q", "metrics")}
+    assert cases[("p.s0", "scenario")].find("skipped") is not None
+    assert cases[("p.q", "metrics")].find("failure").get("message") == "x"
+
+
+def test_masker_hides_secrets():
+    assert Masker({"s3cr3t-pw"})("url postgresql://u:s3cr3t-pw@h") == "url postgresql://u:****@h"

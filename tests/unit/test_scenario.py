@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ScenarioError, UsageError
+from harness.scenario import SCENARIO_DIR, available, json_schema, load_scenario, select
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("description: x\nchecks: [runs]\nfoo: 1\n", ":3: foo: unknown key"),
+        ("description: x\nworkloads:\n  - kind: logging\n    runs: many\nchecks: [runs]\n",
+         ":4: workloads.0.runs: Input should be a valid integer"),
+        ("description: x\nworkloads:\n  - kind: logging\n    bogus: 3\nchecks: [runs]\n",
+         ":4: workloads.0.bogus: unknown key"),
+        ("checks: [runs]\n", ":1: description: required key is missing"),
+        ("description: x\nservices: [redis]\nchecks: [runs]\n",
+         ":2: services: unknown service 'redis'"),
+        ("description: x\nchecks: [nope]\n", ":2: checks.0: Input should be"),
+        ("description: [\n", "invalid YAML"),
+        ("- a\n- b\n", ":1: (top level): a scenario must be a mapping"),
+    ],
+)
+def test_malformed_scenarios_name_file_line_and_key(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(str(path))
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_shipped_scenarios_are_valid():
+    scenarios = select(None)
+    assert {"quickstart", "logging", "entry-points"} <= {s.name for s in scenarios}
+
+
+def test_unknown_scenario_lists_the_available_ones():
+    with pytest.raises(UsageError, match="available: .*quickstart"):
+        select(["no-such-scenario"])
+
+
+def test_committed_json_schema_is_current():
+    assert (SCENARIO_DIR / "scenario.schema.json").read_text() == json_schema()
+
+
+def test_scenario_names_come_from_file_names():
+    for name, path in available().items():
+        assert load_scenario(path).name == name
