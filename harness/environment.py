@@ -96,9 +96,9 @@ def script_environment(extra: dict[str, str]) -> dict[str, str]:
 
 def explain_conflict(stderr: str, mlflow_requirement: str) -> str:
     """One plain sentence from uv's resolver output."""
-    pin = re.search(r"(\S+) depends on (mlflow(?:-skinny)?[^\s,]*)", stderr)
+    pin = re.search(r"(\S+) depends on (mlflow(?:-skinny)?(?:[<>=!~]=?[\w.*]+,?)+)", stderr)
     if pin:
-        who, what = pin.group(1), pin.group(2).rstrip(".")
+        who, what = pin.group(1), pin.group(2).rstrip(",.")
         return f"{who} requires {what}, which excludes {mlflow_requirement}"
     cause = re.search(r"(?:cause|×): (.*?)(?:\n\s*\n|\Z)", stderr, re.S)
     text = cause.group(1) if cause else stderr.strip().splitlines()[-1] if stderr.strip() else ""

@@ -18,6 +18,14 @@ class Stores:
     artifacts: str
     registry: str
     plugin_roles: tuple[Role, ...]
+    guessed: tuple[str, ...] = ()  # plugin URIs made from the default template, not settings
+
+    def guess_hint(self) -> str:
+        """A hint for failures that may come from a guessed URI rather than the plugin."""
+        if not self.guessed:
+            return ""
+        return (f" (the plugin's URI {', '.join(self.guessed)} came from the default template "
+                "'<scheme>:<dir>'; if the plugin needs another form, give one with --config)")
 
 
 def capabilities(entry_points: list[dict]) -> set[str]:
@@ -47,6 +55,7 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
     values = {"workdir": str(workdir)}
     roles: list[Role] = []
     uris: dict[str, str] = {}
+    guessed: list[str] = []
     for role in ("tracking", "artifacts", "registry"):
         scheme = _scheme(entry_points, role)
         if scheme is None:
@@ -57,6 +66,8 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
             uris[role] = uris["tracking"]  # one store behind one scheme, as MLflow defaults
             continue
         uris[role] = (template or f"{scheme}:{{workdir}}/{role}").format(scheme=scheme, **values)
+        if template is None:
+            guessed.append(uris[role])
     fallback = scenario.stores
     tracking = uris.get("tracking") or fallback.tracking.format(**values)
     if "registry" in uris:
@@ -66,4 +77,4 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
     else:  # the plugin's tracking scheme has no registry store behind it: use MLflow's own
         registry = fallback.tracking.format(**values) if "tracking" in uris else tracking
     artifacts = uris.get("artifacts") or fallback.artifacts.format(**values)
-    return Stores(tracking, artifacts, registry, tuple(roles))
+    return Stores(tracking, artifacts, registry, tuple(roles), tuple(guessed))

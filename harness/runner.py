@@ -107,7 +107,7 @@ class ScenarioRun:
                     workdir=workdir, timeout=scenario.timeout_s, env=extra_env)
             except ScriptFailed as exc:
                 checks.append(CheckResult(f"workload:{workload.kind}", Status.FAILED,
-                                          f"{exc}: {_last_error(exc.output)}"))
+                                          f"{exc}: {_last_error(exc.output)}{stores.guess_hint()}"))
                 outputs.append(exc.output)
                 continue
             self.progress(f"{scenario.name}: reading back through MLflow")

@@ -137,9 +137,10 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
     module_file = getattr(inspect.getmodule(obj), "__file__", None) or ""
     for w in import_warnings:
         if w.filename in plugin_files and w.filename == module_file:
-            record["problems"].append(
-                f"warns at import ({w.filename.rsplit('/', 1)[-1]}:{w.lineno}): "
-                f"{w.category.__name__}: {w.message}")
+            problem = (f"warns at import ({w.filename.rsplit('/', 1)[-1]}:{w.lineno}): "
+                       f"{w.category.__name__}: {w.message}")
+            if problem not in record["problems"]:
+                record["problems"].append(problem)
     if contract:
         _check_shape(obj, contract, record)
     if ep.group in PROVIDER_CALLS and not record["problems"]:
@@ -163,6 +164,17 @@ def run(request: dict) -> dict:
                 _import(contract["base"])
     dist = importlib.metadata.distribution(request["plugin"])
     plugin_files = {str(dist.locate_file(f)) for f in dist.files or () if str(f).endswith(".py")}
+    # Compile-time warnings fire only while bytecode is written: compile the sources here so
+    # they are reported on every run, not only the first.
+    for path in sorted(plugin_files):
+        with warnings.catch_warnings(record=True) as compiled:
+            warnings.simplefilter("always")
+            try:
+                with open(path, "rb") as f:
+                    compile(f.read(), path, "exec")
+            except (OSError, SyntaxError, ValueError):
+                pass  # an import error, reported when the entry point loads
+        import_warnings.extend(compiled)
     entry_points = sorted(
         (ep for ep in dist.entry_points if ep.group.startswith("mlflow.")),
         key=lambda ep: (ep.group, ep.name),

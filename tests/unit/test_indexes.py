@@ -30,3 +30,16 @@ def test_uv_gets_pips_indexes_ca_and_merging_strategy():
 
 def test_no_pip_config_still_sets_the_strategy():
     assert uv_environment(parse_pip_config("")) == {"UV_INDEX_STRATEGY": "unsafe-best-match"}
+
+
+def test_resolver_conflict_becomes_one_sentence_naming_the_pin():
+    from harness.environment import explain_conflict
+
+    stderr = (
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because only pins-old-mlflow==0.1 is available and pins-old-mlflow==0.1 "
+        "depends on mlflow>=2.22,<3, we can conclude that all versions of pins-old-mlflow "
+        "depend on mlflow>=2.22,<3.\n"
+    )
+    assert explain_conflict(stderr, "mlflow==3.17.2") == (
+        "pins-old-mlflow==0.1 requires mlflow>=2.22,<3, which excludes mlflow==3.17.2")

@@ -1,0 +1,70 @@
+"""Bad input: a one-line error, exit code 2, no traceback, nothing left behind."""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import PLUGINS
+
+
+def one_line_error(outcome) -> str:
+    assert "Traceback" not in outcome.stderr
+    lines = [ln for ln in outcome.stderr.strip().splitlines() if not ln.startswith("==> ")]
+    assert len(lines) == 1, outcome.stderr
+    return lines[0]
+
+
+def test_unknown_option(harness):
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--frobnicate")
+    assert outcome.code == 2
+    assert "unrecognized arguments: --frobnicate" in one_line_error(outcome)
+
+
+def test_missing_plugin_path(harness):
+    outcome = harness("run", "./tests/plugins/does-not-exist")
+    assert outcome.code == 2
+    assert one_line_error(outcome).endswith("plugin path not found: ./tests/plugins/does-not-exist")
+
+
+def test_malformed_scenario(harness, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("description: broken\nworkloads:\n  - kind: logging\n    runz: 3\nchecks: [runs]\n")
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", str(bad))
+    assert outcome.code == 2
+    assert one_line_error(outcome).endswith(f"{bad}:4: workloads.0.runz: unknown key")
+    outcome = harness("validate", str(bad))
+    assert outcome.code == 2 and f"{bad}:4" in one_line_error(outcome)
+
+
+def test_plugin_pinned_to_an_older_mlflow_names_the_pin(harness):
+    outcome = harness("run", str(PLUGINS / "pins-old-mlflow"), "--mlflow-version", "3.17.2")
+    assert outcome.code == 2
+    line = one_line_error(outcome)
+    assert "pins-old-mlflow" in line and "requires mlflow" in line and "<3" in line
+    assert "3.17.2" in line
+
+
+def test_requirement_that_does_not_exist(harness):
+    outcome = harness("run", "mlflow-plugin-that-does-not-exist-anywhere==9.9")
+    assert outcome.code == 2
+    assert "cannot be installed" in one_line_error(outcome)
+
+
+def test_help_reads_like_git(harness):
+    outcome = harness("--help")
+    assert outcome.code == 0
+    assert "<command> [<args>]" in outcome.stdout and "run " in outcome.stdout
+    assert harness("scenarios").stdout.count("\n") >= 3
+
+
+def test_no_temp_dirs_left_behind(harness):
+    before = set(Path(tempfile.gettempdir()).glob("mlflow-plugin-harness-*"))
+    harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "entry-points")
+    after = set(Path(tempfile.gettempdir()).glob("mlflow-plugin-harness-*"))
+    assert after <= before
+
+
+@pytest.mark.parametrize("args", [["validate", "scenarios/quickstart.yaml"], ["schema"]])
+def test_other_commands_succeed(harness, args):
+    assert harness(*args).code == 0
