@@ -33,7 +33,7 @@ def test_second_run_reuses_the_environment(harness, tmp_path):
     assert first.code == second.code == 0
     assert first.report["environment"]["reused"] is False
     assert second.report["environment"]["reused"] is True
-    assert "environment reused" in second.stdout
+    assert "environment: reused" in second.stdout
     assert second.report["environment"]["seconds"] < first.report["environment"]["seconds"]
 
 
