@@ -17,6 +17,15 @@ def _runs(evidence: Evidence) -> Iterator[tuple[str, dict[str, Any], dict[str, A
             yield run_id, expected, got if got and "error" not in got else None
 
 
+def _readable(evidence: Evidence, problems: list[str]) -> Iterator[tuple[str, dict, dict]]:
+    """The runs that read back; each one that did not is recorded as a problem."""
+    for run_id, expected, got in _runs(evidence):
+        if got is None:
+            problems.append(f"run {run_id} unreadable")
+        else:
+            yield run_id, expected, got
+
+
 def _no_runs(evidence: Evidence) -> tuple[Status, str] | None:
     if not any(manifest["runs"] for manifest, _ in evidence.pairs):
         return Status.SKIPPED, "the scenario's workloads logged no runs"
@@ -72,10 +81,7 @@ def params(evidence: Evidence) -> tuple[Status, str]:
     if skipped := _no_runs(evidence):
         return skipped
     problems, count = [], 0
-    for run_id, expected, got in _runs(evidence):
-        if got is None:
-            problems.append(f"run {run_id} unreadable")
-            continue
+    for run_id, expected, got in _readable(evidence, problems):
         count += len(expected["params"])
         for key, value in expected["params"].items():
             if key not in got["params"]:
@@ -125,10 +131,7 @@ def metrics(evidence: Evidence) -> tuple[Status, str]:
     if skipped := _no_runs(evidence):
         return skipped
     problems, points = [], 0
-    for run_id, expected, got in _runs(evidence):
-        if got is None:
-            problems.append(f"run {run_id} unreadable")
-            continue
+    for run_id, expected, got in _readable(evidence, problems):
         for key, history in expected["metrics"].items():
             points += len(history)
             found = _history_problems(run_id, key, history, got["metrics"].get(key, []))
@@ -148,10 +151,7 @@ def tags(evidence: Evidence) -> tuple[Status, str]:
     if skipped := _no_runs(evidence):
         return skipped
     problems, count = [], 0
-    for run_id, expected, got in _runs(evidence):
-        if got is None:
-            problems.append(f"run {run_id} unreadable")
-            continue
+    for run_id, expected, got in _readable(evidence, problems):
         count += len(expected["tags"])
         for key, value in expected["tags"].items():
             if got["tags"].get(key) != value:
