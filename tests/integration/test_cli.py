@@ -68,3 +68,16 @@ def test_no_temp_dirs_left_behind(harness):
 @pytest.mark.parametrize("args", [["validate", "scenarios/quickstart.yaml"], ["schema"]])
 def test_other_commands_succeed(harness, args):
     assert harness(*args).code == 0
+
+
+def test_temp_dirs_of_killed_runs_are_swept(harness):
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    leftover = Path(tempfile.gettempdir()) / f"mlflow-plugin-harness-{dead.pid}-killed"
+    leftover.mkdir()
+    (leftover / "mlflow.db").write_text("left by a run that was killed")
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "entry-points")
+    assert outcome.code == 0
+    assert not leftover.exists()
