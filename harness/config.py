@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ScenarioError
-from harness.yamlsource import line_of, load_with_lines
+from harness.yamlsource import describe_validation_error, load_with_lines
 
 
 class SchemeTemplates(BaseModel):
@@ -40,20 +40,13 @@ class Settings(BaseModel):
         return Settings(schemes=schemes, env={**self.env, **other.env})
 
 
-def _invalid(path: Path, lines: dict, exc: ValidationError) -> ScenarioError:
-    first = exc.errors()[0]
-    loc = tuple(first["loc"])
-    msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-    return ScenarioError(f"{path}:{line_of(lines, loc)}: {'.'.join(map(str, loc))}: {msg}")
-
-
 def load_config(path: Path) -> Settings:
     """Read a YAML config file."""
     data, lines = load_with_lines(path)
     try:
         return Settings.model_validate(data or {})
     except ValidationError as exc:
-        raise _invalid(path, lines, exc) from None
+        raise ScenarioError(describe_validation_error(path, lines, exc)) from None
 
 
 def load_pyproject(path: Path) -> Settings:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from packaging.requirements import Requirement
+
 from harness.errors import InfrastructureError, PluginInstallError
 from harness.indexes import pip_settings, uv_environment
 from harness.plugin import PluginSource
@@ -169,8 +171,6 @@ def _locked_version(lock: str, name: str) -> str | None:
 
 def _plugin_name(plugin: PluginSource, lock: str) -> str:
     if plugin.kind == "requirement":
-        from packaging.requirements import Requirement
-
         return Requirement(plugin.install).name
     url = plugin.path.as_uri() if plugin.path else ""
     for line in lock.splitlines():

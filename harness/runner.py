@@ -16,6 +16,7 @@ from harness.checks import Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import GROUPS
 from harness.environment import PluginEnv, ScriptFailed, ensure_environment
+from harness.errors import PluginInstallError, UsageError
 from harness.plan import resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
@@ -68,8 +69,6 @@ def load_settings(options: Options, settings_file: Path | None) -> Settings:
     settings = load_pyproject(settings_file) if settings_file else Settings()
     if options.config:
         if not options.config.is_file():
-            from harness.errors import UsageError
-
             raise UsageError(f"config file not found: {options.config}")
         settings = settings.merged(load_config(options.config))
     return settings
@@ -134,8 +133,6 @@ def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None])
         return env.run_script("probe", {"plugin": env.plugin_name, "groups": _groups_request()},
                               workdir=workdir, timeout=300)
     except ScriptFailed as exc:
-        from harness.errors import PluginInstallError
-
         raise PluginInstallError(
             f"plugin {env.plugin_name} cannot be inspected: {_last_error(exc.output)}") from None
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.contracts import CAPABILITIES
 from harness.errors import ScenarioError, UsageError
-from harness.yamlsource import line_of, load_with_lines
+from harness.yamlsource import describe_validation_error, load_with_lines
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
@@ -89,25 +89,6 @@ class Scenario(_Strict):
         return value
 
 
-def _format_error(path: Path, lines: dict, error: ValidationError) -> str:
-    first = error.errors()[0]
-    # A discriminated union adds its tag after the list index; it is not a key in the file.
-    raw = tuple(first["loc"])
-    loc = tuple(
-        p for i, p in enumerate(raw)
-        if not (i and isinstance(raw[i - 1], int) and p in ("quickstart", "logging"))
-    )
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    more = len(error.errors()) - 1
-    suffix = f" (+{more} more)" if more else ""
-    msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif first["type"] == "missing":
-        msg = "required key is missing"
-    return f"{path}:{line_of(lines, loc)}: {key}: {msg}{suffix}"
-
-
 def load_scenario(path: Path) -> Scenario:
     """Load and validate one scenario file; raise ScenarioError naming file, line and key."""
     data, lines = load_with_lines(path)
@@ -117,7 +98,9 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_error(path, lines, exc)) from None
+        raise ScenarioError(
+            describe_validation_error(path, lines, exc, tags=("quickstart", "logging"))
+        ) from None
 
 
 def available(directory: Path = SCENARIO_DIR) -> dict[str, Path]:

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 import sys
 
 COMMANDS = {
@@ -20,8 +21,6 @@ def main(argv: list) -> int:
     answer = module.run(request)
     with open(answer_file + ".tmp", "w") as f:
         json.dump(answer, f)
-    import os
-
     os.replace(answer_file + ".tmp", answer_file)
     return 0
 
