@@ -1,8 +1,5 @@
 """Bad input: a one-line error, exit code 2, no traceback, nothing left behind."""
 
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from tests.integration.conftest import PLUGINS
@@ -58,11 +55,13 @@ def test_help_reads_like_git(harness):
     assert harness("scenarios").stdout.count("\n") >= 3
 
 
-def test_no_temp_dirs_left_behind(harness):
-    before = set(Path(tempfile.gettempdir()).glob("mlflow-plugin-harness-*"))
-    harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "entry-points")
-    after = set(Path(tempfile.gettempdir()).glob("mlflow-plugin-harness-*"))
-    assert after <= before
+def test_no_temp_dirs_left_behind(harness, tmp_path):
+    private = tmp_path / "tmp"  # its own TMPDIR: parallel tests make temp dirs too
+    private.mkdir()
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "quickstart",
+                      env={"TMPDIR": str(private)})
+    assert outcome.code == 0
+    assert not list(private.glob("mlflow-plugin-harness-*"))
 
 
 @pytest.mark.parametrize("args", [["validate", "scenarios/quickstart.yaml"], ["schema"]])
@@ -70,14 +69,15 @@ def test_other_commands_succeed(harness, args):
     assert harness(*args).code == 0
 
 
-def test_temp_dirs_of_killed_runs_are_swept(harness):
+def test_temp_dirs_of_killed_runs_are_swept(harness, tmp_path):
     import subprocess
 
     dead = subprocess.Popen(["true"])
     dead.wait()
-    leftover = Path(tempfile.gettempdir()) / f"mlflow-plugin-harness-{dead.pid}-killed"
+    leftover = tmp_path / f"mlflow-plugin-harness-{dead.pid}-killed"
     leftover.mkdir()
     (leftover / "mlflow.db").write_text("left by a run that was killed")
-    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "entry-points")
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "entry-points",
+                      env={"TMPDIR": str(tmp_path)})
     assert outcome.code == 0
     assert not leftover.exists()
