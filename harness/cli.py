@@ -47,7 +47,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         config=args.config, report_dir=args.report_dir, progress=_progress(time.monotonic()),
     )
     report = execute(options)
-    mask = Masker()
+    mask = Masker(report.secrets)
     args.report_dir.mkdir(parents=True, exist_ok=True)
     write_json(report, args.report_dir / "report.json", mask)
     write_junit(report, args.report_dir / "junit.xml", mask)

@@ -8,20 +8,38 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ScenarioError
+from harness.services import CATALOG
 from harness.yamlsource import describe_validation_error, load_with_lines
 
 
+Backend = Literal[("local", *CATALOG)]  # type: ignore[valid-type]
+Template = Union[str, dict[Backend, str]]
+
+
 class SchemeTemplates(BaseModel):
-    """URI templates for one scheme; ``{workdir}`` and ``{scheme}`` are substituted."""
+    """URI templates for one scheme, per role: one string for every backend, or a mapping from
+    backend (``local``, ``postgres``, ``minio``, ...) to a template.
+
+    Fields: ``{scheme}``, ``{workdir}``, ``{uri}`` (the scenario's URI for the role in MLflow's
+    own terms) and the attributes of the scenario's services (``{postgres.uri}``, ...).
+    """
 
     model_config = ConfigDict(extra="forbid")
-    tracking: str | None = None
-    artifacts: str | None = None
-    registry: str | None = None
+    tracking: Template | None = None
+    artifacts: Template | None = None
+    registry: Template | None = None
+
+    def template(self, role: str, backend: str) -> str | None:
+        """The template for ``role`` when its data lives in ``backend``, if there is one."""
+        value = getattr(self, role)
+        if isinstance(value, dict):
+            return value.get(backend)
+        return value
 
 
 class Settings(BaseModel):

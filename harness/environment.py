@@ -25,6 +25,8 @@ from harness.plugin import PluginSource
 FORMAT = "1"  # bump when the layout of a cached environment changes
 WORKLOADS = Path(__file__).resolve().parent / "workloads"
 MARKER = "harness-env.json"
+# Clients MLflow's own stores need for the harness's services; every environment gets them.
+DRIVERS = ("psycopg[binary]", "pymysql", "pymssql", "boto3")
 
 
 def cache_root() -> Path:
@@ -133,7 +135,7 @@ class Installer:
 
     def resolve(self, plugin: PluginSource, mlflow: str, python: str) -> str:
         """Pin every package the plugin and MLflow need; the lock is the environment's identity."""
-        requirements = f"{plugin.install}\n{mlflow}\n"
+        requirements = "\n".join([plugin.install, mlflow, *DRIVERS]) + "\n"
         out = self._uv("pip", "compile", "-q", "--no-header", "--no-annotate",
                        "--python", python, "-", stdin=requirements)
         if out.returncode != 0:

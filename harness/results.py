@@ -81,6 +81,7 @@ class RunReport:
     plugin: PluginInfo
     results: list[ScenarioResult]
     environment: dict[str, Any] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set, repr=False)  # masked in every output
 
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -104,5 +105,6 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["secrets"]
         data["summary"] = self.summary()
         return data

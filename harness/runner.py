@@ -16,12 +16,14 @@ from harness.checks import Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import GROUPS
 from harness.environment import PluginEnv, ScriptFailed, ensure_environment
-from harness.errors import PluginInstallError, UsageError
-from harness.plan import resolve_stores, skip_reason
+from harness.errors import HarnessError, PluginInstallError, UsageError
+from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
-                             Status)
+                             ServiceInfo, Status)
 from harness.scenario import Scenario, select
+from harness.services.base import Binding
+from harness.services.pool import Key, Outcome, ServicePool
 
 TEMP_PREFIX = "mlflow-plugin-harness-"
 
@@ -75,26 +77,70 @@ def load_settings(options: Options, settings_file: Path | None) -> Settings:
 
 
 class ScenarioRun:
-    """Runs one scenario in the plugin environment and judges the evidence."""
+    """Runs one scenario in the plugin environment against its services and judges the evidence."""
 
     def __init__(self, env: PluginEnv, probe: dict[str, Any], settings: Settings,
-                 progress: Callable[[str], None]) -> None:
+                 outcomes: dict[Key, Outcome], progress: Callable[[str], None]) -> None:
         self.env, self.probe, self.settings, self.progress = env, probe, settings, progress
+        self.outcomes = outcomes
 
     def __call__(self, scenario: Scenario, rundir: Path) -> ScenarioResult:
         started = time.monotonic()
+        version = self.env.mlflow_version
         reason = skip_reason(scenario, self.probe["entry_points"])
         if reason:
-            return ScenarioResult(scenario.name, self.env.mlflow_version, Status.SKIPPED, reason)
+            return ScenarioResult(scenario.name, version, Status.SKIPPED, reason)
+        outcomes = {ref.name: self.outcomes[(ref.name, ref.image)] for ref in scenario.services}
+        infos = [ServiceInfo(name, name, o.service.image, o.substitute_for)
+                 for name, o in outcomes.items() if o.service]
+        for name, outcome in outcomes.items():
+            if outcome.error:
+                return ScenarioResult(scenario.name, version, Status.ERROR, outcome.error,
+                                      services=infos)
+            if outcome.skipped:
+                return ScenarioResult(scenario.name, version, Status.SKIPPED,
+                                      f"{name} unavailable: {outcome.skipped}", services=infos)
         workdir = rundir / scenario.name
         workdir.mkdir()
-        stores = resolve_stores(scenario, self.probe["entry_points"], self.settings, workdir)
+        try:
+            bindings = {name: o.service.provision(scenario.name, self._migrate(workdir, scenario))
+                        for name, o in outcomes.items() if o.service}
+        except (ScriptFailed, HarnessError) as exc:
+            detail = f"{exc}: {_last_error(exc.output)}" if isinstance(exc, ScriptFailed) else exc
+            return ScenarioResult(scenario.name, version, Status.ERROR,
+                                  f"preparing services failed: {detail}", services=infos)
+        try:
+            stores = resolve_stores(scenario, self.probe["entry_points"], self.settings, workdir,
+                                    {n: b.namespace() for n, b in bindings.items()})
+        except NotPlaceable as exc:
+            return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
+        evidence, checks, output = self._workloads(scenario, workdir, stores, bindings)
+        for role, backend in stores.backends.items():
+            if backend in bindings:
+                evidence.backends[role] = {"service": backend,
+                                           **outcomes[backend].service.inspect(bindings[backend])}
+        checks.extend(run_check(name, evidence) for name in scenario.checks)
+        return ScenarioResult.from_checks(
+            scenario.name, version, checks, duration_s=round(time.monotonic() - started, 2),
+            services=infos, output=output[-20000:])
+
+    def _migrate(self, workdir: Path, scenario: Scenario) -> Callable[[str], None]:
+        def migrate(uri: str) -> None:
+            self.progress(f"{scenario.name}: creating MLflow's schema (migrations)")
+            self.env.run_script("migrate", {"uri": uri, "artifact_root": str(workdir / "default")},
+                                workdir=workdir, timeout=scenario.timeout_s)
+        return migrate
+
+    def _workloads(self, scenario: Scenario, workdir: Path, stores: Stores,
+                   bindings: dict[str, Binding]) -> tuple[Evidence, list[CheckResult], str]:
         base = {
             "plugin": self.env.plugin_name, "tracking_uri": stores.tracking,
             "registry_uri": stores.registry, "artifact_root": stores.artifacts,
             "registry_store": "registry" in stores.plugin_roles, "prefix": scenario.name,
         }
-        extra_env = {**self.settings.env, **scenario.env}
+        values = {"workdir": str(workdir), **{n: b.namespace() for n, b in bindings.items()}}
+        extra_env = {**{k: v for b in bindings.values() for k, v in b.env.items()},
+                     **self.settings.env, **{k: v.format(**values) for k, v in scenario.env.items()}}
         checks: list[CheckResult] = []
         evidence = Evidence(self.probe)
         outputs: list[str] = []
@@ -120,10 +166,7 @@ class ScenarioRun:
                 outputs.append(exc.output)
                 continue
             evidence.pairs.append((manifest, observed))
-        checks.extend(run_check(name, evidence) for name in scenario.checks)
-        return ScenarioResult.from_checks(
-            scenario.name, self.env.mlflow_version, checks,
-            duration_s=round(time.monotonic() - started, 2), output="\n".join(outputs)[-20000:])
+        return evidence, checks, "\n".join(outputs)
 
 
 def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -147,14 +190,18 @@ def execute(options: Options) -> RunReport:
     state = "reused" if env.reused else "built"
     options.progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
     rundir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+    pool = ServicePool(options.progress)
     try:
         probe = probe_plugin(env, rundir, options.progress)
-        scenario_run = ScenarioRun(env, probe, settings, options.progress)
+        runnable = [s for s in scenarios if not skip_reason(s, probe["entry_points"])]
+        pool.start({(ref.name, ref.image): None for s in runnable for ref in s.services})
+        scenario_run = ScenarioRun(env, probe, settings, pool.outcomes, options.progress)
         results = []
         for scenario in scenarios:
             options.progress(f"scenario {scenario.name}")
             results.append(scenario_run(scenario, rundir))
     finally:
+        pool.close()
         shutil.rmtree(rundir, ignore_errors=True)
     info = PluginInfo(
         options.plugin, probe["name"], probe["version"],
@@ -164,4 +211,4 @@ def execute(options: Options) -> RunReport:
     environment = {"path": str(env.path), "reused": env.reused,
                    "seconds": round(env.build_seconds, 2), "python": sys.version.split()[0],
                    "mlflow_version": env.mlflow_version}
-    return RunReport(info, results, environment)
+    return RunReport(info, results, environment, secrets=pool.secrets)

@@ -3,39 +3,93 @@
 from __future__ import annotations
 
 import json
+import string
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator)
 
-from harness.contracts import CAPABILITIES
+from harness.contracts import CAPABILITIES, Role
 from harness.errors import ScenarioError, UsageError
+from harness.services import CATALOG
 from harness.yamlsource import describe_validation_error, load_with_lines
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
-    "artifacts", "models", "registry", "context-tags", "providers",
+    "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
+    "backend-objects",
 )
-KNOWN_SERVICES: tuple[str, ...] = ()
+ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
 Capability = Literal[CAPABILITIES]  # type: ignore[valid-type]
 CheckName = Literal[CHECKS]  # type: ignore[valid-type]
+ServiceName = Literal[tuple(CATALOG)]  # type: ignore[valid-type]
+
+
+def template_fields(template: str) -> list[tuple[str, str | None]]:
+    """The ``{name}`` / ``{name.attribute}`` fields of a template, in order."""
+    fields = []
+    for _text, field, _spec, _conv in string.Formatter().parse(template):
+        if field is not None:
+            name, _, attribute = field.partition(".")
+            fields.append((name, attribute or None))
+    return fields
+
+
+def check_template(template: str, services: list[str], allowed: tuple[str, ...]) -> str:
+    """Raise ValueError unless every field is an allowed name or ``service.attribute``."""
+    try:
+        fields = template_fields(template)
+    except ValueError as exc:
+        raise ValueError(f"bad template {template!r}: {exc}") from None
+    for name, attribute in fields:
+        if name in CATALOG:
+            if name not in services:
+                raise ValueError(f"{{{name}...}} needs {name!r} in this scenario's services")
+            if attribute not in CATALOG[name][1]:
+                known = ", ".join(CATALOG[name][1])
+                raise ValueError(f"{{{name}.{attribute}}}: {name} has {known}")
+        elif name not in allowed or attribute:
+            names = ", ".join([*allowed, *(f"{s}.<attribute>" for s in services)]) or "none"
+            raise ValueError(f"unknown field {{{name}{'.' + attribute if attribute else ''}}} "
+                             f"in {template!r} (known: {names})")
+    return template
+
+
+def _declared(info: ValidationInfo) -> list[str]:
+    return [ref.name for ref in info.data.get("services", [])]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Stores(_Strict):
-    """URI templates used for the roles the plugin does not fill itself.
+class ServiceRef(_Strict):
+    """A backing service, optionally with another image than the default."""
 
-    ``{workdir}`` is the scenario's private temporary directory.
+    name: ServiceName
+    image: str | None = Field(None, description="e.g. postgres:16; default: the pinned image")
+
+
+class Stores(_Strict):
+    """Where each role's data lives, as MLflow's own store URI.
+
+    The plugin's URI template for a role sees this as ``{uri}``. ``{workdir}`` is the scenario's
+    private temporary directory and ``{postgres.uri}``-style fields name the scenario's
+    services; the service a role's URI names is the role's backend.
     """
 
     tracking: str = "sqlite:///{workdir}/mlflow.db"
     artifacts: str = "{workdir}/artifacts"
     registry: str | None = Field(None, description="defaults to the tracking URI")
+
+    def backend(self, role: Role) -> str:
+        """The service a role's data lives in, or "local"."""
+        template = getattr(self, role) or self.tracking
+        return next((name for name, _attr in template_fields(template) if name in CATALOG),
+                    "local")
 
 
 class Quickstart(_Strict):
@@ -72,20 +126,46 @@ class Scenario(_Strict):
     requires: list[Capability] = Field(
         default_factory=list, description="plugin capabilities; the scenario is skipped without them"
     )
-    services: list[str] = Field(default_factory=list)
+    services: list[ServiceRef] = Field(default_factory=list,
+                                       description="names, or mappings with name and image")
     stores: Stores = Stores()
     workloads: list[Workload] = Field(default_factory=list)
     checks: list[CheckName] = Field(min_length=1)
     timeout_s: int = Field(600, ge=1, le=24 * 3600, description="per workload or check process")
     env: dict[str, str] = Field(default_factory=dict, description="extra environment for workloads")
 
-    @field_validator("services")
+    @field_validator("services", mode="before")
     @classmethod
-    def _known_services(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if name not in KNOWN_SERVICES:
-                known = ", ".join(KNOWN_SERVICES) or "none yet"
-                raise ValueError(f"unknown service {name!r} (known: {known})")
+    def _service_refs(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        refs = [{"name": item} if isinstance(item, str) else item for item in value]
+        for ref in refs:
+            if isinstance(ref, dict) and ref.get("name") not in CATALOG:
+                raise ValueError(f"unknown service {ref.get('name')!r} "
+                                 f"(known: {', '.join(CATALOG)})")
+        return refs
+
+    @field_validator("stores")
+    @classmethod
+    def _store_templates(cls, value: Stores, info: ValidationInfo) -> Stores:
+        for role in ROLES:
+            template = getattr(value, role)
+            if template is not None:
+                try:
+                    check_template(template, _declared(info), ("workdir",))
+                except ValueError as exc:
+                    raise ValueError(f"{role}: {exc}") from None
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env_templates(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        for key, template in value.items():
+            try:
+                check_template(template, _declared(info), ("workdir",))
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
         return value
 
 

@@ -14,10 +14,12 @@ from harness.results import CheckResult, Status
 
 @dataclass
 class Evidence:
-    """What a scenario produced: the probe of the plugin, and (manifest, read-back) pairs."""
+    """What a scenario produced: the probe of the plugin, (manifest, read-back) pairs, and what
+    the backing services hold per role (see ``Service.inspect``)."""
 
     probe: dict[str, Any]
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    backends: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 CheckFn = Callable[[Evidence], CheckResult]
@@ -56,4 +58,5 @@ def run_check(name: str, evidence: Evidence) -> CheckResult:
         return CheckResult(name, Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}")
 
 
-from harness.checks import artifacts, entry_points, registry, tracking  # noqa: E402,F401
+from harness.checks import (artifacts, backend, entry_points, registry,  # noqa: E402,F401
+                            tracking)

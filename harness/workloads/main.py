@@ -10,6 +10,7 @@ COMMANDS = {
     "quickstart": "quickstart",
     "logging": "logging_workload",
     "readback": "readback",
+    "migrate": "migrate",
 }
 
 

@@ -1,4 +1,5 @@
-"""Reference MLflow plugin: SQL-backed tracking and registry stores, a local artifact repository.
+"""Reference MLflow plugin: SQL-backed tracking and registry stores; artifacts local, in S3
+(``harness-ref-s3``) or as SQL BLOB rows (``harness-ref-db``).
 
 URIs: ``harness-ref:<directory>`` keeps a SQLite database in the directory;
 ``harness-ref:<sqlalchemy url>`` uses that database. Artifacts: ``harness-ref:<directory>``.

@@ -1,0 +1,24 @@
+"""Backing services, by the name scenario files use (classes are imported on first use)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.services.base import Service
+
+SQL_ATTRIBUTES = ("uri", "host", "port", "user", "password", "database")
+S3_ATTRIBUTES = ("uri", "endpoint", "bucket", "access_key", "secret_key")
+# name -> (module:class, what {name.attribute} templates may use)
+CATALOG: dict[str, tuple[str, tuple[str, ...]]] = {
+    "postgres": ("postgres:Postgres", SQL_ATTRIBUTES),
+    "mysql": ("mysql:MySQL", SQL_ATTRIBUTES),
+    "mssql": ("mssql:MSSQL", SQL_ATTRIBUTES),
+    "minio": ("minio:MinIO", S3_ATTRIBUTES),
+}
+
+
+def service_class(name: str) -> type[Service]:
+    module, _, cls = CATALOG[name][0].partition(":")
+    return getattr(importlib.import_module(f"harness.services.{module}"), cls)

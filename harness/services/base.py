@@ -1,0 +1,158 @@
+"""The common base of backing services: a labelled container on the run's network, published on
+127.0.0.1 only, ready when a real round-trip succeeds, and one namespace per scenario."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Callable, ClassVar
+
+from testcontainers.core.config import testcontainers_config
+from testcontainers.core.container import DockerContainer
+
+from harness.engine import RunLabels
+from harness.errors import InfrastructureError
+from harness.images import ImageSpec
+
+testcontainers_config.ryuk_disabled = True  # its reaper image cannot be pulled; we sweep ourselves
+
+Migrate = Callable[[str], None]
+
+
+class ServiceError(InfrastructureError):
+    """A service did not start or did not become ready."""
+
+
+@dataclass
+class Binding:
+    """What one scenario gets from a service: template values, workload environment, secrets."""
+
+    service: str
+    values: dict[str, str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def namespace(self) -> SimpleNamespace:
+        """For ``{postgres.uri}``-style templates."""
+        return SimpleNamespace(**self.values)
+
+
+def random_password(length: int = 24) -> str:
+    """Letters and digits only, so it needs no quoting in URLs, SQL or shells."""
+    return secrets.token_urlsafe(length * 2).replace("-", "").replace("_", "")[:length]
+
+
+def wait_until_ready(ping: Callable[[], None], container: Any, timeout: float, what: str,
+                     cancel: threading.Event | None = None) -> float:
+    """Call ``ping`` until it succeeds; return seconds taken. Fail fast if the container exits."""
+    started = time.monotonic()
+    last = "no attempt"
+    while time.monotonic() - started < timeout:
+        if cancel is not None and cancel.is_set():
+            raise ServiceError(f"{what}: start cancelled")
+        try:
+            ping()
+            return time.monotonic() - started
+        except Exception as exc:  # noqa: BLE001 - not ready yet; remember why
+            last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        container.reload()
+        if container.status not in ("created", "running"):
+            raise ServiceError(f"{what} exited while starting ({container.status}); "
+                               f"log: {_tail(container)}")
+        time.sleep(0.1)
+    raise ServiceError(f"{what} not ready within {timeout:g} s (last attempt: {last}); "
+                       f"log: {_tail(container)}")
+
+
+def _tail(container: Any, lines: int = 5) -> str:
+    try:
+        text = container.logs(tail=lines).decode(errors="replace").strip()
+    except Exception:  # noqa: BLE001
+        return "unavailable"
+    return " | ".join(text.splitlines()) or "empty"
+
+
+class Service(ABC):
+    """One backing service of one harness run."""
+
+    kind: ClassVar[str]
+    image_spec: ClassVar[ImageSpec]
+    port: ClassVar[int]
+    attributes: ClassVar[tuple[str, ...]]  # what templates may use: {kind.attribute}
+    ready_timeout: ClassVar[float] = 60.0
+
+    def __init__(self, labels: RunLabels, network: str) -> None:
+        self.labels, self.network = labels, network
+        self.user = self.default_user()
+        self.password = random_password()
+        self.host_port = 0
+        self.image = ""
+        self.ready_seconds = 0.0
+        self._container: DockerContainer | None = None
+
+    def default_user(self) -> str:
+        return "harness"
+
+    @abstractmethod
+    def container_env(self) -> dict[str, str]:
+        """Environment for the container (credentials included)."""
+
+    def command(self) -> list[str] | None:
+        return None
+
+    @abstractmethod
+    def ping(self) -> None:
+        """One real round-trip (log in and query, or put and get); raise if not ready."""
+
+    @abstractmethod
+    def provision(self, name: str, migrate: Migrate) -> Binding:
+        """A fresh namespace (database, bucket) for one scenario."""
+
+    @abstractmethod
+    def inspect(self, binding: Binding) -> dict[str, Any]:
+        """What the service holds in a scenario's namespace, for the backend checks."""
+
+    @property
+    def secrets(self) -> set[str]:
+        return {self.password}
+
+    def start(self, image: str, cancel: threading.Event | None = None) -> None:
+        """Run the container and wait until the service answers."""
+        self.image = image
+        container = DockerContainer(image).with_name(self.labels.name(self.kind))
+        container.with_envs(**self.container_env())
+        container.ports[f"{self.port}/tcp"] = ("127.0.0.1",)  # type: ignore[assignment]
+        if self.command():
+            container.with_command(self.command())
+        container.with_kwargs(labels=self.labels.as_dict(), network=self.network)
+        self._container = container
+        container.start()
+        wrapped = container.get_wrapped_container()
+        wrapped.reload()
+        binding = wrapped.attrs["NetworkSettings"]["Ports"][f"{self.port}/tcp"][0]
+        if binding["HostIp"] != "127.0.0.1":
+            raise ServiceError(f"{self.kind}: port published on {binding['HostIp']}, not 127.0.0.1")
+        self.host_port = int(binding["HostPort"])
+        self.ready_seconds = wait_until_ready(self.ping, wrapped, self.ready_timeout,
+                                              f"{self.kind} ({image})", cancel)
+
+    def exec(self, command: list[str], env: dict[str, str] | None = None) -> str:
+        """Run a command inside the container; raise ServiceError on a non-zero exit."""
+        assert self._container is not None
+        result = self._container.get_wrapped_container().exec_run(command, environment=env)
+        output = result.output.decode(errors="replace")
+        if result.exit_code != 0:
+            raise ServiceError(f"{self.kind}: {command[0]} exited {result.exit_code}: {output[-300:]}")
+        return output
+
+    def logs(self, lines: int = 200) -> str:
+        if self._container is None or self._container._container is None:
+            return ""
+        return self._container.get_wrapped_container().logs(tail=lines).decode(errors="replace")
+
+    def stop(self) -> None:
+        if self._container is not None and self._container._container is not None:
+            self._container.stop()

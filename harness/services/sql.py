@@ -1,0 +1,124 @@
+"""SQL services: login readiness, a database per scenario cloned from one migrated template,
+and a dialect-agnostic dump of every table for the backend checks (through SQLAlchemy)."""
+
+from __future__ import annotations
+
+import decimal
+import hashlib
+import re
+import threading
+from abc import abstractmethod
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from harness.services import SQL_ATTRIBUTES
+from harness.services.base import Binding, Migrate, Service
+
+MAX_ROWS = 100_000  # per table; workloads write far fewer
+
+
+def database_name(name: str) -> str:
+    """A database name every dialect accepts unquoted."""
+    return re.sub(r"[^a-z0-9_]", "_", name.lower())[:60]
+
+
+def cell(value: Any) -> Any:
+    """A JSON-able form of one column value; binary values become their digest and size."""
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    if isinstance(value, (bytes, bytearray)):
+        return {"sha256": hashlib.sha256(value).hexdigest(), "size": len(value)}
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+class SqlService(Service):
+    """A SQL database server reached through a SQLAlchemy URL."""
+
+    driver: ClassVar[str]  # SQLAlchemy dialect+driver, e.g. postgresql+psycopg
+    admin_database: ClassVar[str]
+    url_query: ClassVar[str] = ""
+    attributes = SQL_ATTRIBUTES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._template: str | None = None
+        self._template_lock = threading.Lock()
+
+    def url(self, database: str) -> str:
+        query = f"?{self.url_query}" if self.url_query else ""
+        return (f"{self.driver}://{self.user}:{self.password}@127.0.0.1:{self.host_port}"
+                f"/{database}{query}")
+
+    def engine(self, database: str, autocommit: bool = False) -> sa.Engine:
+        options: dict[str, Any] = {"poolclass": NullPool}
+        if autocommit:
+            options["isolation_level"] = "AUTOCOMMIT"
+        return sa.create_engine(self.url(database), **options)
+
+    def ping(self) -> None:
+        engine = self.engine(self.admin_database)
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1")).scalar_one()
+        finally:
+            engine.dispose()
+
+    def execute(self, statement: str, database: str | None = None) -> None:
+        engine = self.engine(database or self.admin_database, autocommit=True)
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text(statement))
+        finally:
+            engine.dispose()
+
+    def create_database(self, name: str) -> None:
+        self.execute(f"CREATE DATABASE {name}")
+
+    @abstractmethod
+    def clone_database(self, template: str, name: str) -> None:
+        """Create ``name`` as a copy of ``template``, schema and rows."""
+
+    supports_clone: ClassVar[bool] = True
+
+    def provision(self, name: str, migrate: Migrate) -> Binding:
+        """A database for one scenario; MLflow's schema migrations run once per service."""
+        database = database_name(name)
+        if self.supports_clone:
+            with self._template_lock:
+                if self._template is None:
+                    template = "harness_mlflow_template"
+                    self.create_database(template)
+                    migrate(self.url(template))
+                    self._template = template
+            self.clone_database(self._template, database)
+        else:
+            self.create_database(database)
+            migrate(self.url(database))
+        return Binding(self.kind, {
+            "uri": self.url(database), "host": "127.0.0.1", "port": str(self.host_port),
+            "user": self.user, "password": self.password, "database": database,
+        })
+
+    def inspect(self, binding: Binding) -> dict[str, Any]:
+        """Every row of every table in the scenario's database."""
+        engine = self.engine(binding.values["database"])
+        tables: dict[str, dict[str, Any]] = {}
+        try:
+            metadata = sa.MetaData()
+            metadata.reflect(engine)
+            with engine.connect() as conn:
+                for table in metadata.sorted_tables:
+                    rows = conn.execute(sa.select(table).limit(MAX_ROWS)).all()
+                    tables[table.name] = {
+                        "columns": [c.name for c in table.columns],
+                        "rows": [[cell(v) for v in row] for row in rows],
+                    }
+        finally:
+            engine.dispose()
+        return {"kind": "sql", "tables": tables}
