@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 from typing import NoReturn
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.errors import HarnessError, UsageError
 
 PROG = "mlflow-plugin-harness"
 USAGE = f"""{PROG} [--version] <command> [<args>]
@@ -21,6 +22,9 @@ commands:
    scenarios   List the available scenarios
    validate    Check scenario files against the schema
    schema      Print the JSON Schema of scenario files
+   doctor      Check Docker, service images, registry and CA set-up; print fixes
+   images      Build (or fetch) the service images ahead of a run
+   cleanup     Remove containers, networks, volumes and temp dirs left by dead runs
 
 exit codes: 0 passed, 1 a check failed or nothing passed, 2 bad input, 3 infrastructure error
 See '{PROG} <command> --help' for the options of a command."""
@@ -90,6 +94,50 @@ def _cmd_schema(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_doctor(_args: argparse.Namespace) -> int:
+    from harness.doctor import diagnose
+
+    findings = diagnose()
+    for f in findings:
+        print(f"  {f.status.upper():<4}  {f.topic:<14} {f.detail}")
+        if f.fix:
+            print(f"        {'':<14} fix: {f.fix}")
+    return 3 if any(f.status == "fail" for f in findings) else 0
+
+
+def _cmd_images(args: argparse.Namespace) -> int:
+    from harness import engine, images
+    from harness.services import CATALOG, service_class
+
+    unknown = [n for n in args.services if n not in CATALOG]
+    if unknown:
+        raise UsageError(f"unknown service {unknown[0]!r} (known: {', '.join(CATALOG)})")
+    client = engine.connect()
+    say = _progress(time.monotonic())
+    for name in args.services or list(CATALOG):
+        try:
+            got = images.resolve(client, service_class(name).image_spec, None, say)
+        except images.ImageUnavailable as exc:
+            print(f"  {name:<9} unavailable: {exc}")
+            continue
+        instead = f", stands in for {got.substitute_for}" if got.substitute_for else ""
+        print(f"  {name:<9} {got.image} ({got.source}{instead})")
+    return 0
+
+
+def _cmd_cleanup(_args: argparse.Namespace) -> int:
+    from harness import engine
+    from harness.runner import sweep_temp_dirs
+
+    removed = sweep_temp_dirs()
+    client = engine.connect()
+    removed += engine.remove_run(client, only_dead=True)
+    for item in removed:
+        print(f"  removed {item}")
+    print(f"{len(removed)} object(s) left by dead runs removed; live runs untouched")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, usage=USAGE, add_help=True,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,10 +166,30 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=_cmd_validate)
     sub.add_parser("schema", help="print the scenario JSON Schema").set_defaults(func=_cmd_schema)
+    sub.add_parser("doctor", help="check this machine's set-up",
+                   description="Check the Docker engine, the service images, registry "
+                   "reachability, debootstrap and the CA bundle; print the fix for each problem."
+                   ).set_defaults(func=_cmd_doctor)
+    images = sub.add_parser("images", help="prepare service images",
+                            usage=f"{PROG} images build [SERVICE...]",
+                            description="Use each service's official image when present or "
+                            "pullable, else build it from images/ (tagged by content hash).")
+    images.add_argument("action", choices=["build"], metavar="build")
+    images.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
+    images.set_defaults(func=_cmd_images)
+    sub.add_parser("cleanup", help="remove what dead runs left",
+                   description="Remove the containers, networks, volumes and temp dirs of harness "
+                   "runs whose process is gone (e.g. after kill -9). Live runs are untouched."
+                   ).set_defaults(func=_cmd_cleanup)
     return parser
 
 
+def _interrupt_on_term(signum: int, _frame: object) -> NoReturn:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt_on_term)  # clean up as on Ctrl-C
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -133,5 +201,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(f"{PROG}: interrupted; what this run created has been removed", file=sys.stderr)
         return 130

@@ -27,8 +27,20 @@ def connect(timeout: int = 120) -> docker.DockerClient:
         client.ping()
         return client
     except DockerException as exc:
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise InfrastructureError(f"Docker is not reachable ({reason}): {FIX}") from None
+        raise InfrastructureError(f"Docker is not reachable at {_where()} ({_why(exc)}): {FIX}") from None
+
+
+def _where() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc)
+    for needle, why in (("No such file", "no such socket"), ("Connection refused", "connection refused"),
+                        ("Permission denied", "permission denied"), ("timed out", "timed out")):
+        if needle in text:
+            return why
+    return text.splitlines()[0][-120:] if text else type(exc).__name__
 
 
 def unreachable_reason() -> str | None:

@@ -61,7 +61,7 @@ def pull_policy() -> str:
     return policy
 
 
-def _present(client: docker.DockerClient, image: str) -> bool:
+def present(client: docker.DockerClient, image: str) -> bool:
     try:
         client.images.get(image)
         return True
@@ -80,7 +80,7 @@ def _pull(client: docker.DockerClient, image: str) -> str | None:
 
 def find_or_pull(client: docker.DockerClient, image: str, policy: str) -> tuple[str | None, str]:
     """(source, why-not): the image is here already ("local"), was pulled, or cannot be had."""
-    if policy != "always" and _present(client, image):
+    if policy != "always" and present(client, image):
         return "local", ""
     if policy == "never":
         return None, "not present and pulling is off (MLFLOW_PLUGIN_HARNESS_PULL=never)"
@@ -121,10 +121,10 @@ def os_release() -> dict[str, str]:
     return values
 
 
-def apt_mirror(suite: str) -> str:
+def apt_mirror(suite: str, apt: Path = Path("/etc/apt")) -> str:
     """The Debian mirror this machine's apt uses for ``suite`` (deb822 or one-line sources)."""
     candidates: list[tuple[list[str], list[str]]] = []
-    sources = Path("/etc/apt/sources.list.d")
+    sources = apt / "sources.list.d"
     for file in sorted(sources.glob("*.sources")) if sources.is_dir() else []:
         for stanza in file.read_text().split("\n\n"):
             fields = {}
@@ -133,7 +133,7 @@ def apt_mirror(suite: str) -> str:
                     key, _, value = line.partition(":")
                     fields[key.strip().lower()] = value.split()
             candidates.append((fields.get("uris", []), fields.get("suites", [])))
-    for file in [Path("/etc/apt/sources.list"), *sorted(sources.glob("*.list"))]:
+    for file in [apt / "sources.list", *sorted(sources.glob("*.list"))]:
         if file.is_file():
             for line in file.read_text().splitlines():
                 parts = line.split("#")[0].split()
@@ -156,7 +156,7 @@ def base_image(client: docker.DockerClient, progress: Progress) -> str:
     mirror = apt_mirror(suite)
     tag = f"{REPO}/debian:{suite}-{hashlib.sha256(mirror.encode()).hexdigest()[:12]}"
     with _lock("base-image"):
-        if _present(client, tag):
+        if present(client, tag):
             return tag
         if shutil.which("debootstrap") is None or os.geteuid() != 0:
             raise ImageUnavailable(
@@ -220,7 +220,7 @@ def build_service(client: docker.DockerClient, name: str, progress: Progress) ->
     """Build images/<name> (once: the tag is the content hash) and return its tag."""
     tag, base = service_tag(client, name, progress)
     with _lock(f"image-{name}"):
-        if _present(client, tag):
+        if present(client, tag):
             return tag
         progress(f"building {tag} from images/{name}")
         with tempfile.TemporaryDirectory(prefix=f"{REPO}-{os.getpid()}-build-") as tmp:

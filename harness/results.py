@@ -39,6 +39,7 @@ class ScenarioResult:
     reason: str = ""
     duration_s: float = 0.0
     services: list[ServiceInfo] = field(default_factory=list)
+    stores: dict[str, str] = field(default_factory=dict)  # role -> URI (credentials masked)
     checks: list[CheckResult] = field(default_factory=list)
     output: str = ""  # workload output, attached to failures
 

@@ -53,8 +53,9 @@ def _last_error(output: str) -> str:
     return lines[-1][:500] if lines else "no output"
 
 
-def sweep_temp_dirs() -> None:
+def sweep_temp_dirs() -> list[str]:
     """Remove temp dirs left by harness runs whose process is gone (e.g. after kill -9)."""
+    removed = []
     for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
         match = re.match(rf"{TEMP_PREFIX}(\d+)-", path.name)
         if not match:
@@ -63,8 +64,10 @@ def sweep_temp_dirs() -> None:
             os.kill(int(match.group(1)), 0)
         except ProcessLookupError:
             shutil.rmtree(path, ignore_errors=True)
+            removed.append(f"temp dir {path}")
         except PermissionError:
             pass
+    return removed
 
 
 def load_settings(options: Options, settings_file: Path | None) -> Settings:
@@ -120,9 +123,11 @@ class ScenarioRun:
                 evidence.backends[role] = {"service": backend,
                                            **outcomes[backend].service.inspect(bindings[backend])}
         checks.extend(run_check(name, evidence) for name in scenario.checks)
+        uris = {"tracking": stores.tracking, "artifacts": stores.artifacts,
+                "registry": stores.registry}
         return ScenarioResult.from_checks(
             scenario.name, version, checks, duration_s=round(time.monotonic() - started, 2),
-            services=infos, output=output[-20000:])
+            services=infos, stores=uris, output=output[-20000:])
 
     def _migrate(self, workdir: Path, scenario: Scenario) -> Callable[[str], None]:
         def migrate(uri: str) -> None:
@@ -210,5 +215,5 @@ def execute(options: Options) -> RunReport:
     )
     environment = {"path": str(env.path), "reused": env.reused,
                    "seconds": round(env.build_seconds, 2), "python": sys.version.split()[0],
-                   "mlflow_version": env.mlflow_version}
+                   "mlflow_version": env.mlflow_version, "run_id": pool.labels.run_id}
     return RunReport(info, results, environment, secrets=pool.secrets)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -48,3 +49,31 @@ def harness(tmp_path: Path):
         return Outcome(proc.returncode, proc.stdout, proc.stderr, report_dir, report)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """The Docker engine; required where MLFLOW_PLUGIN_HARNESS_REQUIRE_DOCKER is set (CI)."""
+    import docker
+
+    from harness.engine import unreachable_reason
+
+    reason = unreachable_reason()
+    if reason:
+        if os.environ.get("MLFLOW_PLUGIN_HARNESS_REQUIRE_DOCKER"):
+            pytest.fail(f"Docker is required here: {reason}")
+        pytest.skip(reason)
+    client = docker.from_env()
+    yield client
+    client.close()
+
+
+def leftovers(client, **labels: str) -> list[str]:
+    """Containers, networks and volumes of the harness carrying all the given label values."""
+    from harness.engine import LABEL
+
+    selector = [f"{LABEL}.{key}={value}" for key, value in labels.items()] or [LABEL]
+    found = [f"container {c.name}" for c in client.containers.list(all=True, filters={"label": selector})]
+    found += [f"network {n.name}" for n in client.networks.list(filters={"label": selector})]
+    found += [f"volume {v.name}" for v in client.volumes.list(filters={"label": selector})]
+    return found

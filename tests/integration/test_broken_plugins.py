@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.conftest import PLUGINS
+from tests.integration.conftest import PLUGINS, leftovers
 
 CASES = [
     ("import-error", "entry-points", "entry-points", "No module named 'mlflow.utils.time_utils'"),
@@ -17,7 +17,10 @@ CASES = [
     ("truncates-artifacts", "logging", "artifacts", "1000 bytes, expected 2097152"),
     ("truncates-artifacts", "logging", "models", "loading failed"),
     ("loses-version", "logging", "registry", "search_model_versions misses version(s) ['2']"),
+    ("writes-local-disk", "postgres-tracking", "backend-rows", "no row in any table"),
+    ("writes-local-disk", "minio-artifacts", "backend-objects", "no object for"),
 ]
+SERVICES = {"postgres-tracking", "minio-artifacts"}
 
 
 def test_every_check_has_a_broken_plugin():
@@ -28,10 +31,14 @@ def test_every_check_has_a_broken_plugin():
 
 @pytest.mark.parametrize("plugin, scenario, check, detail", CASES,
                          ids=[f"{p}-{c}" for p, _, c, _ in CASES])
-def test_broken_plugin_fails_the_check_it_breaks(harness, plugin, scenario, check, detail):
+def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scenario, check, detail):
+    if scenario in SERVICES:
+        client = request.getfixturevalue("docker_client")
     outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario)
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     result = outcome.checks(scenario)[check]
     assert result["status"] == "failed"
     assert detail in result["detail"]
     assert f"FAIL {check}: " in outcome.stdout
+    if scenario in SERVICES:  # a failing run leaves nothing behind either
+        assert leftovers(client, run=outcome.report["environment"]["run_id"]) == []

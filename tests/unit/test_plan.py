@@ -1,7 +1,10 @@
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 from harness.config import SchemeTemplates, Settings
-from harness.plan import resolve_stores, skip_reason
+from harness.plan import NotPlaceable, resolve_stores, skip_reason
 from harness.scenario import Scenario
 
 SCENARIO = Scenario(name="s", description="d", checks=["runs"], requires=[])
@@ -45,3 +48,48 @@ def test_missing_capability_is_a_skip_reason():
     broken = [ep("mlflow.model_registry_store", "a", loaded=False)]
     assert skip_reason(scenario, broken) is not None
     assert skip_reason(scenario, [ep("mlflow.model_registry_store", "a")]) is None
+
+
+PG = Scenario(name="pg", description="d", checks=["runs"], services=["postgres", "minio"],
+              stores={"tracking": "{postgres.uri}", "artifacts": "s3://{minio.bucket}/a"})
+SERVICES = {"postgres": SimpleNamespace(uri="postgresql+psycopg://u:p@127.0.0.1:1/db"),
+            "minio": SimpleNamespace(bucket="bkt")}
+
+
+def test_service_backed_roles_use_mlflows_own_store_without_a_plugin():
+    stores = resolve_stores(PG, [], Settings(), Path("/w"), SERVICES)
+    assert stores.tracking == stores.registry == "postgresql+psycopg://u:p@127.0.0.1:1/db"
+    assert stores.artifacts == "s3://bkt/a"
+    assert stores.backends == {"tracking": "postgres", "artifacts": "minio", "registry": "postgres"}
+
+
+def test_plugin_template_per_backend_sees_the_scenarios_uri():
+    settings = Settings(schemes={
+        "ref": SchemeTemplates(tracking="ref:{uri}", artifacts={"local": "ref:{uri}"}),
+        "ref-s3": SchemeTemplates(artifacts={"minio": "ref-s3://{minio.bucket}/x"}),
+    })
+    eps = [ep("mlflow.tracking_store", "ref"), ep("mlflow.artifact_repository", "ref"),
+           ep("mlflow.artifact_repository", "ref-s3")]
+    stores = resolve_stores(PG, eps, settings, Path("/w"), SERVICES)
+    assert stores.tracking == "ref:postgresql+psycopg://u:p@127.0.0.1:1/db"
+    assert stores.artifacts == "ref-s3://bkt/x"
+    local = resolve_stores(SCENARIO, eps, settings, Path("/w"))
+    assert local.artifacts == "ref:/w/artifacts" and not local.guessed
+
+
+def test_a_plugin_role_without_a_template_for_the_service_is_not_placeable():
+    with pytest.raises(NotPlaceable, match="no URI template for tracking on postgres"):
+        resolve_stores(PG, [ep("mlflow.tracking_store", "acme")], Settings(), Path("/w"), SERVICES)
+
+
+def test_declared_templates_for_other_backends_leave_local_roles_to_mlflow():
+    settings = Settings(schemes={"s3ish": SchemeTemplates(artifacts={"minio": "s3ish://x"})})
+    stores = resolve_stores(SCENARIO, [ep("mlflow.artifact_repository", "s3ish")], settings,
+                            Path("/w"))
+    assert stores.artifacts == "/w/artifacts" and stores.plugin_roles == ()
+
+
+def test_a_template_naming_a_service_the_scenario_lacks_is_not_placeable():
+    settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{postgres.uri}")})
+    with pytest.raises(NotPlaceable, match="postgres"):
+        resolve_stores(SCENARIO, [ep("mlflow.tracking_store", "acme")], settings, Path("/w"))

@@ -24,6 +24,14 @@ def write(tmp_path: Path, text: str) -> Path:
         ("description: x\nservices: [redis]\nchecks: [runs]\n",
          ":2: services: unknown service 'redis'"),
         ("description: x\nchecks: [nope]\n", ":2: checks.0: Input should be"),
+        ("description: x\nstores:\n  tracking: '{postgres.uri}'\nchecks: [runs]\n",
+         ":2: stores: tracking: {postgres...} needs 'postgres' in this scenario's services"),
+        ("description: x\nservices: [minio]\nstores:\n  artifacts: '{minio.url}'\nchecks: [runs]\n",
+         ":3: stores: artifacts: {minio.url}: minio has uri, endpoint, bucket"),
+        ("description: x\nservices: [postgres]\nenv:\n  X: '{bogus}'\nchecks: [runs]\n",
+         ":3: env: X: unknown field {bogus}"),
+        ("description: x\nservices:\n  - name: postgres\n    tag: 16\nchecks: [runs]\n",
+         ":4: services.0.tag: unknown key"),
         ("description: [\n", "invalid YAML"),
         ("- a\n- b\n", ":1: (top level): a scenario must be a mapping"),
     ],
@@ -55,3 +63,14 @@ def test_committed_json_schema_is_current():
 def test_scenario_names_come_from_file_names():
     for name, path in available().items():
         assert load_scenario(path).name == name
+
+
+def test_services_take_names_or_mappings_and_roles_know_their_backend(tmp_path):
+    path = write(tmp_path, "description: x\nservices: [minio, {name: postgres, image: 'postgres:16'}]\n"
+                           "stores:\n  tracking: '{postgres.uri}'\nchecks: [runs]\n")
+    scenario = load_scenario(path)
+    assert [(s.name, s.image) for s in scenario.services] == [("minio", None),
+                                                               ("postgres", "postgres:16")]
+    assert scenario.stores.backend("tracking") == "postgres"
+    assert scenario.stores.backend("registry") == "postgres"
+    assert scenario.stores.backend("artifacts") == "local"
