@@ -67,9 +67,8 @@ def _registry(client: docker.DockerClient) -> Finding:
         client.api.inspect_distribution(probe)
         return Finding("registry", "ok", f"reachable (looked up {probe})")
     except DockerException as exc:
-        text = getattr(exc, "explanation", None) or str(exc)
-        why = "no such host" if "no such host" in text else text.splitlines()[0][-120:]
-        return Finding("registry", "warn", f"unreachable ({why}); images are built locally",
+        return Finding("registry", "warn",
+                       f"unreachable ({images.pull_failure(exc)}); images are built locally",
                        "nothing needed offline; to use official images configure a registry "
                        "mirror in /etc/docker/daemon.json")
 

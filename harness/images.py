@@ -75,7 +75,17 @@ def _pull(client: docker.DockerClient, image: str) -> str | None:
         client.images.pull(image)
         return None
     except DockerException as exc:
-        return str(exc).splitlines()[0][:200]
+        return pull_failure(exc)
+
+
+def pull_failure(exc: Exception) -> str:
+    """The gist of a failed registry request (Docker's messages run to hundreds of characters)."""
+    text = getattr(exc, "explanation", None) or str(exc)
+    for gist in ("no such host", "connection refused", "i/o timeout", "unauthorized",
+                 "manifest unknown", "not found", "denied"):
+        if gist in text.lower():
+            return gist
+    return text.splitlines()[0][-160:] if text else type(exc).__name__
 
 
 def find_or_pull(client: docker.DockerClient, image: str, policy: str) -> tuple[str | None, str]:
@@ -83,11 +93,11 @@ def find_or_pull(client: docker.DockerClient, image: str, policy: str) -> tuple[
     if policy != "always" and present(client, image):
         return "local", ""
     if policy == "never":
-        return None, "not present and pulling is off (MLFLOW_PLUGIN_HARNESS_PULL=never)"
+        return None, "not present (and pulling is off: MLFLOW_PLUGIN_HARNESS_PULL=never)"
     failure = _pull(client, image)
     if failure is None:
         return "pulled", ""
-    return None, f"cannot be pulled: {failure}"
+    return None, f"cannot be pulled ({failure})"
 
 
 def resolve(client: docker.DockerClient, spec: ImageSpec, override: str | None,
@@ -101,7 +111,7 @@ def resolve(client: docker.DockerClient, spec: ImageSpec, override: str | None,
     if override or not spec.build:
         reason = spec.why_no_build if not override and spec.why_no_build else ""
         raise ImageUnavailable(f"image {wanted} is unavailable: {why}{'; ' + reason if reason else ''}")
-    progress(f"{wanted} {why.split(':')[0]}; using a local build from images/{spec.build}")
+    progress(f"{wanted} {why.split(' (')[0]}; using a local build from images/{spec.build}")
     return Resolved(build_service(client, spec.build, progress), "built", spec.substitute_for)
 
 

@@ -26,7 +26,8 @@ def run(cache: str, *scenarios: str) -> tuple[float, dict]:
         argv += ["--scenario", s]
     started = time.monotonic()
     subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, timeout=900,
-                   env={**__import__("os").environ, "MLFLOW_PLUGIN_HARNESS_CACHE": cache})
+                   env={**__import__("os").environ, "MLFLOW_PLUGIN_HARNESS_CACHE": cache,
+                        "MLFLOW_PLUGIN_HARNESS_PULL": "never"})
     wall = time.monotonic() - started
     return wall, json.loads((Path(report_dir) / "report.json").read_text())
 

@@ -135,3 +135,17 @@ def test_apt_mirror_from_deb822_and_one_line_sources(tmp_path: Path):
     (tmp_path / "sources.list.d" / "debian.sources").unlink()
     (tmp_path / "sources.list").write_text("# c\ndeb [arch=amd64] http://old.example/debian trixie main\n")
     assert apt_mirror("trixie", tmp_path) == "http://old.example/debian"
+
+
+def test_image_override_scenario_then_environment_then_default(monkeypatch):
+    from harness.images import pull_policy
+    from harness.services.pool import image_override
+
+    monkeypatch.delenv("MLFLOW_PLUGIN_HARNESS_POSTGRES_IMAGE", raising=False)
+    assert image_override("postgres", None) is None
+    monkeypatch.setenv("MLFLOW_PLUGIN_HARNESS_POSTGRES_IMAGE", "postgres:16")
+    assert image_override("postgres", None) == "postgres:16"
+    assert image_override("postgres", "postgres:17") == "postgres:17"
+    monkeypatch.setenv("MLFLOW_PLUGIN_HARNESS_PULL", "sometimes")
+    with pytest.raises(Exception, match="expected one of auto, never, always"):
+        pull_policy()
