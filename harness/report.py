@@ -76,8 +76,15 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     print("", file=out)
     for result in report.results:
         print(mask(_line(result)), file=out)
+        if result.services:
+            served = ", ".join(f"{s.name}={s.image}" + (f" (stand-in for {s.substitute_for})"
+                                                       if s.substitute_for else "")
+                               for s in result.services)
+            print(mask(f"        services: {served}"), file=out)
         if result.status is Status.SKIPPED:
             print(mask(f"        skipped: {result.reason}"), file=out)
+        elif result.status is Status.ERROR and not result.checks:
+            print(mask(f"        error: {result.reason}"), file=out)
         for c in result.checks:
             if c.status in (Status.FAILED, Status.ERROR):
                 print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)
