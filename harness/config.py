@@ -12,6 +12,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from harness.contracts import FEATURES
 from harness.errors import ScenarioError
 from harness.services import CATALOG
 from harness.yamlsource import describe_validation_error, load_with_lines
@@ -19,6 +20,7 @@ from harness.yamlsource import describe_validation_error, load_with_lines
 
 Backend = Literal[("local", *CATALOG)]  # type: ignore[valid-type]
 Template = Union[str, dict[Backend, str]]
+Feature = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
 
 
 class SchemeTemplates(BaseModel):
@@ -48,6 +50,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schemes: dict[str, SchemeTemplates] = Field(default_factory=dict)
     env: dict[str, str] = Field(default_factory=dict, description="environment for workloads")
+    unsupported: dict[Feature, str] = Field(
+        default_factory=dict, description="contract features the plugin does not support: reason")
 
     def merged(self, other: Settings) -> Settings:
         """``other`` overrides this, scheme by scheme and variable by variable."""
@@ -55,7 +59,8 @@ class Settings(BaseModel):
         for name, templates in other.schemes.items():
             base = schemes.get(name, SchemeTemplates())
             schemes[name] = base.model_copy(update=templates.model_dump(exclude_none=True))
-        return Settings(schemes=schemes, env={**self.env, **other.env})
+        return Settings(schemes=schemes, env={**self.env, **other.env},
+                        unsupported={**self.unsupported, **other.unsupported})
 
 
 def load_config(path: Path) -> Settings:

@@ -61,3 +61,16 @@ GROUPS: tuple[Group, ...] = (
 BY_NAME = {g.name: g for g in GROUPS}
 CAPABILITIES = tuple(g.capability for g in GROUPS)
 ROLE_GROUPS: dict[Role, str] = {g.role: g.name for g in GROUPS if g.role}
+
+# Contract features: each is a check comparing the plugin with MLflow's own store, by role
+# (names shared with workloads/conformance.py).
+FEATURES: dict[str, str] = {
+    "tracking.experiments": "tracking", "tracking.runs": "tracking",
+    "tracking.params": "tracking", "tracking.metrics": "tracking", "tracking.tags": "tracking",
+    "tracking.log-batch": "tracking", "tracking.search-runs": "tracking",
+    "tracking.inputs": "tracking", "tracking.logged-models": "tracking",
+    "artifacts.files": "artifacts", "artifacts.trees": "artifacts",
+    "artifacts.delete": "artifacts",
+    "registry.models": "registry", "registry.versions": "registry",
+    "registry.aliases": "registry", "registry.tags": "registry", "registry.stages": "registry",
+}

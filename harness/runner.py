@@ -14,14 +14,14 @@ from typing import Any, Callable
 
 from harness.checks import Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
-from harness.contracts import GROUPS
+from harness.contracts import FEATURES, GROUPS
 from harness.environment import PluginEnv, ScriptFailed, ensure_environment
 from harness.errors import HarnessError, PluginInstallError, UsageError
 from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status)
-from harness.scenario import Scenario, select
+from harness.scenario import Conformance, Scenario, select
 from harness.services.base import Binding
 from harness.services.pool import Key, Outcome, ServicePool
 
@@ -79,6 +79,17 @@ def load_settings(options: Options, settings_file: Path | None) -> Settings:
     return settings
 
 
+@dataclass
+class Side:
+    """Where workloads run: the plugin's stores, or MLflow's own (the oracle) beside them."""
+
+    workdir: Path
+    stores: Stores
+    bindings: dict[str, Binding]
+    request: dict[str, Any]
+    env: dict[str, str]
+
+
 class ScenarioRun:
     """Runs one scenario in the plugin environment against its services and judges the evidence."""
 
@@ -103,31 +114,48 @@ class ScenarioRun:
             if outcome.skipped:
                 return ScenarioResult(scenario.name, version, Status.SKIPPED,
                                       f"{name} unavailable: {outcome.skipped}", services=infos)
-        workdir = rundir / scenario.name
-        workdir.mkdir()
         try:
-            bindings = {name: o.service.provision(scenario.name, self._migrate(workdir, scenario))
-                        for name, o in outcomes.items() if o.service}
+            side = self._side(scenario, outcomes, rundir, scenario.name, self.probe["entry_points"])
+            oracle = (self._side(scenario, outcomes, rundir, f"{scenario.name}-oracle", [])
+                      if any(w.kind == "conformance" for w in scenario.workloads) else None)
+        except NotPlaceable as exc:
+            return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
         except (ScriptFailed, HarnessError) as exc:
             detail = f"{exc}: {_last_error(exc.output)}" if isinstance(exc, ScriptFailed) else exc
             return ScenarioResult(scenario.name, version, Status.ERROR,
                                   f"preparing services failed: {detail}", services=infos)
-        try:
-            stores = resolve_stores(scenario, self.probe["entry_points"], self.settings, workdir,
-                                    {n: b.namespace() for n, b in bindings.items()})
-        except NotPlaceable as exc:
-            return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
-        evidence, checks, output = self._workloads(scenario, workdir, stores, bindings)
-        for role, backend in stores.backends.items():
-            if backend in bindings:
-                evidence.backends[role] = {"service": backend,
-                                           **outcomes[backend].service.inspect(bindings[backend])}
+        evidence, checks, output = self._workloads(scenario, side, oracle)
+        for role, backend in side.stores.backends.items():
+            if backend in side.bindings:
+                evidence.backends[role] = {
+                    "service": backend,
+                    **outcomes[backend].service.inspect(side.bindings[backend])}
         checks.extend(run_check(name, evidence) for name in scenario.checks)
+        stores = side.stores
         uris = {"tracking": stores.tracking, "artifacts": stores.artifacts,
                 "registry": stores.registry}
         return ScenarioResult.from_checks(
             scenario.name, version, checks, duration_s=round(time.monotonic() - started, 2),
             services=infos, stores=uris, output=output[-20000:])
+
+    def _side(self, scenario: Scenario, outcomes: dict[str, Outcome], rundir: Path, label: str,
+              entry_points: list[dict[str, Any]]) -> Side:
+        """A private workdir and namespace in each service, and the store URIs to use there."""
+        workdir = rundir / label
+        workdir.mkdir()
+        bindings = {name: o.service.provision(label, self._migrate(workdir, scenario))
+                    for name, o in outcomes.items() if o.service}
+        stores = resolve_stores(scenario, entry_points, self.settings, workdir,
+                                {n: b.namespace() for n, b in bindings.items()})
+        values = {"workdir": str(workdir), **{n: b.namespace() for n, b in bindings.items()}}
+        env = {**{k: v for b in bindings.values() for k, v in b.env.items()}, **self.settings.env,
+               **{k: v.format(**values) for k, v in scenario.env.items()}}
+        request = {
+            "plugin": self.env.plugin_name, "tracking_uri": stores.tracking,
+            "registry_uri": stores.registry, "artifact_root": stores.artifacts,
+            "registry_store": "registry" in stores.plugin_roles, "prefix": scenario.name,
+        }
+        return Side(workdir, stores, bindings, request, env)
 
     def _migrate(self, workdir: Path, scenario: Scenario) -> Callable[[str], None]:
         def migrate(uri: str) -> None:
@@ -136,35 +164,54 @@ class ScenarioRun:
                                 workdir=workdir, timeout=scenario.timeout_s)
         return migrate
 
-    def _workloads(self, scenario: Scenario, workdir: Path, stores: Stores,
-                   bindings: dict[str, Binding]) -> tuple[Evidence, list[CheckResult], str]:
-        base = {
-            "plugin": self.env.plugin_name, "tracking_uri": stores.tracking,
-            "registry_uri": stores.registry, "artifact_root": stores.artifacts,
-            "registry_store": "registry" in stores.plugin_roles, "prefix": scenario.name,
-        }
-        values = {"workdir": str(workdir), **{n: b.namespace() for n, b in bindings.items()}}
-        extra_env = {**{k: v for b in bindings.values() for k, v in b.env.items()},
-                     **self.settings.env, **{k: v.format(**values) for k, v in scenario.env.items()}}
+    def _run(self, scenario: Scenario, side: Side, command: str,
+             request: dict[str, Any]) -> dict[str, Any]:
+        return self.env.run_script(command, {**side.request, **request}, workdir=side.workdir,
+                                   timeout=scenario.timeout_s, env=side.env)
+
+    def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None
+                   ) -> tuple[Evidence, list[CheckResult], str]:
         checks: list[CheckResult] = []
         evidence = Evidence(self.probe)
         outputs: list[str] = []
         for workload in scenario.workloads:
             self.progress(f"{scenario.name}: {workload.kind} workload")
+            if isinstance(workload, Conformance):
+                assert oracle is not None
+                features = [f for f in workload.features or FEATURES
+                            if FEATURES[f] in side.stores.plugin_roles]
+                try:
+                    mine = self._run(scenario, side, "conformance", {"features": features})
+                except ScriptFailed as exc:
+                    checks.append(CheckResult("workload:conformance", Status.FAILED,
+                                              f"{exc}: {_last_error(exc.output)}"))
+                    outputs.append(exc.output)
+                    continue
+                self.progress(f"{scenario.name}: the same on MLflow's own stores")
+                try:
+                    theirs = self._run(scenario, oracle, "conformance", {"features": features})
+                except ScriptFailed as exc:
+                    checks.append(CheckResult("oracle:conformance", Status.ERROR,
+                                              f"MLflow's own stores: {exc}: {_last_error(exc.output)}"))
+                    outputs.append(exc.output)
+                    continue
+                evidence.contract = {
+                    "plugin": mine["features"], "oracle": theirs["features"],
+                    "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
+                    "unsupported": dict(self.settings.unsupported)}
+                continue
             try:
-                manifest = self.env.run_script(
-                    workload.kind, {**base, "options": workload.model_dump()},
-                    workdir=workdir, timeout=scenario.timeout_s, env=extra_env)
+                manifest = self._run(scenario, side, workload.kind,
+                                     {"options": workload.model_dump()})
             except ScriptFailed as exc:
-                checks.append(CheckResult(f"workload:{workload.kind}", Status.FAILED,
-                                          f"{exc}: {_last_error(exc.output)}{stores.guess_hint()}"))
+                checks.append(CheckResult(
+                    f"workload:{workload.kind}", Status.FAILED,
+                    f"{exc}: {_last_error(exc.output)}{side.stores.guess_hint()}"))
                 outputs.append(exc.output)
                 continue
             self.progress(f"{scenario.name}: reading back through MLflow")
             try:
-                observed = self.env.run_script("readback", {"manifest": manifest},
-                                               workdir=workdir, timeout=scenario.timeout_s,
-                                               env=extra_env)
+                observed = self._run(scenario, side, "readback", {"manifest": manifest})
             except ScriptFailed as exc:
                 checks.append(CheckResult(f"readback:{workload.kind}", Status.FAILED,
                                           f"{exc}: {_last_error(exc.output)}"))

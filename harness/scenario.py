@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator)
 
-from harness.contracts import CAPABILITIES, Role
+from harness.contracts import CAPABILITIES, FEATURES, Role
 from harness.errors import ScenarioError, UsageError
 from harness.services import CATALOG
 from harness.yamlsource import describe_validation_error, load_with_lines
@@ -19,12 +19,12 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
-    "backend-objects",
+    "backend-objects", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
 Capability = Literal[CAPABILITIES]  # type: ignore[valid-type]
-CheckName = Literal[CHECKS]  # type: ignore[valid-type]
+CheckName = Literal[(*CHECKS, "contract")]  # type: ignore[valid-type]
 ServiceName = Literal[tuple(CATALOG)]  # type: ignore[valid-type]
 
 
@@ -115,7 +115,17 @@ class Logging(_Strict):
     registry: bool = Field(True, description="register the model when the plugin has a registry")
 
 
-Workload = Annotated[Union[Quickstart, Logging], Field(discriminator="kind")]
+Feature = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
+
+
+class Conformance(_Strict):
+    """Every feature of each store role the plugin fills, compared with MLflow's own store."""
+
+    kind: Literal["conformance"]
+    features: list[Feature] | None = Field(None, description="default: all")
+
+
+Workload = Annotated[Union[Quickstart, Logging, Conformance], Field(discriminator="kind")]
 
 
 class Scenario(_Strict):
@@ -133,6 +143,17 @@ class Scenario(_Strict):
     checks: list[CheckName] = Field(min_length=1)
     timeout_s: int = Field(600, ge=1, le=24 * 3600, description="per workload or check process")
     env: dict[str, str] = Field(default_factory=dict, description="extra environment for workloads")
+
+    @field_validator("checks")
+    @classmethod
+    def _expand_contract(cls, value: list[str]) -> list[str]:
+        """``contract`` stands for every contract feature check."""
+        expanded: list[str] = []
+        for name in value:
+            for item in (FEATURES if name == "contract" else [name]):
+                if item not in expanded:
+                    expanded.append(item)
+        return expanded
 
     @field_validator("services", mode="before")
     @classmethod
@@ -179,7 +200,7 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(
-            describe_validation_error(path, lines, exc, tags=("quickstart", "logging"))
+            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance"))
         ) from None
 
 

@@ -20,6 +20,7 @@ class Evidence:
     probe: dict[str, Any]
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     backends: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contract: dict[str, Any] = field(default_factory=dict)  # conformance transcripts, both sides
 
 
 CheckFn = Callable[[Evidence], CheckResult]
@@ -58,5 +59,5 @@ def run_check(name: str, evidence: Evidence) -> CheckResult:
         return CheckResult(name, Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}")
 
 
-from harness.checks import (artifacts, backend, entry_points, registry,  # noqa: E402,F401
-                            tracking)
+from harness.checks import (artifacts, backend, contract, entry_points,  # noqa: E402,F401
+                            registry, tracking)

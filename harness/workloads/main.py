@@ -11,6 +11,7 @@ COMMANDS = {
     "logging": "logging_workload",
     "readback": "readback",
     "migrate": "migrate",
+    "conformance": "conformance",
 }
 
 

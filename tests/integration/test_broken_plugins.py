@@ -21,12 +21,60 @@ CASES = [
     ("writes-local-disk", "minio-artifacts", "backend-objects", "no object for"),
 ]
 SERVICES = {"postgres-tracking", "minio-artifacts"}
+# Contract checks (scenario `conformance`): plugin -> {check: what the failure must say}
+CONTRACT_CASES = {
+    "sloppy-tracking": {
+        "tracking.experiments": "'pages of 2'", "tracking.runs": "'restored': plugin \"deleted\"",
+        "tracking.params": "'changed value'", "tracking.metrics": "'special values'",
+        "tracking.tags": "'after delete'", "tracking.log-batch": "'counts': plugin [50, 100, 800]",
+        "tracking.search-runs": "'all, by name'", "tracking.inputs": "'read': plugin []",
+        "tracking.logged-models": "'create': plugin {\"error\": \"NotImplementedError\"}",
+    },
+    "sloppy-artifacts": {
+        "artifacts.files": "donn?es", "artifacts.trees": "'listing'",
+        "artifacts.delete": "del/gone.txt",
+    },
+    "sloppy-registry": {
+        "registry.models": "'new name'", "registry.versions": "'update'",
+        "registry.aliases": "'after delete'", "registry.tags": "'after delete'",
+        "registry.stages": "'stages now'",
+    },
+}
 
 
 def test_every_check_has_a_broken_plugin():
     from harness.scenario import CHECKS
 
-    assert {check for _, _, check, _ in CASES} == set(CHECKS)
+    contract = {check for checks in CONTRACT_CASES.values() for check in checks}
+    assert {check for _, _, check, _ in CASES} | contract == set(CHECKS)
+
+
+@pytest.mark.parametrize("plugin", sorted(CONTRACT_CASES))
+def test_broken_stores_fail_the_contract_features_they_break(harness, plugin):
+    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", "conformance")
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    checks = outcome.checks("conformance")
+    for check, detail in CONTRACT_CASES[plugin].items():
+        assert checks[check]["status"] == "failed", (check, checks[check])
+        assert detail in checks[check]["detail"], (check, checks[check]["detail"])
+    others = {name: c["status"] for name, c in checks.items() if name not in CONTRACT_CASES[plugin]}
+    assert set(others.values()) == {"skipped"}, others  # roles the plugin does not fill
+
+
+def test_declared_unsupported_features_are_skipped_and_stale_declarations_fail(harness, tmp_path):
+    config = tmp_path / "harness.yaml"
+    config.write_text("unsupported:\n  tracking.inputs: datasets are not stored yet\n"
+                      "  tracking.tags: declared, but the store does support tags\n")
+    outcome = harness("run", str(PLUGINS / "broken" / "sloppy-tracking"), "--scenario",
+                      "conformance", "--config", str(config))
+    checks = outcome.checks("conformance")
+    assert checks["tracking.inputs"]["status"] == "skipped"
+    assert checks["tracking.inputs"]["detail"] == "declared unsupported: datasets are not stored yet"
+    reference = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "conformance",
+                        "--config", str(config))
+    assert reference.code == 1
+    stale = reference.checks("conformance")["tracking.tags"]
+    assert stale["status"] == "failed" and "behaves exactly like MLflow's own store" in stale["detail"]
 
 
 @pytest.mark.parametrize("plugin, scenario, check, detail", CASES,
