@@ -21,7 +21,7 @@ from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status)
-from harness.scenario import Conformance, Scenario, select
+from harness.scenario import Conformance, Providers, Scenario, select
 from harness.services.base import Binding
 from harness.services.pool import Key, Outcome, ServicePool
 
@@ -199,6 +199,14 @@ class ScenarioRun:
                     "plugin": mine["features"], "oracle": theirs["features"],
                     "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
                     "unsupported": dict(self.settings.unsupported)}
+                continue
+            if isinstance(workload, Providers):
+                try:
+                    evidence.providers = self._run(scenario, side, "providers", {})
+                except ScriptFailed as exc:
+                    checks.append(CheckResult("workload:providers", Status.FAILED,
+                                              f"{exc}: {_last_error(exc.output)}"))
+                    outputs.append(exc.output)
                 continue
             try:
                 manifest = self._run(scenario, side, workload.kind,

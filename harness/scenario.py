@@ -19,7 +19,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
-    "backend-objects", *FEATURES,
+    "backend-objects", "providers-applied", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -125,7 +125,15 @@ class Conformance(_Strict):
     features: list[Feature] | None = Field(None, description="default: all")
 
 
-Workload = Annotated[Union[Quickstart, Logging, Conformance], Field(discriminator="kind")]
+class Providers(_Strict):
+    """Header and auth providers observed on the wire (a local HTTP server), context and
+    default-experiment providers observed on runs."""
+
+    kind: Literal["providers"]
+
+
+Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers],
+                     Field(discriminator="kind")]
 
 
 class Scenario(_Strict):
@@ -200,7 +208,7 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(
-            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance"))
+            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers"))
         ) from None
 
 

@@ -12,6 +12,7 @@ COMMANDS = {
     "readback": "readback",
     "migrate": "migrate",
     "conformance": "conformance",
+    "providers": "providers_workload",
 }
 
 

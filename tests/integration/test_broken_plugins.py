@@ -19,6 +19,10 @@ CASES = [
     ("loses-version", "logging", "registry", "search_model_versions misses version(s) ['2']"),
     ("writes-local-disk", "postgres-tracking", "backend-rows", "no row in any table"),
     ("writes-local-disk", "minio-artifacts", "backend-objects", "no object for"),
+    ("auth-once", "providers", "providers-applied", "request 2 carried Authorization=None"),
+    ("default-experiment-missing", "providers", "providers-applied",
+     "a run without an experiment failed: MlflowException: No Experiment with id=424242"),
+    ("bad-headers", "providers", "providers-applied", "no request reached the server"),
 ]
 SERVICES = {"postgres-tracking", "minio-artifacts"}
 # Contract checks (scenario `conformance`): plugin -> {check: what the failure must say}

@@ -1,0 +1,106 @@
+"""The providers' output is really applied: headers and auth on the wire, tags on runs, the
+default experiment used; and nothing is applied from a provider that is not in context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.checks import Evidence, check, verdict
+from harness.results import Status
+
+
+def _value(result: dict[str, Any], what: str, problems: list[str]) -> Any:
+    if "error" in result:
+        problems.append(f"{what} raised {result['error']}")
+        return None
+    return result["value"]
+
+
+def _on_the_wire(name: str, headers: dict[str, Any], observed: dict[str, Any],
+                 problems: list[str]) -> None:
+    received = observed["received"]
+    if not received:
+        problems.append(f"{name}: no request reached the server "
+                        f"({'; '.join(observed['errors'][:1]) or 'nothing sent'})")
+        return
+    for index, request in enumerate(received, 1):
+        for key, value in headers.items():
+            got = request.get(key.lower())
+            if got != value:
+                problems.append(f"{name}: request {index} carried {key}={got!r}, not {value!r}")
+
+
+def _headers(data: dict[str, Any], problems: list[str]) -> None:
+    for entry in data["headers"]:
+        in_context = _value(entry["in_context"], f"header provider {entry['name']}: in_context()",
+                            problems)
+        headers = _value(entry["headers"], f"header provider {entry['name']}: request_headers()",
+                         problems) or {}
+        if in_context:
+            _on_the_wire(f"header provider {entry['name']}", headers, data["plain"], problems)
+        else:
+            for request in data["plain"]["received"]:
+                leaked = [k for k, v in headers.items() if request.get(k.lower()) == v]
+                if leaked:
+                    problems.append(f"header provider {entry['name']} is not in context, yet "
+                                    f"{', '.join(leaked)} was sent")
+                    break
+
+
+def _auth(data: dict[str, Any], problems: list[str]) -> None:
+    for entry in data["auth"]:
+        name = _value(entry["auth_name"], f"auth provider {entry['name']}: get_name()", problems)
+        headers = _value(entry["headers"], f"auth provider {entry['name']}: get_auth()", problems)
+        if name is not None and headers is not None:
+            if not headers:
+                problems.append(f"auth provider {entry['name']}: its auth adds no header")
+            _on_the_wire(f"auth provider {entry['name']} (MLFLOW_TRACKING_AUTH={name})", headers,
+                         entry["observed"], problems)
+
+
+def _context(data: dict[str, Any], problems: list[str]) -> None:
+    tags = data["run_tags"]
+    for entry in data["context"]:
+        in_context = _value(entry["in_context"], f"context provider {entry['name']}: in_context()",
+                            problems)
+        provided = _value(entry["tags"], f"context provider {entry['name']}: tags()", problems) or {}
+        missing = [k for k in provided if in_context and k not in tags]
+        leaked = [k for k, v in provided.items() if not in_context and tags.get(k) == str(v)]
+        if missing:
+            problems.append(f"context provider {entry['name']}: tag(s) {missing} not on the run")
+        if leaked:
+            problems.append(f"context provider {entry['name']} is not in context, yet {leaked} "
+                            "are on the run")
+
+
+def _default_experiment(data: dict[str, Any], problems: list[str]) -> None:
+    run = data.get("default_run", {})
+    for entry in data["default_experiment"]:
+        in_context = _value(entry["in_context"],
+                            f"default experiment provider {entry['name']}: in_context()", problems)
+        wanted = _value(entry["experiment_id"],
+                        f"default experiment provider {entry['name']}: get_experiment_id()", problems)
+        if "error" in run:
+            problems.append(f"a run without an experiment failed: {run['error']}")
+        elif in_context and str(run.get("experiment_id")) != str(wanted):
+            problems.append(f"default experiment provider {entry['name']}: the run went to "
+                            f"experiment {run.get('experiment_id')}, not {wanted}")
+        elif not in_context and wanted is not None and str(run.get("experiment_id")) == str(wanted) \
+                and str(wanted) != "0":
+            problems.append(f"default experiment provider {entry['name']} is not in context, yet "
+                            "the run went to its experiment")
+
+
+@check("providers-applied")
+def providers_applied(evidence: Evidence) -> tuple[Status, str]:
+    """Header, auth, context and default-experiment providers have their documented effect."""
+    data = evidence.providers
+    if not data:
+        return Status.SKIPPED, "no providers workload ran"
+    count = sum(len(data[k]) for k in ("headers", "auth", "context", "default_experiment"))
+    if not count:
+        return Status.SKIPPED, "the plugin has no header, auth, context or default-experiment provider"
+    problems: list[str] = []
+    for part in (_headers, _auth, _context, _default_experiment):
+        part(data, problems)
+    return verdict(problems, f"{count} provider(s) applied as documented, on the wire and on runs")

@@ -1,0 +1,115 @@
+"""Providers in action: request headers and auth observed on a local HTTP server the workload
+runs on 127.0.0.1; run context tags and the default experiment observed on real runs."""
+
+import http.server
+import json
+import os
+import threading
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+from recorder import describe_error
+from session import _plugin_entry_points, configure, new_experiment
+from recorder import Recorder
+
+REQUESTS = 2  # every request must carry the headers, not only the first
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    seen = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self.seen.append({k.lower(): v for k, v in self.headers.items()})
+        body = json.dumps({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "recorded"}).encode()
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+def _call(fn):
+    try:
+        value = fn()
+        return {"value": value if isinstance(value, (str, bool, int, float, type(None)))
+                else {str(k): v if isinstance(v, (str, int, float, bool)) else repr(v)
+                      for k, v in dict(value).items()}}
+    except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
+        return {"error": describe_error(exc)}
+
+
+def _requests(url):
+    """REST calls through MLflow's own client; returns the headers the server received."""
+    _Handler.seen.clear()
+    client = MlflowClient(url)
+    errors = []
+    for _ in range(REQUESTS):
+        try:
+            client.get_experiment_by_name("harness-provider-probe")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(describe_error(exc))
+    return {"received": list(_Handler.seen), "errors": errors}
+
+
+def _auth_headers(provider):
+    import requests
+
+    prepared = requests.Request("GET", "http://127.0.0.1/").prepare()
+    before = dict(prepared.headers)
+    after = provider.get_auth()(prepared)
+    return {k: v for k, v in after.headers.items() if before.get(k) != v}
+
+
+def run(request):
+    plugin = request["plugin"]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    out = {"headers": [], "auth": [], "context": [], "default_experiment": []}
+    try:
+        for ep in _plugin_entry_points(plugin, "mlflow.request_header_provider"):
+            provider = ep.load()()
+            out["headers"].append({"name": ep.name, "in_context": _call(provider.in_context),
+                                   "headers": _call(provider.request_headers)})
+        out["plain"] = _requests(url)
+        for ep in _plugin_entry_points(plugin, "mlflow.request_auth_provider"):
+            provider = ep.load()()
+            entry = {"name": ep.name, "auth_name": _call(provider.get_name),
+                     "headers": _call(lambda: _auth_headers(provider))}
+            if "value" in entry["auth_name"]:
+                os.environ["MLFLOW_TRACKING_AUTH"] = str(entry["auth_name"]["value"])
+                entry["observed"] = _requests(url)
+                del os.environ["MLFLOW_TRACKING_AUTH"]
+            out["auth"].append(entry)
+    finally:
+        server.shutdown()
+    configure(request)
+    recorder = Recorder("providers", request["tracking_uri"], request["registry_uri"])
+    for ep in _plugin_entry_points(plugin, "mlflow.run_context_provider"):
+        provider = ep.load()()
+        out["context"].append({"name": ep.name, "in_context": _call(provider.in_context),
+                               "tags": _call(provider.tags)})
+    experiment = new_experiment(request, recorder, "providers")
+    with mlflow.start_run(experiment_id=experiment) as run_:
+        pass
+    out["run_tags"] = dict(MlflowClient().get_run(run_.info.run_id).data.tags)
+    for ep in _plugin_entry_points(plugin, "mlflow.default_experiment_provider"):
+        provider = ep.load()()
+        out["default_experiment"].append({"name": ep.name, "in_context": _call(provider.in_context),
+                                          "experiment_id": _call(provider.get_experiment_id)})
+    if out["default_experiment"]:
+        try:
+            with mlflow.start_run() as run_:
+                out["default_run"] = {"experiment_id": run_.info.experiment_id}
+        except Exception as exc:  # noqa: BLE001
+            out["default_run"] = {"error": describe_error(exc)}
+    return out
