@@ -50,6 +50,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schemes: dict[str, SchemeTemplates] = Field(default_factory=dict)
     env: dict[str, str] = Field(default_factory=dict, description="environment for workloads")
+    deployment_targets: dict[str, str] = Field(
+        default_factory=dict, description="deployment target name -> target URI to test against")
     unsupported: dict[Feature, str] = Field(
         default_factory=dict, description="contract features the plugin does not support: reason")
 
@@ -60,6 +62,7 @@ class Settings(BaseModel):
             base = schemes.get(name, SchemeTemplates())
             schemes[name] = base.model_copy(update=templates.model_dump(exclude_none=True))
         return Settings(schemes=schemes, env={**self.env, **other.env},
+                        deployment_targets={**self.deployment_targets, **other.deployment_targets},
                         unsupported={**self.unsupported, **other.unsupported})
 
 

@@ -21,7 +21,7 @@ from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status)
-from harness.scenario import Conformance, Providers, Scenario, select
+from harness.scenario import OBSERVING, Conformance, Scenario, select
 from harness.services.base import Binding
 from harness.services.pool import Key, Outcome, ServicePool
 
@@ -200,11 +200,13 @@ class ScenarioRun:
                     "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
                     "unsupported": dict(self.settings.unsupported)}
                 continue
-            if isinstance(workload, Providers):
+            if isinstance(workload, OBSERVING):  # answers are observations, not manifests
                 try:
-                    evidence.providers = self._run(scenario, side, "providers", {})
+                    evidence.observed[workload.kind] = self._run(
+                        scenario, side, workload.kind,
+                        {"targets": dict(self.settings.deployment_targets)})
                 except ScriptFailed as exc:
-                    checks.append(CheckResult("workload:providers", Status.FAILED,
+                    checks.append(CheckResult(f"workload:{workload.kind}", Status.FAILED,
                                               f"{exc}: {_last_error(exc.output)}"))
                     outputs.append(exc.output)
                 continue

@@ -19,7 +19,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
-    "backend-objects", "providers-applied", *FEATURES,
+    "backend-objects", "providers-applied", "deployments", "app", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -132,7 +132,20 @@ class Providers(_Strict):
     kind: Literal["providers"]
 
 
-Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers],
+class Deployments(_Strict):
+    """Each deployment target's round trip: create, get, list, predict, update, delete."""
+
+    kind: Literal["deployments"]
+
+
+class App(_Strict):
+    """``mlflow server --app-name`` for each app the plugin declares: it starts and serves."""
+
+    kind: Literal["app"]
+
+
+OBSERVING = (Providers, Deployments, App)
+Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App],
                      Field(discriminator="kind")]
 
 
@@ -208,7 +221,7 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(
-            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers"))
+            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers", "deployments", "app"))
         ) from None
 
 

@@ -21,7 +21,7 @@ class Evidence:
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     backends: dict[str, dict[str, Any]] = field(default_factory=dict)
     contract: dict[str, Any] = field(default_factory=dict)  # conformance transcripts, both sides
-    providers: dict[str, Any] = field(default_factory=dict)  # providers observed in action
+    observed: dict[str, dict[str, Any]] = field(default_factory=dict)  # by workload kind
 
 
 CheckFn = Callable[[Evidence], CheckResult]
@@ -61,4 +61,4 @@ def run_check(name: str, evidence: Evidence) -> CheckResult:
 
 
 from harness.checks import (artifacts, backend, contract, entry_points,  # noqa: E402,F401
-                            providers, registry, tracking)
+                            providers, registry, roundtrips, tracking)

@@ -94,7 +94,7 @@ def _default_experiment(data: dict[str, Any], problems: list[str]) -> None:
 @check("providers-applied")
 def providers_applied(evidence: Evidence) -> tuple[Status, str]:
     """Header, auth, context and default-experiment providers have their documented effect."""
-    data = evidence.providers
+    data = evidence.observed.get("providers")
     if not data:
         return Status.SKIPPED, "no providers workload ran"
     count = sum(len(data[k]) for k in ("headers", "auth", "context", "default_experiment"))

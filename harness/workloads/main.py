@@ -13,6 +13,8 @@ COMMANDS = {
     "migrate": "migrate",
     "conformance": "conformance",
     "providers": "providers_workload",
+    "deployments": "deployments_workload",
+    "app": "app_workload",
 }
 
 

@@ -23,6 +23,9 @@ CASES = [
     ("default-experiment-missing", "providers", "providers-applied",
      "a run without an experiment failed: MlflowException: No Experiment with id=424242"),
     ("bad-headers", "providers", "providers-applied", "no request reached the server"),
+    ("deployment-forgets-delete", "deployments", "deployments",
+     "'harness-deployment' still listed after delete_deployment"),
+    ("app-flask-only", "app", "app", "app flask-only: /health answered 500"),
 ]
 SERVICES = {"postgres-tracking", "minio-artifacts"}
 # Contract checks (scenario `conformance`): plugin -> {check: what the failure must say}

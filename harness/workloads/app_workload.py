@@ -1,0 +1,70 @@
+"""``mlflow server --app-name NAME`` for each app the plugin declares: it must start and serve."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from session import _plugin_entry_points
+
+START_TIMEOUT = 90
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return {"status": response.status, "headers": dict(response.headers)}
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code, "headers": dict(exc.headers)}
+
+
+def _serve(name, request, workdir):
+    port = _free_port()
+    log = open(os.path.join(workdir, f"server-{name}.log"), "w+")
+    argv = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+            "--backend-store-uri", request["tracking_uri"],
+            "--default-artifact-root", request["artifact_root"], "--app-name", name]
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    result = {"name": name, "health": None, "api": None, "exit_code": None}
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                result["health"] = _get(f"http://127.0.0.1:{port}/health")
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.3)
+        if result["health"] is not None:
+            result["api"] = _get(f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search"
+                                 "?max_results=1")
+        result["exit_code"] = proc.poll()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.seek(0)
+        result["log_tail"] = log.read()[-8000:]
+        log.close()
+    return result
+
+
+def run(request):
+    apps = _plugin_entry_points(request["plugin"], "mlflow.app")
+    with tempfile.TemporaryDirectory(prefix="app-") as workdir:
+        return {"apps": [_serve(ep.name, request, workdir) for ep in apps],
+                "timeout": START_TIMEOUT}
