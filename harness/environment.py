@@ -26,7 +26,7 @@ FORMAT = "1"  # bump when the layout of a cached environment changes
 WORKLOADS = Path(__file__).resolve().parent / "workloads"
 MARKER = "harness-env.json"
 # Clients MLflow's own stores need for the harness's services; every environment gets them.
-DRIVERS = ("psycopg[binary]", "pymysql", "pymssql", "boto3")
+DRIVERS = ("psycopg2-binary", "psycopg[binary]", "pymysql", "pymssql", "boto3")
 
 
 def cache_root() -> Path:

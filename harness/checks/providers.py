@@ -19,6 +19,10 @@ def _value(result: dict[str, Any], what: str, problems: list[str]) -> Any:
 def _on_the_wire(name: str, headers: dict[str, Any], observed: dict[str, Any],
                  problems: list[str]) -> None:
     received = observed["received"]
+    odd = {k: v for k, v in headers.items() if not isinstance(v, str)}
+    for key, value in odd.items():
+        problems.append(f"{name}: gave {key}={value!r}, which is not a str and cannot be sent")
+    headers = {k: v for k, v in headers.items() if k not in odd}
     if not received:
         problems.append(f"{name}: no request reached the server "
                         f"({'; '.join(observed['errors'][:1]) or 'nothing sent'})")

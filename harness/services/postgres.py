@@ -10,7 +10,7 @@ class Postgres(SqlService):
     kind = "postgres"
     image_spec = ImageSpec("postgres:15", build="postgres")
     port = 5432
-    driver = "postgresql+psycopg"
+    driver = "postgresql+psycopg2"  # works with SQLAlchemy 1.4 and 2.x
     admin_database = "postgres"
 
     def container_env(self) -> dict[str, str]:

@@ -41,7 +41,7 @@ def _call(fn):
     try:
         value = fn()
         return {"value": value if isinstance(value, (str, bool, int, float, type(None)))
-                else {str(k): v if isinstance(v, (str, int, float, bool)) else repr(v)
+                else {str(k): v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
                       for k, v in dict(value).items()}}
     except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
         return {"error": describe_error(exc)}

@@ -14,3 +14,23 @@ def test_mlflow_dbstore_fails_on_current_mlflow(harness):
     outcome = harness("run", "mlflow-dbstore==1.0.1", "--scenario", "entry-points")
     assert outcome.code == 1
     assert outcome.checks("entry-points")["entry-points"]["status"] == "failed"
+
+
+def test_mlflow_plugin_proxy_auth_authenticates_every_request(harness):
+    outcome = harness("run", "mlflow-plugin-proxy-auth==0.1.1", "--scenario", "providers")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert outcome.checks("providers")["providers-applied"]["status"] == "passed"
+
+
+def test_mlflow_secrets_auth_gives_no_auth_without_a_secret_manager(harness):
+    outcome = harness("run", "mlflow-secrets-auth==0.2.0", "--scenario", "providers")
+    assert outcome.code == 1
+    applied = outcome.checks("providers")["providers-applied"]
+    assert applied["status"] == "failed" and "get_auth() raised" in applied["detail"]
+
+
+def test_mlflow_greenplum_plugin_imports_an_mlflow_internal_that_moved(harness):
+    outcome = harness("run", "mlflow-greenplum-plugin==0.1.0", "--scenario", "entry-points")
+    assert outcome.code == 1
+    detail = outcome.checks("entry-points")["entry-points"]["detail"]
+    assert "SqlTraceRequestMetadata" in detail
