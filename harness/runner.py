@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -171,64 +172,61 @@ class ScenarioRun:
 
     def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None
                    ) -> tuple[Evidence, list[CheckResult], str]:
-        checks: list[CheckResult] = []
         evidence = Evidence(self.probe)
-        outputs: list[str] = []
+        failures = _Failures()
         for workload in scenario.workloads:
             self.progress(f"{scenario.name}: {workload.kind} workload")
+            run = functools.partial(self._run, scenario)
             if isinstance(workload, Conformance):
                 assert oracle is not None
                 features = [f for f in workload.features or FEATURES
                             if FEATURES[f] in side.stores.plugin_roles]
-                try:
-                    mine = self._run(scenario, side, "conformance", {"features": features})
-                except ScriptFailed as exc:
-                    checks.append(CheckResult("workload:conformance", Status.FAILED,
-                                              f"{exc}: {_last_error(exc.output)}"))
-                    outputs.append(exc.output)
+                mine = failures.attempt("workload:conformance", run, side, "conformance",
+                                        {"features": features})
+                if mine is None:
                     continue
                 self.progress(f"{scenario.name}: the same on MLflow's own stores")
-                try:
-                    theirs = self._run(scenario, oracle, "conformance", {"features": features})
-                except ScriptFailed as exc:
-                    checks.append(CheckResult("oracle:conformance", Status.ERROR,
-                                              f"MLflow's own stores: {exc}: {_last_error(exc.output)}"))
-                    outputs.append(exc.output)
+                theirs = failures.attempt("oracle:conformance", run, oracle, "conformance",
+                                          {"features": features}, status=Status.ERROR)
+                if theirs is not None:
+                    evidence.contract = {
+                        "plugin": mine["features"], "oracle": theirs["features"],
+                        "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
+                        "unsupported": dict(self.settings.unsupported)}
+            elif isinstance(workload, OBSERVING):  # answers are observations, not manifests
+                observed = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
+                                            {"targets": dict(self.settings.deployment_targets)})
+                if observed is not None:
+                    evidence.observed[workload.kind] = observed
+            else:
+                manifest = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
+                                            {"options": workload.model_dump()},
+                                            hint=side.stores.guess_hint())
+                if manifest is None:
                     continue
-                evidence.contract = {
-                    "plugin": mine["features"], "oracle": theirs["features"],
-                    "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
-                    "unsupported": dict(self.settings.unsupported)}
-                continue
-            if isinstance(workload, OBSERVING):  # answers are observations, not manifests
-                try:
-                    evidence.observed[workload.kind] = self._run(
-                        scenario, side, workload.kind,
-                        {"targets": dict(self.settings.deployment_targets)})
-                except ScriptFailed as exc:
-                    checks.append(CheckResult(f"workload:{workload.kind}", Status.FAILED,
-                                              f"{exc}: {_last_error(exc.output)}"))
-                    outputs.append(exc.output)
-                continue
-            try:
-                manifest = self._run(scenario, side, workload.kind,
-                                     {"options": workload.model_dump()})
-            except ScriptFailed as exc:
-                checks.append(CheckResult(
-                    f"workload:{workload.kind}", Status.FAILED,
-                    f"{exc}: {_last_error(exc.output)}{side.stores.guess_hint()}"))
-                outputs.append(exc.output)
-                continue
-            self.progress(f"{scenario.name}: reading back through MLflow")
-            try:
-                observed = self._run(scenario, side, "readback", {"manifest": manifest})
-            except ScriptFailed as exc:
-                checks.append(CheckResult(f"readback:{workload.kind}", Status.FAILED,
-                                          f"{exc}: {_last_error(exc.output)}"))
-                outputs.append(exc.output)
-                continue
-            evidence.pairs.append((manifest, observed))
-        return evidence, checks, "\n".join(outputs)
+                self.progress(f"{scenario.name}: reading back through MLflow")
+                observed = failures.attempt(f"readback:{workload.kind}", run, side, "readback",
+                                            {"manifest": manifest})
+                if observed is not None:
+                    evidence.pairs.append((manifest, observed))
+        return evidence, failures.checks, "\n".join(failures.outputs)
+
+
+class _Failures:
+    """Scripts that failed, as check results, with their output kept for the report."""
+
+    def __init__(self) -> None:
+        self.checks: list[CheckResult] = []
+        self.outputs: list[str] = []
+
+    def attempt(self, name: str, fn: Callable[..., dict[str, Any]], *args: Any,
+                status: Status = Status.FAILED, hint: str = "") -> dict[str, Any] | None:
+        try:
+            return fn(*args)
+        except ScriptFailed as exc:
+            self.checks.append(CheckResult(name, status, f"{exc}: {_last_error(exc.output)}{hint}"))
+            self.outputs.append(exc.output)
+            return None
 
 
 def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None]) -> dict[str, Any]:
