@@ -69,7 +69,8 @@ class PluginEnv:
         argv = [str(self.python), str(WORKLOADS / "main.py"), command,
                 str(request_file), str(answer_file)]
         proc = subprocess.Popen(
-            argv, cwd=workdir, env=script_environment(env or {}), stdout=subprocess.PIPE,
+            argv, cwd=workdir, env=script_environment(env or {}, self.path / "bin"),
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, start_new_session=True,
         )
         try:
@@ -87,12 +88,16 @@ class PluginEnv:
         return json.loads(answer_file.read_text())
 
 
-def script_environment(extra: dict[str, str]) -> dict[str, str]:
-    """The host environment minus what would leak into the plugin's process, plus ``extra``."""
+def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> dict[str, str]:
+    """The host environment minus what would leak into the plugin's process, plus ``extra``;
+    with ``bin_dir`` first on PATH, as in an activated venv (plugins spawn ``mlflow`` itself)."""
     env = {
         k: v for k, v in os.environ.items()
         if not k.startswith(("MLFLOW_", "PYTHON", "VIRTUAL_ENV", "AWS_"))
     }
+    if bin_dir is not None:
+        env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)])
+        env["VIRTUAL_ENV"] = str(bin_dir.parent)
     env["PYTHONUNBUFFERED"] = "1"  # bytecode is written, so later imports are fast
     env.update(extra)
     return env

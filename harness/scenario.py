@@ -19,7 +19,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
-    "backend-objects", "providers-applied", "deployments", "app", *FEATURES,
+    "backend-objects", "providers-applied", "deployments", "app", "projects", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -144,9 +144,15 @@ class App(_Strict):
     kind: Literal["app"]
 
 
-OBSERVING = (Providers, Deployments, App)
-Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App],
-                     Field(discriminator="kind")]
+class Projects(_Strict):
+    """Each project backend runs a tiny MLflow project; the run it reports must be real."""
+
+    kind: Literal["projects"]
+
+
+OBSERVING = (Providers, Deployments, App, Projects)
+Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App,
+                           Projects], Field(discriminator="kind")]
 
 
 class Scenario(_Strict):
@@ -221,7 +227,8 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(
-            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers", "deployments", "app"))
+            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers", "deployments", "app",
+                  "projects"))
         ) from None
 
 

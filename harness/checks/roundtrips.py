@@ -1,4 +1,5 @@
-"""Round trips of the groups that are not stores: deployment targets and server apps."""
+"""Round trips of the groups that are not stores: deployment targets, server apps, project
+backends."""
 
 from __future__ import annotations
 
@@ -69,3 +70,30 @@ def app(evidence: Evidence) -> tuple[Status, str]:
         elif served["exit_code"] is not None:
             problems.append(f"app {name}: the server exited with code {served['exit_code']}")
     return verdict(problems, f"{len(data['apps'])} app(s) started and served")
+
+
+@check("projects")
+def projects(evidence: Evidence) -> tuple[Status, str]:
+    """A project run through each backend finishes and its run holds the project's params and metrics."""
+    data = evidence.observed.get("projects")
+    if not data:
+        return Status.SKIPPED, "no projects workload ran"
+    if not data["backends"]:
+        return Status.SKIPPED, "the plugin has no mlflow.project_backend entry point"
+    problems = []
+    expected = data["expected"]
+    for backend in data["backends"]:
+        where = f"backend {backend['name']}"
+        run = backend["run"]
+        if backend["error"]:
+            problems.append(f"{where}: {backend['error']}")
+        elif not backend["waited"] or run is None or run["status"] != "FINISHED":
+            problems.append(f"{where}: wait() gave {backend['waited']}, status "
+                            f"{backend['status']}, run {run and run['status']}")
+        elif run["params"] != expected["params"] or run["metrics"] != expected["metrics"]:
+            problems.append(f"{where}: the run holds params {run['params']} and metrics "
+                            f"{run['metrics']}, the project logs {expected['params']} and "
+                            f"{expected['metrics']}")
+        elif not run["experiment_id"]:
+            problems.append(f"{where}: the run is not in the experiment it was given")
+    return verdict(problems, f"{len(data['backends'])} backend(s) ran the project to the end")

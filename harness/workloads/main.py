@@ -15,6 +15,7 @@ COMMANDS = {
     "providers": "providers_workload",
     "deployments": "deployments_workload",
     "app": "app_workload",
+    "projects": "projects_workload",
 }
 
 

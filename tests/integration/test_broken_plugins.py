@@ -26,6 +26,8 @@ CASES = [
     ("deployment-forgets-delete", "deployments", "deployments",
      "'harness-deployment' still listed after delete_deployment"),
     ("app-flask-only", "app", "app", "app flask-only: /health answered 500"),
+    ("project-never-runs", "projects", "projects",
+     "wait() gave True, status FINISHED, run RUNNING"),
 ]
 SERVICES = {"postgres-tracking", "minio-artifacts"}
 # Contract checks (scenario `conformance`): plugin -> {check: what the failure must say}
