@@ -19,7 +19,8 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
-    "backend-objects", "providers-applied", "deployments", "app", "projects", *FEATURES,
+    "backend-objects", "providers-applied", "deployments", "app", "projects",
+    "evaluators", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -150,9 +151,15 @@ class Projects(_Strict):
     kind: Literal["projects"]
 
 
-OBSERVING = (Providers, Deployments, App, Projects)
+class Evaluators(_Strict):
+    """``mlflow.models.evaluate`` with each evaluator alone: metrics returned and on the run."""
+
+    kind: Literal["evaluators"]
+
+
+OBSERVING = (Providers, Deployments, App, Projects, Evaluators)
 Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App,
-                           Projects], Field(discriminator="kind")]
+                           Projects, Evaluators], Field(discriminator="kind")]
 
 
 class Scenario(_Strict):
@@ -228,7 +235,7 @@ def load_scenario(path: Path) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(
             describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers", "deployments", "app",
-                  "projects"))
+                  "projects", "evaluators"))
         ) from None
 
 

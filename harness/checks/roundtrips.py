@@ -1,5 +1,5 @@
 """Round trips of the groups that are not stores: deployment targets, server apps, project
-backends."""
+backends, model evaluators."""
 
 from __future__ import annotations
 
@@ -97,3 +97,26 @@ def projects(evidence: Evidence) -> tuple[Status, str]:
         elif not run["experiment_id"]:
             problems.append(f"{where}: the run is not in the experiment it was given")
     return verdict(problems, f"{len(data['backends'])} backend(s) ran the project to the end")
+
+
+@check("evaluators")
+def evaluators(evidence: Evidence) -> tuple[Status, str]:
+    """Each evaluator, used alone by ``mlflow.models.evaluate``, returns metrics and logs them."""
+    data = evidence.observed.get("evaluators")
+    if not data:
+        return Status.SKIPPED, "no evaluators workload ran"
+    if not data["evaluators"]:
+        return Status.SKIPPED, "the plugin has no mlflow.model_evaluator entry point"
+    problems = []
+    for entry in data["evaluators"]:
+        where = f"evaluator {entry['name']}"
+        if entry["error"]:
+            problems.append(f"{where}: {entry['error']}")
+        elif not entry["metrics"]:
+            problems.append(f"{where}: returned no metrics (can_evaluate refused a regressor, or "
+                            "evaluate computed nothing)")
+        else:
+            missing = sorted(k for k in entry["metrics"] if k not in entry["on_run"])
+            if missing:
+                problems.append(f"{where}: metric(s) {missing} returned but not logged to the run")
+    return verdict(problems, f"{len(data['evaluators'])} evaluator(s) returned and logged metrics")

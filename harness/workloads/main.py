@@ -16,6 +16,7 @@ COMMANDS = {
     "deployments": "deployments_workload",
     "app": "app_workload",
     "projects": "projects_workload",
+    "evaluators": "evaluators_workload",
 }
 
 

@@ -28,6 +28,8 @@ CASES = [
     ("app-flask-only", "app", "app", "app flask-only: /health answered 500"),
     ("project-never-runs", "projects", "projects",
      "wait() gave True, status FINISHED, run RUNNING"),
+    ("evaluator-returns-dict", "evaluators", "evaluators",
+     "AttributeError: 'dict' object has no attribute 'metrics'"),
 ]
 SERVICES = {"postgres-tracking", "minio-artifacts"}
 # Contract checks (scenario `conformance`): plugin -> {check: what the failure must say}
