@@ -1,45 +1,59 @@
 """Round trips of the groups that are not stores: deployment targets, server apps, project
-backends, model evaluators."""
+backends, model evaluators. Each judges the items one observing workload reported."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from harness.checks import Evidence, check, verdict
 from harness.results import Status
 
+ItemProblems = Callable[[dict[str, Any], dict[str, Any]], list[str]]
 
-def _target_problems(target: dict[str, Any], deployment: str) -> list[str]:
+
+def round_trip(name: str, kind: str, key: str, group: str, done: str
+               ) -> Callable[[ItemProblems], ItemProblems]:
+    """Register check ``name`` over ``observed[kind][key]``; the function lists one item's problems."""
+
+    def register(problems_of: ItemProblems) -> ItemProblems:
+        def judge(evidence: Evidence) -> tuple[Status, str]:
+            data = evidence.observed.get(kind)
+            if not data:
+                return Status.SKIPPED, f"no {kind} workload ran"
+            if not data[key]:
+                return Status.SKIPPED, f"the plugin has no {group} entry point"
+            problems = [p for item in data[key] for p in problems_of(item, data)]
+            return verdict(problems, f"{len(data[key])} {done}")
+
+        judge.__doc__ = problems_of.__doc__
+        check(name)(judge)
+        return problems_of
+
+    return register
+
+
+@round_trip("deployments", "deployments", "targets", "mlflow.deployments",
+            "target(s) completed the round trip")
+def _deployment(target: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """create, get, list, predict (the model's own answer), update and delete through each target."""
+    deployment = data["deployment"]
     steps = {s["step"]: s for s in target["steps"]}
     where = f"target {target['name']} ({target['target']})"
     failed = [f"{where}: {s['step']} raised {s['error']}" for s in target["steps"] if "error" in s]
     if failed:
         return failed[:3]
-    problems = []
-    for step in ("create_deployment", "get_deployment", "update_deployment"):
-        if steps[step]["value"] != deployment:
-            problems.append(f"{where}: {step} answered name {steps[step]['value']!r}")
+    problems = [f"{where}: {step} answered name {steps[step]['value']!r}"
+                for step in ("create_deployment", "get_deployment", "update_deployment")
+                if steps[step]["value"] != deployment]
     if deployment not in steps["list_deployments"]["value"]:
         problems.append(f"{where}: list_deployments misses {deployment!r}")
-    got, expected = steps["predict"]["value"], target["expected"]
-    if got != expected:
-        problems.append(f"{where}: predict returned {got}, the model gives {expected}")
+    if steps["predict"]["value"] != target["expected"]:
+        problems.append(f"{where}: predict returned {steps['predict']['value']}, the model gives "
+                        f"{target['expected']}")
     if deployment in steps["list after delete"]["value"]:
         problems.append(f"{where}: {deployment!r} still listed after delete_deployment")
     return problems
-
-
-@check("deployments")
-def deployments(evidence: Evidence) -> tuple[Status, str]:
-    """create, get, list, predict (the model's own answer), update and delete through each target."""
-    data = evidence.observed.get("deployments")
-    if not data:
-        return Status.SKIPPED, "no deployments workload ran"
-    if not data["targets"]:
-        return Status.SKIPPED, "the plugin has no mlflow.deployments entry point"
-    problems = [p for t in data["targets"] for p in _target_problems(t, data["deployment"])]
-    return verdict(problems, f"{len(data['targets'])} target(s) completed the round trip")
 
 
 def _server_error(log: str) -> str:
@@ -48,75 +62,49 @@ def _server_error(log: str) -> str:
     return (errors[-1] if errors else " | ".join(lines[-2:]))[:300]
 
 
-@check("app")
-def app(evidence: Evidence) -> tuple[Status, str]:
+@round_trip("app", "app", "apps", "mlflow.app", "app(s) started and served")
+def _app(served: dict[str, Any], data: dict[str, Any]) -> list[str]:
     """``mlflow server --app-name`` starts, answers /health and serves MLflow's REST API."""
-    data = evidence.observed.get("app")
-    if not data:
-        return Status.SKIPPED, "no app workload ran"
-    if not data["apps"]:
-        return Status.SKIPPED, "the plugin has no mlflow.app entry point"
-    problems = []
-    for served in data["apps"]:
-        name = served["name"]
-        last = _server_error(served["log_tail"])
-        if served["health"] is None:
-            how = (f"exited with code {served['exit_code']}" if served["exit_code"] is not None
-                   else f"did not answer within {data['timeout']} s")
-            problems.append(f"app {name}: the server {how}: {last}")
-        elif served["health"]["status"] >= 500 or (served["api"] or {}).get("status", 500) >= 500:
-            problems.append(f"app {name}: /health answered {served['health']['status']}, the API "
-                            f"{(served['api'] or {}).get('status')}: {last}")
-        elif served["exit_code"] is not None:
-            problems.append(f"app {name}: the server exited with code {served['exit_code']}")
-    return verdict(problems, f"{len(data['apps'])} app(s) started and served")
+    name, why = served["name"], _server_error(served["log_tail"])
+    api = (served["api"] or {}).get("status", 500)
+    if served["health"] is None:
+        how = (f"exited with code {served['exit_code']}" if served["exit_code"] is not None
+               else f"did not answer within {data['timeout']} s")
+        return [f"app {name}: the server {how}: {why}"]
+    if served["health"]["status"] >= 500 or api >= 500:
+        return [f"app {name}: /health answered {served['health']['status']}, the API {api}: {why}"]
+    if served["exit_code"] is not None:
+        return [f"app {name}: the server exited with code {served['exit_code']}"]
+    return []
 
 
-@check("projects")
-def projects(evidence: Evidence) -> tuple[Status, str]:
-    """A project run through each backend finishes and its run holds the project's params and metrics."""
-    data = evidence.observed.get("projects")
-    if not data:
-        return Status.SKIPPED, "no projects workload ran"
-    if not data["backends"]:
-        return Status.SKIPPED, "the plugin has no mlflow.project_backend entry point"
-    problems = []
-    expected = data["expected"]
-    for backend in data["backends"]:
-        where = f"backend {backend['name']}"
-        run = backend["run"]
-        if backend["error"]:
-            problems.append(f"{where}: {backend['error']}")
-        elif not backend["waited"] or run is None or run["status"] != "FINISHED":
-            problems.append(f"{where}: wait() gave {backend['waited']}, status "
-                            f"{backend['status']}, run {run and run['status']}")
-        elif run["params"] != expected["params"] or run["metrics"] != expected["metrics"]:
-            problems.append(f"{where}: the run holds params {run['params']} and metrics "
-                            f"{run['metrics']}, the project logs {expected['params']} and "
-                            f"{expected['metrics']}")
-        elif not run["experiment_id"]:
-            problems.append(f"{where}: the run is not in the experiment it was given")
-    return verdict(problems, f"{len(data['backends'])} backend(s) ran the project to the end")
+@round_trip("projects", "projects", "backends", "mlflow.project_backend",
+            "backend(s) ran the project to the end")
+def _project(backend: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """A project run through each backend finishes; its run holds the project's param and metric."""
+    where, run, expected = f"backend {backend['name']}", backend["run"], data["expected"]
+    if backend["error"]:
+        return [f"{where}: {backend['error']}"]
+    if not backend["waited"] or run is None or run["status"] != "FINISHED":
+        return [f"{where}: wait() gave {backend['waited']}, status {backend['status']}, "
+                f"run {run and run['status']}"]
+    if run["params"] != expected["params"] or run["metrics"] != expected["metrics"]:
+        return [f"{where}: the run holds params {run['params']} and metrics {run['metrics']}, "
+                f"the project logs {expected['params']} and {expected['metrics']}"]
+    if not run["experiment_id"]:
+        return [f"{where}: the run is not in the experiment it was given"]
+    return []
 
 
-@check("evaluators")
-def evaluators(evidence: Evidence) -> tuple[Status, str]:
-    """Each evaluator, used alone by ``mlflow.models.evaluate``, returns metrics and logs them."""
-    data = evidence.observed.get("evaluators")
-    if not data:
-        return Status.SKIPPED, "no evaluators workload ran"
-    if not data["evaluators"]:
-        return Status.SKIPPED, "the plugin has no mlflow.model_evaluator entry point"
-    problems = []
-    for entry in data["evaluators"]:
-        where = f"evaluator {entry['name']}"
-        if entry["error"]:
-            problems.append(f"{where}: {entry['error']}")
-        elif not entry["metrics"]:
-            problems.append(f"{where}: returned no metrics (can_evaluate refused a regressor, or "
-                            "evaluate computed nothing)")
-        else:
-            missing = sorted(k for k in entry["metrics"] if k not in entry["on_run"])
-            if missing:
-                problems.append(f"{where}: metric(s) {missing} returned but not logged to the run")
-    return verdict(problems, f"{len(data['evaluators'])} evaluator(s) returned and logged metrics")
+@round_trip("evaluators", "evaluators", "evaluators", "mlflow.model_evaluator",
+            "evaluator(s) returned and logged metrics")
+def _evaluator(entry: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """Each evaluator, used alone by ``mlflow.models.evaluate``, returns metrics, on the run too."""
+    where = f"evaluator {entry['name']}"
+    if entry["error"]:
+        return [f"{where}: {entry['error']}"]
+    if not entry["metrics"]:
+        return [f"{where}: returned no metrics (can_evaluate refused a regressor, or evaluate "
+                "computed nothing)"]
+    missing = sorted(k for k in entry["metrics"] if k not in entry["on_run"])
+    return [f"{where}: metric(s) {missing} returned but not on the run"] if missing else []

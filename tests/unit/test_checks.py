@@ -91,3 +91,18 @@ def test_entry_point_failures_name_group_entry_and_error():
 
 def test_a_crashing_check_is_an_error_not_a_failure():
     assert run_check("runs", Evidence({"entry_points": []}, [({}, {})])).status is Status.ERROR
+
+
+def test_round_trips_skip_without_the_group_and_name_each_problem():
+    from harness.checks import Evidence
+
+    assert run_check("projects", Evidence({})).status is Status.SKIPPED
+    none = Evidence({}, observed={"projects": {"backends": [], "expected": {}}})
+    assert "no mlflow.project_backend entry point" in run_check("projects", none).detail
+    backend = {"name": "b", "error": None, "waited": True, "status": "FINISHED",
+               "run": {"status": "FINISHED", "params": {"alpha": "0.25"}, "metrics": {},
+                       "experiment_id": True}}
+    data = {"backends": [backend], "expected": {"params": {"alpha": "0.25"},
+                                                "metrics": {"twice_alpha": 0.5}}}
+    result = run_check("projects", Evidence({}, observed={"projects": data}))
+    assert result.status is Status.FAILED and "backend b: the run holds params" in result.detail
