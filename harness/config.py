@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -52,6 +52,8 @@ class Settings(BaseModel):
     env: dict[str, str] = Field(default_factory=dict, description="environment for workloads")
     deployment_targets: dict[str, str] = Field(
         default_factory=dict, description="deployment target name -> target URI to test against")
+    datasets: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="dataset constructor name -> example keyword arguments")
     unsupported: dict[Feature, str] = Field(
         default_factory=dict, description="contract features the plugin does not support: reason")
 
@@ -63,6 +65,7 @@ class Settings(BaseModel):
             schemes[name] = base.model_copy(update=templates.model_dump(exclude_none=True))
         return Settings(schemes=schemes, env={**self.env, **other.env},
                         deployment_targets={**self.deployment_targets, **other.deployment_targets},
+                        datasets={**self.datasets, **other.datasets},
                         unsupported={**self.unsupported, **other.unsupported})
 
 

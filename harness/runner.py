@@ -195,7 +195,8 @@ class ScenarioRun:
                         "unsupported": dict(self.settings.unsupported)}
             elif isinstance(workload, OBSERVING):  # answers are observations, not manifests
                 observed = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
-                                            {"targets": dict(self.settings.deployment_targets)})
+                                            {"targets": dict(self.settings.deployment_targets),
+                                             "datasets": dict(self.settings.datasets)})
                 if observed is not None:
                     evidence.observed[workload.kind] = observed
             else:

@@ -20,7 +20,7 @@ CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
     "backend-objects", "providers-applied", "deployments", "app", "projects",
-    "evaluators", *FEATURES,
+    "evaluators", "datasets", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -157,9 +157,15 @@ class Evaluators(_Strict):
     kind: Literal["evaluators"]
 
 
-OBSERVING = (Providers, Deployments, App, Projects, Evaluators)
+class Datasets(_Strict):
+    """Each dataset constructor, called with the plugin's declared example, and its source."""
+
+    kind: Literal["datasets"]
+
+
+OBSERVING = (Providers, Deployments, App, Projects, Evaluators, Datasets)
 Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App,
-                           Projects, Evaluators], Field(discriminator="kind")]
+                           Projects, Evaluators, Datasets], Field(discriminator="kind")]
 
 
 class Scenario(_Strict):
@@ -235,7 +241,7 @@ def load_scenario(path: Path) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(
             describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers", "deployments", "app",
-                  "projects", "evaluators"))
+                  "projects", "evaluators", "datasets"))
         ) from None
 
 

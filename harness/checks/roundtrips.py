@@ -1,5 +1,6 @@
 """Round trips of the groups that are not stores: deployment targets, server apps, project
-backends, model evaluators. Each judges the items one observing workload reported."""
+backends, model evaluators, dataset constructors and sources. Each judges the items one
+observing workload reported."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def round_trip(name: str, kind: str, key: str, group: str, done: str
             if not data:
                 return Status.SKIPPED, f"no {kind} workload ran"
             if not data[key]:
-                return Status.SKIPPED, f"the plugin has no {group} entry point"
+                return Status.SKIPPED, f"the plugin has no {group}"
             problems = [p for item in data[key] for p in problems_of(item, data)]
             return verdict(problems, f"{len(data[key])} {done}")
 
@@ -33,7 +34,7 @@ def round_trip(name: str, kind: str, key: str, group: str, done: str
     return register
 
 
-@round_trip("deployments", "deployments", "targets", "mlflow.deployments",
+@round_trip("deployments", "deployments", "targets", "mlflow.deployments entry point",
             "target(s) completed the round trip")
 def _deployment(target: dict[str, Any], data: dict[str, Any]) -> list[str]:
     """create, get, list, predict (the model's own answer), update and delete through each target."""
@@ -62,7 +63,7 @@ def _server_error(log: str) -> str:
     return (errors[-1] if errors else " | ".join(lines[-2:]))[:300]
 
 
-@round_trip("app", "app", "apps", "mlflow.app", "app(s) started and served")
+@round_trip("app", "app", "apps", "mlflow.app entry point", "app(s) started and served")
 def _app(served: dict[str, Any], data: dict[str, Any]) -> list[str]:
     """``mlflow server --app-name`` starts, answers /health and serves MLflow's REST API."""
     name, why = served["name"], _server_error(served["log_tail"])
@@ -78,7 +79,7 @@ def _app(served: dict[str, Any], data: dict[str, Any]) -> list[str]:
     return []
 
 
-@round_trip("projects", "projects", "backends", "mlflow.project_backend",
+@round_trip("projects", "projects", "backends", "mlflow.project_backend entry point",
             "backend(s) ran the project to the end")
 def _project(backend: dict[str, Any], data: dict[str, Any]) -> list[str]:
     """A project run through each backend finishes; its run holds the project's param and metric."""
@@ -96,7 +97,7 @@ def _project(backend: dict[str, Any], data: dict[str, Any]) -> list[str]:
     return []
 
 
-@round_trip("evaluators", "evaluators", "evaluators", "mlflow.model_evaluator",
+@round_trip("evaluators", "evaluators", "evaluators", "mlflow.model_evaluator entry point",
             "evaluator(s) returned and logged metrics")
 def _evaluator(entry: dict[str, Any], data: dict[str, Any]) -> list[str]:
     """Each evaluator, used alone by ``mlflow.models.evaluate``, returns metrics, on the run too."""
@@ -108,3 +109,27 @@ def _evaluator(entry: dict[str, Any], data: dict[str, Any]) -> list[str]:
                 "computed nothing)"]
     missing = sorted(k for k in entry["metrics"] if k not in entry["on_run"])
     return [f"{where}: metric(s) {missing} returned but not on the run"] if missing else []
+
+
+@round_trip("datasets", "datasets", "constructors",
+            "mlflow.dataset_constructor with a declared example "
+            "([tool.mlflow-plugin-harness.datasets] NAME = {keyword arguments})",
+            "constructor(s) and their sources made the round trip")
+def _dataset(entry: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """Each constructor is ``mlflow.data.<name>``, builds a Dataset whose source survives JSON
+    through MLflow's source registry, and logs as a run input that reads back."""
+    where = f"constructor {entry['name']}"
+    if not entry["exposed"]:
+        return [f"{where}: MLflow does not expose it as mlflow.data.{entry['name']}"]
+    if entry["error"]:
+        return [f"{where}: {entry['error']}"]
+    problems = []
+    if not entry["dataset"]:
+        problems.append(f"{where}: did not return an mlflow.data.dataset.Dataset")
+    if entry["source_rebuilt"] != entry["source"]:
+        problems.append(f"{where}: its {entry['source_type']} source comes back from JSON as "
+                        f"{entry['source_rebuilt']}, not {entry['source']}")
+    logged = {**entry["logged"], "source_type": entry["source_type"]}
+    if logged not in entry["read"]:
+        problems.append(f"{where}: logged {logged}, read back {entry['read']}")
+    return problems

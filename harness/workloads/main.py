@@ -17,6 +17,7 @@ COMMANDS = {
     "app": "app_workload",
     "projects": "projects_workload",
     "evaluators": "evaluators_workload",
+    "datasets": "datasets_workload",
 }
 
 

@@ -29,21 +29,26 @@ REGISTRIES = {
         "mlflow.tracking.request_auth.registry:_request_auth_provider_registry",
     "mlflow.default_experiment_provider":
         "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry",
+    "mlflow.dataset_constructor": "mlflow.data.dataset_registry:_dataset_registry.constructors",
+    "mlflow.dataset_source":
+        "mlflow.data.dataset_source_registry:_dataset_source_registry.sources",
 }
 
 
 def _registered(group: str):
     """What MLflow registered for a group: scheme names, or provider 'module:Class' names."""
+    module, _, attr = REGISTRIES[group].partition(":")
+    attr, _, collection = attr.partition(".")  # "registry.collection": where the entries are
     try:
-        registry = _import(REGISTRIES[group])
+        registry = _import(f"{module}:{attr}")
         if callable(registry) and not hasattr(registry, "_registry"):
             registry = registry()
-        entries = registry._registry
+        entries = getattr(registry, collection or "_registry")
     except Exception:
         return None
     if isinstance(entries, dict):
         return {str(k): v for k, v in entries.items()}
-    return {type(p): p for p in entries}
+    return {(p if isinstance(p, type) else type(p)): p for p in entries}
 
 
 def _import(path: str):
@@ -109,7 +114,8 @@ def _check_shape(obj, contract: dict, record: dict) -> None:
 def _registration_problems(ep, obj, registered, import_warnings: list) -> list:
     if ep.group not in REGISTRIES or registered is None:
         return []
-    key = ep.name.lower() if ep.group in SCHEME_GROUPS else obj
+    key = (ep.name.lower() if ep.group in SCHEME_GROUPS
+           else ep.name if ep.group == "mlflow.dataset_constructor" else obj)
     if key in registered:
         if ep.group in SCHEME_GROUPS and registered[key] is not obj:
             return [f"scheme {ep.name!r} is served by {registered[key]!r}, not this entry point"]

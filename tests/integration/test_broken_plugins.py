@@ -30,6 +30,10 @@ CASES = [
      "wait() gave True, status FINISHED, run RUNNING"),
     ("evaluator-returns-dict", "evaluators", "evaluators",
      "AttributeError: 'dict' object has no attribute 'metrics'"),
+    ("dataset-source-lossy", "datasets", "datasets",
+     "its lossy source comes back from JSON as {'uri': 'lossy://'}"),
+    ("dataset-unannotated", "entry-points", "entry-points",
+     "MLflow did not register it at `import mlflow`: Failure attempting to register dataset"),
 ]
 SERVICES = {"postgres-tracking", "minio-artifacts"}
 # Contract checks (scenario `conformance`): plugin -> {check: what the failure must say}

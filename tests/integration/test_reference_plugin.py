@@ -9,10 +9,11 @@ from tests.integration.conftest import PLUGINS
 def test_reference_plugin_passes_every_local_scenario(harness):
     outcome = harness("run", str(PLUGINS / "reference-plugin"), "-s", "entry-points",
                       "-s", "quickstart", "-s", "logging", "-s", "providers", "-s", "conformance",
-                      "-s", "deployments", "-s", "app", "-s", "projects", "-s", "evaluators")
+                      "-s", "deployments", "-s", "app", "-s", "projects", "-s", "evaluators",
+                      "-s", "datasets")
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     report = outcome.report
-    assert report["summary"] == {"passed": 9, "failed": 0, "skipped": 0, "error": 0}
+    assert report["summary"] == {"passed": 10, "failed": 0, "skipped": 0, "error": 0}
     plugin = report["plugin"]
     assert plugin["name"] == "harness-reference-plugin"
     groups = {(e["group"], e["name"]) for e in plugin["entry_points"] if e["loaded"]}
