@@ -18,6 +18,11 @@ from mlflow.tracking import MlflowClient
 
 from session import configure
 
+try:  # MLflow 3
+    from mlflow.entities import LoggedModelOutput
+except ImportError:  # MLflow 2.x has no logged models
+    LoggedModelOutput = None
+
 
 class Transcript:
     """Steps of one feature: (label, normalised outcome); ids named by first appearance."""
@@ -98,6 +103,9 @@ def experiments(t, client, ctx):
         max_results=2, filter_string=f"name LIKE '{prefix}-%'", order_by=["name ASC"],
         page_token=token), lambda e: e.name[len(prefix):]))
     t.step("get unknown id", lambda: client.get_experiment("987654321"))
+    t.step("set tag", lambda: client.set_experiment_tag(b, "stage", "dev"))
+    t.step("delete tag", lambda: client.delete_experiment_tag(b, "team"))
+    t.step("tags now", lambda: _exp(t, client.get_experiment(b))["tags"])
 
 
 def _exp(t, e):
@@ -270,6 +278,13 @@ def logged_models(t, client, ctx):
                       "tags": {k: v for k, v in m.tags.items() if not k.startswith("mlflow.")}}
     t.step("get", lambda: view(client.get_logged_model(mid)))
     t.step("finalize", lambda: str(client.finalize_logged_model(mid, "READY").status))
+    t.step("set tags", lambda: client.set_logged_model_tags(mid, {"k": "v2", "extra": "1"}))
+    t.step("delete tag", lambda: client.delete_logged_model_tag(mid, "extra"))
+    t.step("tags now", lambda: view(client.get_logged_model(mid))["tags"])
+    rid = client.create_run(exp).info.run_id
+    t.step("log as run output", lambda: client.log_outputs(rid, [LoggedModelOutput(mid, 0)]))
+    t.step("run outputs", lambda: [(t.name("model", o.model_id), o.step)
+                                   for o in client.get_run(rid).outputs.model_outputs])
     t.step("search", lambda: [m.name for m in client.search_logged_models([exp])])
     t.step("delete", lambda: client.delete_logged_model(mid))
     t.step("search after delete", lambda: [m.name for m in client.search_logged_models([exp])])
@@ -402,6 +417,11 @@ def model_versions(t, client, ctx):
         f"name = '{name}'")))
     t.step("latest", lambda: str(client.get_registered_model(name).latest_versions[-1].version)
            if client.get_registered_model(name).latest_versions else None)
+    t.step("get_latest_versions", lambda: sorted(str(v.version)
+                                                 for v in client.get_latest_versions(name)))
+    t.step("download uri", lambda: client.get_model_version_download_uri(name, "2").rsplit("/", 1)[-1])
+    t.step("copy to another model", lambda: view(client.copy_model_version(
+        f"models:/{name}/2", f"{name}-copy")))
     t.step("delete v1", lambda: client.delete_model_version(name, "1"))
     t.step("after delete", lambda: sorted(str(v.version) for v in client.search_model_versions(
         f"name = '{name}'")))
