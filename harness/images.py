@@ -160,11 +160,19 @@ def base_image(client: docker.DockerClient, progress: Progress) -> str:
     """A Debian base image for local builds, bootstrapped from apt when none can be pulled."""
     suite = os_release().get("VERSION_CODENAME") or "bookworm"
     official = f"debian:{suite}-slim"
+    try:
+        mirror: str | None = apt_mirror(suite)
+        tag = f"{REPO}/debian:{suite}-{hashlib.sha256(mirror.encode()).hexdigest()[:12]}"
+    except ImageUnavailable:
+        mirror, tag = None, ""
+    if tag and present(client, tag):  # bootstrapped before: no registry round trip per build
+        return tag
     source, why = find_or_pull(client, official, pull_policy())
     if source:
         return official
-    mirror = apt_mirror(suite)
-    tag = f"{REPO}/debian:{suite}-{hashlib.sha256(mirror.encode()).hexdigest()[:12]}"
+    if mirror is None:
+        raise ImageUnavailable(f"{official} {why}, and no apt source for Debian {suite} here "
+                               "to bootstrap a base from")
     with _lock("base-image"):
         if present(client, tag):
             return tag

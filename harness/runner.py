@@ -146,9 +146,9 @@ class ScenarioRun:
         workdir.mkdir()
         bindings = {name: o.service.provision(label, self._migrate(workdir, scenario))
                     for name, o in outcomes.items() if o.service}
-        stores = resolve_stores(scenario, entry_points, self.settings, workdir,
-                                {n: b.namespace() for n, b in bindings.items()})
-        values = {"workdir": str(workdir), **{n: b.namespace() for n, b in bindings.items()}}
+        services = {n: b.namespace() for n, b in bindings.items()}
+        stores = resolve_stores(scenario, entry_points, self.settings, workdir, services)
+        values = {"workdir": str(workdir), **services}
         env = {**{k: v for b in bindings.values() for k, v in b.env.items()}, **self.settings.env,
                **{k: v.format(**values) for k, v in scenario.env.items()}}
         request = {

@@ -98,14 +98,10 @@ def _object_problems(manifest: dict[str, Any], backend: dict[str, Any]) -> list[
     return problems
 
 
-def _backend(evidence: Evidence, role: str) -> dict[str, Any] | None:
-    return evidence.backends.get(role)
-
-
 @check("backend-rows")
 def backend_rows(evidence: Evidence) -> tuple[Status, str]:
     """The tracking service's tables hold every run, param, tag and metric point logged."""
-    backend = _backend(evidence, "tracking")
+    backend = evidence.backends.get("tracking")
     if backend is None or backend["kind"] != "sql":
         return Status.SKIPPED, "the tracking store is not on a SQL service in this scenario"
     if not evidence.pairs:
@@ -119,7 +115,7 @@ def backend_rows(evidence: Evidence) -> tuple[Status, str]:
 @check("backend-objects")
 def backend_objects(evidence: Evidence) -> tuple[Status, str]:
     """The artifact service holds every logged file, byte for byte (by sha256)."""
-    backend = _backend(evidence, "artifacts")
+    backend = evidence.backends.get("artifacts")
     if backend is None:
         return Status.SKIPPED, "the artifact store is not on a service in this scenario"
     if not evidence.pairs:
