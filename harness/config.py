@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from harness.contracts import FEATURES
 from harness.errors import ScenarioError
@@ -21,6 +21,7 @@ from harness.yamlsource import describe_validation_error, load_with_lines
 Backend = Literal[("local", *CATALOG)]  # type: ignore[valid-type]
 Template = Union[str, dict[Backend, str]]
 Feature = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
+MethodPattern = Annotated[str, StringConstraints(pattern=r"^(tracking|artifacts|registry)\.\S+$")]
 
 
 class SchemeTemplates(BaseModel):
@@ -56,6 +57,9 @@ class Settings(BaseModel):
         default_factory=dict, description="dataset constructor name -> example keyword arguments")
     unsupported: dict[Feature, str] = Field(
         default_factory=dict, description="contract features the plugin does not support: reason")
+    missing_methods: dict[MethodPattern, str] = Field(
+        default_factory=dict, description="store methods the plugin leaves unimplemented on "
+        "purpose, as '<role>.<method>' (globs allowed, e.g. 'tracking.*trace*'): reason")
 
     def merged(self, other: Settings) -> Settings:
         """``other`` overrides this, scheme by scheme and variable by variable."""
@@ -66,7 +70,8 @@ class Settings(BaseModel):
         return Settings(schemes=schemes, env={**self.env, **other.env},
                         deployment_targets={**self.deployment_targets, **other.deployment_targets},
                         datasets={**self.datasets, **other.datasets},
-                        unsupported={**self.unsupported, **other.unsupported})
+                        unsupported={**self.unsupported, **other.unsupported},
+                        missing_methods={**self.missing_methods, **other.missing_methods})
 
 
 def load_config(path: Path) -> Settings:

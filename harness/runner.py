@@ -192,7 +192,10 @@ class ScenarioRun:
                     evidence.contract = {
                         "plugin": mine["features"], "oracle": theirs["features"],
                         "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
-                        "unsupported": dict(self.settings.unsupported)}
+                        "unsupported": dict(self.settings.unsupported),
+                        "surfaces": {"plugin": mine.get("surfaces", {}),
+                                     "oracle": theirs.get("surfaces", {})},
+                        "missing_methods": dict(self.settings.missing_methods)}
             elif isinstance(workload, OBSERVING):  # answers are observations, not manifests
                 observed = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
                                             {"targets": dict(self.settings.deployment_targets),

@@ -44,15 +44,17 @@ CONTRACT_CASES = {
         "tracking.tags": "'after delete'", "tracking.log-batch": "'counts': plugin [50, 100, 800]",
         "tracking.search-runs": "'all, by name'", "tracking.inputs": "'read': plugin []",
         "tracking.logged-models": "'create': plugin {\"error\": \"NotImplementedError\"}",
+        "tracking.methods": "Store: create_logged_model, log_inputs, restore_run",
     },
     "sloppy-artifacts": {
         "artifacts.files": "donn?es", "artifacts.trees": "'listing'",
-        "artifacts.delete": "del/gone.txt",
+        "artifacts.delete": "del/gone.txt", "artifacts.methods": "SloppyRepository: delete_artifacts",
     },
     "sloppy-registry": {
         "registry.models": "'new name'", "registry.versions": "'update'",
         "registry.aliases": "'after delete'", "registry.tags": "'after delete'",
         "registry.stages": "'stages now'",
+        "registry.methods": "delete_model_version_tag, delete_registered_model_alias",
     },
 }
 
@@ -79,17 +81,23 @@ def test_broken_stores_fail_the_contract_features_they_break(harness, plugin):
 def test_declared_unsupported_features_are_skipped_and_stale_declarations_fail(harness, tmp_path):
     config = tmp_path / "harness.yaml"
     config.write_text("unsupported:\n  tracking.inputs: datasets are not stored yet\n"
-                      "  tracking.tags: declared, but the store does support tags\n")
+                      "  tracking.tags: declared, but the store does support tags\n"
+                      "missing_methods:\n  tracking.*logged_model*: written for MLflow 2\n"
+                      "  tracking.log_inputs: no datasets\n  tracking.restore_run: no undo\n")
     outcome = harness("run", str(PLUGINS / "broken" / "sloppy-tracking"), "--scenario",
                       "conformance", "--config", str(config))
     checks = outcome.checks("conformance")
     assert checks["tracking.inputs"]["status"] == "skipped"
     assert checks["tracking.inputs"]["detail"] == "declared unsupported: datasets are not stored yet"
+    assert checks["tracking.methods"]["status"] == "passed", checks["tracking.methods"]
+    assert checks["tracking.methods"]["detail"].endswith("; 3 declared missing")
     reference = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "conformance",
                         "--config", str(config))
     assert reference.code == 1
     stale = reference.checks("conformance")["tracking.tags"]
     assert stale["status"] == "failed" and "behaves exactly like MLflow's own store" in stale["detail"]
+    methods = reference.checks("conformance")["tracking.methods"]
+    assert methods["status"] == "failed" and "declared missing but implemented" in methods["detail"]
 
 
 @pytest.mark.parametrize("plugin, scenario, check, detail", CASES,

@@ -57,4 +57,59 @@ def test_the_workload_and_the_harness_name_the_same_features():
                                                                          "registry."))
                 for k in node.keys):
             named |= {k.value for k in node.keys}
-    assert named == set(FEATURES)
+    assert named == {f for f in FEATURES if not f.endswith(".methods")}
+
+
+def surfaces(mine, theirs, missing_methods=None, called=("log_batch",)):
+    side = lambda missing: {"class": "plugin:Store", "declared": 10, "missing": missing,  # noqa: E731
+                            "called": list(called)}
+    return Evidence({}, contract={"plugin": {}, "oracle": {}, "roles": ["tracking"],
+                                  "surfaces": {"plugin": {"tracking": side(mine)},
+                                               "oracle": {"tracking": side(theirs)}},
+                                  "missing_methods": missing_methods or {}})
+
+
+def test_methods_the_oracle_implements_must_not_be_missing():
+    result = run_check("tracking.methods", surfaces(["log_inputs", "start_trace"], ["start_trace"]))
+    assert result.status is Status.FAILED
+    assert result.detail == ("1 method(s) MLflow's own store implements are missing or empty in "
+                             "plugin:Store: log_inputs")
+
+
+def test_methods_missing_on_both_sides_pass_and_the_count_is_reported():
+    result = run_check("tracking.methods", surfaces(["start_trace"], ["start_trace"]))
+    assert result.status is Status.PASSED
+    assert result.detail == ("implements every method MLflow's own store does (9 of 10 "
+                             "declared); the suite called 1")
+
+
+def test_declared_missing_methods_are_excused_by_glob_and_fail_when_stale():
+    declared = {"tracking.*trace*": "no tracing", "registry.anything": "other role"}
+    excused = run_check("tracking.methods", surfaces(["start_trace", "get_trace"], [], declared))
+    assert excused.status is Status.PASSED and excused.detail.endswith("; 2 declared missing")
+    stale = run_check("tracking.methods", surfaces([], [], declared))
+    assert stale.status is Status.FAILED
+    assert stale.detail.startswith("declared missing but implemented") and "*trace*" in stale.detail
+
+
+def test_a_store_that_cannot_be_created_fails_and_a_broken_oracle_is_an_error():
+    broken = surfaces([], [])
+    broken.contract["surfaces"]["plugin"]["tracking"] = {"error": "KeyError: 'x'"}
+    assert run_check("tracking.methods", broken).status is Status.FAILED
+    broken.contract["surfaces"]["oracle"]["tracking"] = {"error": "KeyError: 'y'"}
+    assert run_check("tracking.methods", broken).status is Status.ERROR
+
+
+def test_missing_method_declarations_name_a_role(tmp_path):
+    import pytest
+
+    from harness.config import load_config
+    from harness.errors import ScenarioError
+
+    good = tmp_path / "good.yaml"
+    good.write_text("missing_methods:\n  tracking.*trace*: no tracing\n")
+    assert load_config(good).missing_methods == {"tracking.*trace*": "no tracing"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("missing_methods:\n  start_trace: no role\n")
+    with pytest.raises(ScenarioError, match="bad.yaml:2"):
+        load_config(bad)
