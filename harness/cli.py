@@ -43,11 +43,14 @@ def _progress(start: float):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from harness.html import write_html
     from harness.report import Masker, print_summary, write_json, write_junit
     from harness.runner import Options, execute
 
+    versions = [v.strip() for item in args.mlflow_version or [] for v in item.split(",")
+                if v.strip()]
     options = Options(
-        plugin=args.plugin, scenarios=args.scenario or None, mlflow_version=args.mlflow_version,
+        plugin=args.plugin, scenarios=args.scenario or None, mlflow_versions=versions,
         config=args.config, report_dir=args.report_dir, progress=_progress(time.monotonic()),
     )
     report = execute(options)
@@ -55,11 +58,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     args.report_dir.mkdir(parents=True, exist_ok=True)
     write_json(report, args.report_dir / "report.json", mask)
     write_junit(report, args.report_dir / "junit.xml", mask)
+    write_html(report, args.report_dir / "report.html", mask)
     print_summary(report, sys.stdout, mask)
     code, why = report.exit_code()
-    env = report.environment
-    print(f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
-          f"(MLflow {env['mlflow_version']}); reports in {args.report_dir}/")
+    for env in report.environments:
+        if env["installable"]:
+            print(f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
+                  f"(MLflow {env['mlflow_version']})")
+    print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
     print(f"{'OK' if code == 0 else 'FAILED'}: {why}")
     return code
 
@@ -109,12 +115,16 @@ def _cmd_images(args: argparse.Namespace) -> int:
     from harness import engine, images
     from harness.services import CATALOG, service_class
 
-    unknown = [n for n in args.services if n not in CATALOG]
+    known = [*CATALOG, "mlflow-server"]
+    unknown = [n for n in args.services if n not in known]
     if unknown:
-        raise UsageError(f"unknown service {unknown[0]!r} (known: {', '.join(CATALOG)})")
+        raise UsageError(f"unknown service {unknown[0]!r} (known: {', '.join(known)})")
     client = engine.connect()
     say = _progress(time.monotonic())
-    for name in args.services or list(CATALOG):
+    for name in args.services or known:
+        if name == "mlflow-server":  # always local: it carries the plugin's environment
+            print(f"  {name:<9} {images.build_service(client, name, say)} (built)")
+            continue
         try:
             got = images.resolve(client, service_class(name).image_spec, None, say)
         except images.ImageUnavailable as exc:
@@ -152,12 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("plugin", metavar="PLUGIN")
     run.add_argument("-s", "--scenario", action="append", metavar="NAME",
                      help="scenario name or YAML file (repeatable; default: all)")
-    run.add_argument("--mlflow-version", metavar="VERSION",
-                     help="MLflow version to test against (default: newest that resolves)")
+    run.add_argument("--mlflow-version", action="append", metavar="VERSION[,VERSION...]",
+                     help="MLflow version(s) to test against, each in its own cached "
+                     "environment; several make a compatibility matrix (default: newest)")
     run.add_argument("--config", type=Path, metavar="FILE",
                      help="YAML settings: URI templates per scheme, extra environment")
     run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
-                     help="where report.json and junit.xml go (default: reports)")
+                     help="where report.html, report.json and junit.xml go (default: reports)")
     run.set_defaults(func=_cmd_run)
 
     sub.add_parser("scenarios", help="list scenarios").set_defaults(func=_cmd_scenarios)

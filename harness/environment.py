@@ -12,13 +12,15 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
 
-from harness.errors import InfrastructureError, PluginInstallError
+from harness.errors import InfrastructureError, NotInstallable, PluginInstallError
 from harness.indexes import pip_settings, uv_environment
 from harness.plugin import PluginSource
 
@@ -52,6 +54,7 @@ class PluginEnv:
     mlflow_version: str
     reused: bool
     build_seconds: float
+    constraints: list[str] = field(default_factory=list)  # added for known-broken pairs
 
     @property
     def python(self) -> Path:
@@ -103,15 +106,40 @@ def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> di
     return env
 
 
+def conflict_pin(stderr: str) -> str | None:
+    """``pkg==1.0 requires mlflow<3`` when uv's resolver names a pin on MLflow."""
+    pin = re.search(r"(\S+) depends on (mlflow(?:-skinny)?(?:[<>=!~]=?[\w.*]+,?)+)", stderr)
+    return f"{pin.group(1)} requires {pin.group(2).rstrip(',.')}" if pin else None
+
+
 def explain_conflict(stderr: str, mlflow_requirement: str) -> str:
     """One plain sentence from uv's resolver output."""
-    pin = re.search(r"(\S+) depends on (mlflow(?:-skinny)?(?:[<>=!~]=?[\w.*]+,?)+)", stderr)
+    pin = conflict_pin(stderr)
     if pin:
-        who, what = pin.group(1), pin.group(2).rstrip(",.")
-        return f"{who} requires {what}, which excludes {mlflow_requirement}"
+        return f"{pin}, which excludes {mlflow_requirement}"
     cause = re.search(r"(?:cause|×): (.*?)(?:\n\s*\n|\Z)", stderr, re.S)
     text = cause.group(1) if cause else stderr.strip().splitlines()[-1] if stderr.strip() else ""
     return " ".join(text.split()) or "the resolver gave no reason"
+
+
+# Known-broken pairs the resolver cannot see, each with why: constraints added (and reported)
+# when the requested MLflow matches. MLflow 2.x imports a pool class SQLAlchemy 2.1 removed.
+COMPATIBILITY: tuple[tuple[str, str, str], ...] = (
+    ("<3", "sqlalchemy<2.1", "MLflow 2.x imports FallbackAsyncAdaptedQueuePool, gone in "
+                             "SQLAlchemy 2.1"),
+)
+
+
+def compatibility_constraints(mlflow_version: str | None) -> list[tuple[str, str]]:
+    """(constraint, reason) pairs for a requested MLflow version (none for "newest")."""
+    if not mlflow_version:
+        return []
+    try:
+        version = Version(mlflow_version)
+    except InvalidVersion:
+        return []
+    return [(constraint, why) for spec, constraint, why in COMPATIBILITY
+            if version in SpecifierSet(spec)]
 
 
 class Installer:
@@ -138,17 +166,20 @@ class Installer:
         except subprocess.TimeoutExpired:
             raise InfrastructureError(f"uv {args[0]} {args[1]} timed out after {timeout:g} s") from None
 
-    def resolve(self, plugin: PluginSource, mlflow: str, python: str) -> str:
+    def resolve(self, plugin: PluginSource, mlflow: str, python: str,
+                constraints: tuple[str, ...] = ()) -> str:
         """Pin every package the plugin and MLflow need; the lock is the environment's identity."""
-        requirements = "\n".join([plugin.install, mlflow, *DRIVERS]) + "\n"
+        requirements = "\n".join([plugin.install, mlflow, *DRIVERS, *constraints]) + "\n"
         out = self._uv("pip", "compile", "-q", "--no-header", "--no-annotate",
                        "--python", python, "-", stdin=requirements)
         if out.returncode != 0:
             if "No solution found" in out.stderr:
-                raise PluginInstallError(
-                    f"plugin {plugin.spec} cannot be installed with {mlflow}: "
-                    f"{explain_conflict(out.stderr, mlflow)}"
-                )
+                message = (f"plugin {plugin.spec} cannot be installed with {mlflow}: "
+                           f"{explain_conflict(out.stderr, mlflow)}")
+                pin = conflict_pin(out.stderr)
+                if pin:
+                    raise NotInstallable(message, mlflow, pin)
+                raise PluginInstallError(message)
             last = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "no output"
             raise PluginInstallError(f"plugin {plugin.spec} cannot be installed: {last}")
         return out.stdout
@@ -196,8 +227,10 @@ def ensure_environment(
     installer = Installer()
     python = sys.executable
     mlflow_req = f"mlflow=={mlflow_version}" if mlflow_version else "mlflow"
-    progress(f"resolving {plugin.spec} with {mlflow_req}")
-    lock = installer.resolve(plugin, mlflow_req, python)
+    constraints = compatibility_constraints(mlflow_version)
+    progress(f"resolving {plugin.spec} with {mlflow_req}"
+             + "".join(f" ({c}: {why})" for c, why in constraints))
+    lock = installer.resolve(plugin, mlflow_req, python, tuple(c for c, _ in constraints))
     mlflow = _locked_version(lock, "mlflow") or _locked_version(lock, "mlflow-skinny")
     if not mlflow:
         raise PluginInstallError(f"plugin {plugin.spec}: MLflow is not in the resolved environment")
@@ -223,4 +256,5 @@ def ensure_environment(
             (path / MARKER).write_text(json.dumps({"plugin": name, "mlflow": mlflow}))
         else:
             os.utime(path / MARKER)
-    return PluginEnv(path, name, mlflow, reused, time.monotonic() - started)
+    return PluginEnv(path, name, mlflow, reused, time.monotonic() - started,
+                     [f"{c} ({why})" for c, why in constraints])

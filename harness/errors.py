@@ -21,6 +21,14 @@ class PluginInstallError(UsageError):
     """The plugin cannot be installed (missing files, dependency conflict, build failure)."""
 
 
+class NotInstallable(PluginInstallError):
+    """The plugin's dependencies exclude the requested MLflow (``pin`` says which)."""
+
+    def __init__(self, message: str, mlflow: str, pin: str) -> None:
+        super().__init__(message)
+        self.mlflow, self.pin = mlflow, pin
+
+
 class InfrastructureError(HarnessError):
     """The harness or the machine broke: a tool is missing, a subprocess could not start."""
 

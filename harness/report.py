@@ -88,5 +88,13 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
         for c in result.checks:
             if c.status in (Status.FAILED, Status.ERROR):
                 print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)
+    versions = report.versions()
+    if len(versions) > 1:
+        width = max(len(s) for s in report.matrix()) + 2
+        print("\ncompatibility matrix", file=out)
+        print(f"  {'scenario':<{width}}" + "".join(f"{v:<10}" for v in versions), file=out)
+        for scenario, cells in report.matrix().items():
+            marks = [_MARK[Status(cells[v]["status"])] if v in cells else "-" for v in versions]
+            print(f"  {scenario:<{width}}" + "".join(f"{m:<10}" for m in marks), file=out)
     counts = report.summary()
     print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items()), file=out)

@@ -42,6 +42,8 @@ class ScenarioResult:
     stores: dict[str, str] = field(default_factory=dict)  # role -> URI (credentials masked)
     checks: list[CheckResult] = field(default_factory=list)
     output: str = ""  # workload output, attached to failures
+    attachments: dict[str, str] = field(default_factory=dict)  # name -> file in the report dir
+    logs: dict[str, str] = field(default_factory=dict)  # container -> last lines, on failure
 
     @classmethod
     def from_checks(cls, scenario: str, mlflow_version: str, checks: list[CheckResult],
@@ -81,8 +83,21 @@ class PluginInfo:
 class RunReport:
     plugin: PluginInfo
     results: list[ScenarioResult]
-    environment: dict[str, Any] = field(default_factory=dict)
+    environments: list[dict[str, Any]] = field(default_factory=list)  # one per MLflow version
+    run_id: str = ""
     secrets: set[str] = field(default_factory=set, repr=False)  # masked in every output
+
+    def versions(self) -> list[str]:
+        """The MLflow versions of the run, in the order they were tested."""
+        return list(dict.fromkeys(r.mlflow_version for r in self.results))
+
+    def matrix(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Scenario -> MLflow version -> {status, reason}: the compatibility matrix."""
+        table: dict[str, dict[str, dict[str, str]]] = {}
+        for result in self.results:
+            table.setdefault(result.scenario, {})[result.mlflow_version] = {
+                "status": result.status.value, "reason": result.reason}
+        return table
 
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -108,4 +123,5 @@ class RunReport:
         data = asdict(self)
         del data["secrets"]
         data["summary"] = self.summary()
+        data["matrix"] = self.matrix()
         return data

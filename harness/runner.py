@@ -13,16 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from docker.errors import DockerException
+
+from harness import ui
 from harness.checks import Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import FEATURES, GROUPS
 from harness.environment import PluginEnv, ScriptFailed, ensure_environment
-from harness.errors import HarnessError, PluginInstallError, UsageError
+from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
 from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status)
-from harness.scenario import OBSERVING, Conformance, Scenario, select
+from harness.scenario import OBSERVING, Conformance, Scenario, Ui, select
+from harness.server import MlflowServer, ServerSpec, ServerUnavailable
 from harness.services.base import Binding
 from harness.services.pool import Key, Outcome, ServicePool
 
@@ -35,7 +39,7 @@ class Options:
 
     plugin: str
     scenarios: list[str] | None = None
-    mlflow_version: str | None = None
+    mlflow_versions: list[str] = field(default_factory=list)  # empty: the newest
     config: Path | None = None
     report_dir: Path = Path("reports")
     progress: Callable[[str], None] = field(default=lambda _msg: None)
@@ -89,15 +93,17 @@ class Side:
     bindings: dict[str, Binding]
     request: dict[str, Any]
     env: dict[str, str]
+    server: MlflowServer | None = None  # server mode: the workloads are its HTTP clients
+    server_stores: Stores | None = None  # the URIs the server uses, inside the run's network
 
 
 class ScenarioRun:
     """Runs one scenario in the plugin environment against its services and judges the evidence."""
 
     def __init__(self, env: PluginEnv, probe: dict[str, Any], settings: Settings,
-                 outcomes: dict[Key, Outcome], progress: Callable[[str], None]) -> None:
+                 pool: ServicePool, report_dir: Path, progress: Callable[[str], None]) -> None:
         self.env, self.probe, self.settings, self.progress = env, probe, settings, progress
-        self.outcomes = outcomes
+        self.pool, self.outcomes, self.report_dir = pool, pool.outcomes, report_dir
 
     def __call__(self, scenario: Scenario, rundir: Path) -> ScenarioResult:
         started = time.monotonic()
@@ -121,30 +127,95 @@ class ScenarioRun:
                       if any(w.kind == "conformance" for w in scenario.workloads) else None)
         except NotPlaceable as exc:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
-        except (ScriptFailed, HarnessError) as exc:
-            detail = f"{exc}: {_last_error(exc.output)}" if isinstance(exc, ScriptFailed) else exc
+        except Exception as exc:  # noqa: BLE001 - a service that cannot provision: an error
+            detail = (f"{exc}: {_last_error(exc.output)}" if isinstance(exc, ScriptFailed)
+                      else (str(exc).strip().splitlines() or [type(exc).__name__])[0])
             return ScenarioResult(scenario.name, version, Status.ERROR,
                                   f"preparing services failed: {detail}", services=infos)
-        evidence, checks, output = self._workloads(scenario, side, oracle)
-        for role, backend in side.stores.backends.items():
-            if backend in side.bindings:
-                evidence.backends[role] = {
-                    "service": backend,
-                    **outcomes[backend].service.inspect(side.bindings[backend])}
-        checks.extend(run_check(name, evidence) for name in scenario.checks)
-        stores = side.stores
+        if scenario.server:
+            try:
+                side = self._serve(scenario, side)
+            except NotPlaceable as exc:
+                return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc),
+                                      services=infos)
+            except ServerUnavailable as exc:
+                return ScenarioResult(scenario.name, version, Status.SKIPPED,
+                                      f"mlflow server unavailable: {exc}", services=infos)
+            except (HarnessError, DockerException) as exc:
+                logs = self._logs(outcomes, side.server)
+                if side.server:
+                    side.server.stop()
+                return ScenarioResult(scenario.name, version, Status.ERROR,
+                                      f"mlflow server did not start: {exc}", services=infos,
+                                      logs=logs)
+        try:
+            evidence, checks, output, attachments = self._workloads(scenario, side, oracle)
+            for role, backend in side.stores.backends.items():
+                if backend in side.bindings:
+                    evidence.backends[role] = {
+                        "service": backend,
+                        **outcomes[backend].service.inspect(side.bindings[backend])}
+            checks.extend(run_check(name, evidence) for name in scenario.checks)
+            logs = (self._logs(outcomes, side.server)
+                    if any(c.status in (Status.FAILED, Status.ERROR) for c in checks) else {})
+        finally:
+            if side.server:
+                side.server.stop()
+        stores = side.server_stores or side.stores
         uris = {"tracking": stores.tracking, "artifacts": stores.artifacts,
                 "registry": stores.registry}
+        if side.server:
+            uris["server"] = side.server.url
         return ScenarioResult.from_checks(
             scenario.name, version, checks, duration_s=round(time.monotonic() - started, 2),
-            services=infos, stores=uris, output=output[-20000:])
+            services=infos, stores=uris, output=output[-20000:], attachments=attachments,
+            logs=logs)
+
+    def _serve(self, scenario: Scenario, side: Side) -> Side:
+        """Start ``mlflow server`` on the plugin's stores; the workloads become its clients."""
+        try:
+            client, network = self.pool.network()
+        except HarnessError as exc:
+            raise ServerUnavailable(str(exc)) from None
+        inside = {n: b.inside.namespace() for n, b in side.bindings.items() if b.inside}
+        stores = resolve_stores(scenario, self.probe["entry_points"], self.settings,
+                                side.workdir, inside)
+        values = {"workdir": str(side.workdir), **inside}
+        env = {**{k: v for b in side.bindings.values() if b.inside for k, v in b.inside.env.items()},
+               **self.settings.env, **{k: v.format(**values) for k, v in scenario.env.items()}}
+        server = MlflowServer(client, self.pool.labels, network, self.env, side.workdir,
+                              f"server-{scenario.name}")
+        side.server = server  # stopped by the caller, whatever happens next
+        server.start(ServerSpec(stores.tracking, stores.registry or stores.tracking,
+                                stores.artifacts, env=env), self.progress)
+        request = {**side.request, "tracking_uri": server.url, "registry_uri": server.url,
+                   "artifact_root": f"mlflow-artifacts:/{scenario.name}"}
+        host = {"workdir": str(side.workdir), **{n: b.namespace() for n, b in side.bindings.items()}}
+        # Every artifact byte goes through the server: no presigned URLs naming an endpoint on
+        # the run's network, which clients outside it cannot reach.
+        # A server error is an outcome: retried twice, not for minutes.
+        client_env = {"MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "false",
+                      "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "false",
+                      "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", **self.settings.env,
+                      **{k: v.format(**host) for k, v in scenario.env.items()}}
+        return Side(side.workdir, side.stores, side.bindings, request, client_env, server, stores)
+
+    def _logs(self, outcomes: dict[str, Outcome], server: MlflowServer | None,
+              lines: int = 40) -> dict[str, str]:
+        """The last lines of each container's log, attached to failures."""
+        logs = {name: o.service.logs(lines) for name, o in outcomes.items() if o.service}
+        if server:
+            logs["mlflow-server"] = server.logs(lines)
+        return {name: text for name, text in logs.items() if text.strip()}
 
     def _side(self, scenario: Scenario, outcomes: dict[str, Outcome], rundir: Path, label: str,
               entry_points: list[dict[str, Any]]) -> Side:
         """A private workdir and namespace in each service, and the store URIs to use there."""
         workdir = rundir / label
         workdir.mkdir()
-        bindings = {name: o.service.provision(label, self._migrate(workdir, scenario))
+        version = self.env.mlflow_version  # services are shared by every version of the run
+        bindings = {name: o.service.provision(f"{label}-m{version}",
+                                              self._migrate(workdir, scenario), schema=version)
                     for name, o in outcomes.items() if o.service}
         services = {n: b.namespace() for n, b in bindings.items()}
         stores = resolve_stores(scenario, entry_points, self.settings, workdir, services)
@@ -171,13 +242,26 @@ class ScenarioRun:
                                    timeout=scenario.timeout_s, env=side.env)
 
     def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None
-                   ) -> tuple[Evidence, list[CheckResult], str]:
+                   ) -> tuple[Evidence, list[CheckResult], str, dict[str, str]]:
         evidence = Evidence(self.probe)
         failures = _Failures()
+        attachments: dict[str, str] = {}
         for workload in scenario.workloads:
             self.progress(f"{scenario.name}: {workload.kind} workload")
             run = functools.partial(self._run, scenario)
-            if isinstance(workload, Conformance):
+            if isinstance(workload, Ui):
+                quickstart = next((m for m, _ in reversed(evidence.pairs)
+                                   if m["workload"] == "quickstart"), None)
+                if quickstart is None or side.server is None:
+                    failures.checks.append(CheckResult(
+                        "workload:ui", Status.SKIPPED, "no quickstart run in a server to look at"))
+                    continue
+                name = f"screenshots/{scenario.name}-mlflow-{self.env.mlflow_version}.png"
+                evidence.observed["ui"] = ui.observe(side.server.url, quickstart,
+                                                     self.report_dir / name)
+                if evidence.observed["ui"].get("browser", {}).get("screenshot"):
+                    attachments["screenshot"] = name
+            elif isinstance(workload, Conformance):
                 assert oracle is not None
                 features = [f for f in workload.features or FEATURES
                             if FEATURES[f] in side.stores.plugin_roles]
@@ -213,7 +297,7 @@ class ScenarioRun:
                                             {"manifest": manifest})
                 if observed is not None:
                     evidence.pairs.append((manifest, observed))
-        return evidence, failures.checks, "\n".join(failures.outputs)
+        return evidence, failures.checks, "\n".join(failures.outputs), attachments
 
 
 class _Failures:
@@ -245,34 +329,57 @@ def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None])
 
 
 def execute(options: Options) -> RunReport:
-    """Run the selected scenarios against the plugin and return the report (not yet written)."""
+    """Run the selected scenarios against the plugin, under each requested MLflow version, and
+    return the report (not yet written)."""
     scenarios = select(options.scenarios)
     plugin = parse_plugin(options.plugin)
     settings = load_settings(options, plugin.settings_file())
     sweep_temp_dirs()
-    env = ensure_environment(plugin, options.mlflow_version, options.progress)
-    state = "reused" if env.reused else "built"
-    options.progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
+    versions: list[str | None] = list(options.mlflow_versions) or [None]
     rundir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
     pool = ServicePool(options.progress)
+    results: list[ScenarioResult] = []
+    environments: list[dict[str, Any]] = []
+    info: PluginInfo | None = None
     try:
-        probe = probe_plugin(env, rundir, options.progress)
-        runnable = [s for s in scenarios if not skip_reason(s, probe["entry_points"])]
-        pool.start({(ref.name, ref.image): None for s in runnable for ref in s.services})
-        scenario_run = ScenarioRun(env, probe, settings, pool.outcomes, options.progress)
-        results = []
-        for scenario in scenarios:
-            options.progress(f"scenario {scenario.name}")
-            results.append(scenario_run(scenario, rundir))
+        for version in versions:
+            try:
+                env = ensure_environment(plugin, version, options.progress)
+            except NotInstallable as exc:
+                if len(versions) == 1:
+                    raise
+                reason = f"not installable with MLflow {version} (pin: {exc.pin})"
+                options.progress(reason)
+                environments.append({"mlflow_version": version, "installable": False,
+                                     "reason": reason})
+                results += [ScenarioResult(s.name, str(version), Status.SKIPPED, reason)
+                            for s in scenarios]
+                continue
+            state = "reused" if env.reused else "built"
+            options.progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
+            environments.append({"path": str(env.path), "reused": env.reused,
+                                 "seconds": round(env.build_seconds, 2),
+                                 "python": sys.version.split()[0], "installable": True,
+                                 "mlflow_version": env.mlflow_version,
+                                 "constraints": env.constraints})
+            versiondir = rundir / env.mlflow_version
+            versiondir.mkdir(exist_ok=True)
+            probe = probe_plugin(env, versiondir, options.progress)
+            info = info or PluginInfo(
+                options.plugin, probe["name"], probe["version"],
+                [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
+                 for ep in probe["entry_points"]])
+            runnable = [s for s in scenarios if not skip_reason(s, probe["entry_points"])]
+            pool.start({(ref.name, ref.image): None for s in runnable for ref in s.services
+                        if (ref.name, ref.image) not in pool.outcomes})
+            scenario_run = ScenarioRun(env, probe, settings, pool, options.report_dir,
+                                       options.progress)
+            for scenario in scenarios:
+                options.progress(f"scenario {scenario.name} (MLflow {env.mlflow_version})")
+                results.append(scenario_run(scenario, versiondir))
     finally:
         pool.close()
         shutil.rmtree(rundir, ignore_errors=True)
-    info = PluginInfo(
-        options.plugin, probe["name"], probe["version"],
-        [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
-         for ep in probe["entry_points"]],
-    )
-    environment = {"path": str(env.path), "reused": env.reused,
-                   "seconds": round(env.build_seconds, 2), "python": sys.version.split()[0],
-                   "mlflow_version": env.mlflow_version, "run_id": pool.labels.run_id}
-    return RunReport(info, results, environment, secrets=pool.secrets)
+    if info is None:  # no version could be installed: nothing to inspect
+        info = PluginInfo(options.plugin, plugin.spec, "", [])
+    return RunReport(info, results, environments, pool.labels.run_id, secrets=pool.secrets)

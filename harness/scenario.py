@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
-                      field_validator)
+                      field_validator, model_validator)
 
 from harness.contracts import CAPABILITIES, FEATURES, Role
 from harness.errors import ScenarioError, UsageError
@@ -20,7 +20,7 @@ CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
     "backend-objects", "providers-applied", "deployments", "app", "projects",
-    "evaluators", "datasets", *FEATURES,
+    "evaluators", "datasets", "server-api", "ui-screenshot", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -163,9 +163,18 @@ class Datasets(_Strict):
     kind: Literal["datasets"]
 
 
+class Ui(_Strict):
+    """Server mode: the quickstart's run, seen through the server's REST API and UI page
+    (rendered by headless Chromium, with a screenshot for the report)."""
+
+    kind: Literal["ui"]
+
+
 OBSERVING = (Providers, Deployments, App, Projects, Evaluators, Datasets)
+WORKLOAD_KINDS = ("quickstart", "logging", "conformance", "providers", "deployments", "app",
+                  "projects", "evaluators", "datasets", "ui")
 Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App,
-                           Projects, Evaluators, Datasets], Field(discriminator="kind")]
+                           Projects, Evaluators, Datasets, Ui], Field(discriminator="kind")]
 
 
 class Scenario(_Strict):
@@ -183,6 +192,16 @@ class Scenario(_Strict):
     checks: list[CheckName] = Field(min_length=1)
     timeout_s: int = Field(600, ge=1, le=24 * 3600, description="per workload or check process")
     env: dict[str, str] = Field(default_factory=dict, description="extra environment for workloads")
+    server: bool = Field(False, description="run the plugin's stores inside `mlflow server` (a "
+                         "container); workloads are its clients over HTTP, artifacts proxied")
+
+    @model_validator(mode="after")
+    def _ui_needs_a_server(self) -> Scenario:
+        kinds = [w.kind for w in self.workloads]
+        if "ui" in kinds and not (self.server and "quickstart" in kinds[:kinds.index("ui")]):
+            raise ValueError("workloads: `ui` looks at the quickstart's run in the server: it "
+                             "needs `server: true` and a quickstart workload before it")
+        return self
 
     @field_validator("checks")
     @classmethod
@@ -240,8 +259,7 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(
-            describe_validation_error(path, lines, exc, tags=("quickstart", "logging", "conformance", "providers", "deployments", "app",
-                  "projects", "evaluators", "datasets"))
+            describe_validation_error(path, lines, exc, tags=WORKLOAD_KINDS)
         ) from None
 
 

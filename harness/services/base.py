@@ -34,6 +34,7 @@ class Binding:
     service: str
     values: dict[str, str]
     env: dict[str, str] = field(default_factory=dict)
+    inside: Binding | None = None  # the same, as seen from a container on the run's network
 
     def namespace(self) -> SimpleNamespace:
         """For ``{postgres.uri}``-style templates."""
@@ -96,6 +97,14 @@ class Service(ABC):
     def default_user(self) -> str:
         return "harness"
 
+    @property
+    def container_name(self) -> str:
+        return self.labels.name(self.kind)
+
+    def address(self, inside: bool = False) -> tuple[str, int]:
+        """(host, port) from this machine, or from a container on the run's network."""
+        return (self.container_name, self.port) if inside else ("127.0.0.1", self.host_port)
+
     @abstractmethod
     def container_env(self) -> dict[str, str]:
         """Environment for the container (credentials included)."""
@@ -108,7 +117,7 @@ class Service(ABC):
         """One real round-trip (log in and query, or put and get); raise if not ready."""
 
     @abstractmethod
-    def provision(self, name: str, migrate: Migrate) -> Binding:
+    def provision(self, name: str, migrate: Migrate, schema: str = "") -> Binding:
         """A fresh namespace (database, bucket) for one scenario."""
 
     @abstractmethod
@@ -122,7 +131,7 @@ class Service(ABC):
     def start(self, image: str, cancel: threading.Event | None = None) -> None:
         """Run the container and wait until the service answers."""
         self.image = image
-        container = DockerContainer(image).with_name(self.labels.name(self.kind))
+        container = DockerContainer(image).with_name(self.container_name)
         container.with_envs(**self.container_env())
         container.ports[f"{self.port}/tcp"] = ("127.0.0.1",)  # type: ignore[assignment]
         if self.command():

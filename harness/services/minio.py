@@ -34,9 +34,9 @@ class MinIO(Service):
     def default_user(self) -> str:
         return f"harness{uuid.uuid4().hex[:8]}"
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.host_port}"
+    def endpoint(self, inside: bool = False) -> str:
+        host, port = self.address(inside)
+        return f"http://{host}:{port}"
 
     def container_env(self) -> dict[str, str]:
         return {"MINIO_ROOT_USER": self.user, "MINIO_ROOT_PASSWORD": self.password}
@@ -46,7 +46,7 @@ class MinIO(Service):
 
     def client(self) -> Any:
         return boto3.client(
-            "s3", endpoint_url=self.endpoint, region_name=REGION,
+            "s3", endpoint_url=self.endpoint(), region_name=REGION,
             aws_access_key_id=self.user, aws_secret_access_key=self.password,
             config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=30,
                           retries={"max_attempts": 2}),
@@ -65,16 +65,20 @@ class MinIO(Service):
         if s3.get_object(Bucket=bucket, Key="probe")["Body"].read() != body:
             raise ConnectionError("probe object read back differently")
 
-    def provision(self, name: str, migrate: Migrate) -> Binding:
+    def provision(self, name: str, migrate: Migrate, schema: str = "") -> Binding:
         bucket = bucket_name(name)
         self.client().create_bucket(Bucket=bucket)
+        return self._binding(bucket)
+
+    def _binding(self, bucket: str, inside: bool = False) -> Binding:
+        endpoint = self.endpoint(inside)
         return Binding(self.kind, {
-            "uri": f"s3://{bucket}", "endpoint": self.endpoint, "bucket": bucket,
+            "uri": f"s3://{bucket}", "endpoint": endpoint, "bucket": bucket,
             "access_key": self.user, "secret_key": self.password,
         }, env={
-            "MLFLOW_S3_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": self.user,
+            "MLFLOW_S3_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": self.user,
             "AWS_SECRET_ACCESS_KEY": self.password, "AWS_DEFAULT_REGION": REGION,
-        })
+        }, inside=None if inside else self._binding(bucket, inside=True))
 
     def inspect(self, binding: Binding) -> dict[str, Any]:
         """Every object in the scenario's bucket with its digest and size."""

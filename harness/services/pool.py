@@ -43,6 +43,7 @@ class ServicePool:
         self.labels = engine.RunLabels()
         self.outcomes: dict[Key, Outcome] = {}
         self._client: docker.DockerClient | None = None
+        self._network: str | None = None
         self._cancel = threading.Event()
 
     def __enter__(self) -> ServicePool:
@@ -60,19 +61,14 @@ class ServicePool:
         if not wanted:
             return self.outcomes
         try:
-            self._client = engine.connect()
+            _client, network = self.network()
         except HarnessError as exc:
             for key in wanted:
                 self.outcomes[key] = Outcome(skipped=str(exc))
             return self.outcomes
-        swept = engine.remove_run(self._client, only_dead=True)
-        if swept:
-            self.progress(f"removed {len(swept)} objects left by dead runs")
-        network = self._client.networks.create(self.labels.name("net"),
-                                               labels=self.labels.as_dict())
         self.progress(f"starting {', '.join(name for name, _ in wanted)}")
         with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-            futures = {key: pool.submit(self._start_one, key, network.name) for key in wanted}
+            futures = {key: pool.submit(self._start_one, key, network) for key in wanted}
             try:
                 for key, future in futures.items():
                     self.outcomes[key] = future.result()
@@ -80,6 +76,19 @@ class ServicePool:
                 self._cancel.set()
                 raise
         return self.outcomes
+
+    def network(self) -> tuple[docker.DockerClient, str]:
+        """The engine and this run's labelled network, created on first use (after sweeping
+        what dead runs left); raises HarnessError when Docker is not reachable."""
+        if self._client is None:
+            self._client = engine.connect()
+            swept = engine.remove_run(self._client, only_dead=True)
+            if swept:
+                self.progress(f"removed {len(swept)} objects left by dead runs")
+        if self._network is None:
+            self._network = self._client.networks.create(self.labels.name("net"),
+                                                         labels=self.labels.as_dict()).name
+        return self._client, self._network
 
     def _start_one(self, key: Key, network: str) -> Outcome:
         name, image = key
@@ -114,4 +123,4 @@ class ServicePool:
                     pass
         engine.remove_run(self._client, self.labels.run_id)
         self._client.close()
-        self._client = None
+        self._client, self._network = None, None

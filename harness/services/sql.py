@@ -47,13 +47,20 @@ class SqlService(Service):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._template: str | None = None
+        self._templates: dict[str, str] = {}  # MLflow schema (version) -> migrated database
         self._template_lock = threading.Lock()
 
-    def url(self, database: str) -> str:
+    def url(self, database: str, inside: bool = False) -> str:
         query = f"?{self.url_query}" if self.url_query else ""
-        return (f"{self.driver}://{self.user}:{self.password}@127.0.0.1:{self.host_port}"
-                f"/{database}{query}")
+        host, port = self.address(inside)
+        return f"{self.driver}://{self.user}:{self.password}@{host}:{port}/{database}{query}"
+
+    def _binding(self, database: str, inside: bool = False) -> Binding:
+        host, port = self.address(inside)
+        return Binding(self.kind, {
+            "uri": self.url(database, inside), "host": host, "port": str(port),
+            "user": self.user, "password": self.password, "database": database,
+        }, inside=None if inside else self._binding(database, inside=True))
 
     def engine(self, database: str, autocommit: bool = False) -> sa.Engine:
         options: dict[str, Any] = {"poolclass": NullPool}
@@ -86,24 +93,22 @@ class SqlService(Service):
 
     supports_clone: ClassVar[bool] = True
 
-    def provision(self, name: str, migrate: Migrate) -> Binding:
-        """A database for one scenario; MLflow's schema migrations run once per service."""
+    def provision(self, name: str, migrate: Migrate, schema: str = "") -> Binding:
+        """A database for one scenario; MLflow's schema migrations run once per service and
+        ``schema`` (the MLflow version: each has its own schema)."""
         database = database_name(name)
         if self.supports_clone:
             with self._template_lock:
-                if self._template is None:
-                    template = "harness_mlflow_template"
+                if schema not in self._templates:
+                    template = database_name(f"harness_mlflow_template_{schema}".rstrip("_"))
                     self.create_database(template)
                     migrate(self.url(template))
-                    self._template = template
-            self.clone_database(self._template, database)
+                    self._templates[schema] = template
+            self.clone_database(self._templates[schema], database)
         else:
             self.create_database(database)
             migrate(self.url(database))
-        return Binding(self.kind, {
-            "uri": self.url(database), "host": "127.0.0.1", "port": str(self.host_port),
-            "user": self.user, "password": self.password, "database": database,
-        })
+        return self._binding(database)
 
     def inspect(self, binding: Binding) -> dict[str, Any]:
         """Every row of every table in the scenario's database."""

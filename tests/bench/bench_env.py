@@ -37,9 +37,9 @@ def main() -> int:
     for _ in range(REPEAT):
         with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
             _, report = run(cache, "entry-points")
-            cold_env.append(report["environment"]["seconds"])
+            cold_env.append(report["environments"][0]["seconds"])
             _, report = run(cache, "entry-points")
-            warm_env.append(report["environment"]["seconds"])
+            warm_env.append(report["environments"][0]["seconds"])
             warm_full.append(run(cache)[0])
     cold, warm = statistics.median(cold_env), statistics.median(warm_env)
     print(f"environment cold (uv cache warm): median {cold:.2f} s over {REPEAT}")

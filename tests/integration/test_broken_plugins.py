@@ -112,4 +112,4 @@ def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scena
     assert detail in result["detail"]
     assert f"FAIL {check}: " in outcome.stdout
     if scenario in SERVICES:  # a failing run leaves nothing behind either
-        assert leftovers(client, run=outcome.report["environment"]["run_id"]) == []
+        assert leftovers(client, run=outcome.report["run_id"]) == []

@@ -35,10 +35,10 @@ def test_second_run_reuses_the_environment(harness, tmp_path):
     first = harness(*args, env=env)
     second = harness(*args, env=env)
     assert first.code == second.code == 0
-    assert first.report["environment"]["reused"] is False
-    assert second.report["environment"]["reused"] is True
+    assert first.report["environments"][0]["reused"] is False
+    assert second.report["environments"][0]["reused"] is True
     assert "environment: reused" in second.stdout
-    assert second.report["environment"]["seconds"] < first.report["environment"]["seconds"]
+    assert second.report["environments"][0]["seconds"] < first.report["environments"][0]["seconds"]
 
 
 def test_edited_plugin_gets_a_new_environment(harness, tmp_path):
@@ -52,5 +52,5 @@ def test_edited_plugin_gets_a_new_environment(harness, tmp_path):
     headers.write_text(headers.read_text().replace('"1"}', '2}'))
     second = harness("run", str(copy), "--scenario", "entry-points", env=env)
     assert first.code == 0 and second.code == 1
-    assert second.report["environment"]["reused"] is False
+    assert second.report["environments"][0]["reused"] is False
     assert "non-str values" in second.checks("entry-points")["providers"]["detail"]

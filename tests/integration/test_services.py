@@ -54,7 +54,7 @@ def test_reference_plugin_passes_on_real_services_and_no_password_is_written(
             assert service["image"]
             if service["kind"] == "minio" and service["image"].startswith("mlflow-plugin-harness/"):
                 assert service["substitute_for"] == "minio"
-    assert leftovers(docker_client, run=report["environment"]["run_id"]) == []
+    assert leftovers(docker_client, run=report["run_id"]) == []
     # credentials: random per service, never in any report, log or console line
     assert len(generated) >= 3 and len(set(generated)) == len(generated)
     written = [out.out, out.err] + [p.read_text(errors="replace") for p in report_dir.rglob("*")]
@@ -157,7 +157,7 @@ def test_the_next_run_sweeps_what_a_killed_run_left(docker_client, harness, tmp_
     assert outcome.code == 0, outcome.stderr
     assert "left by dead runs" in outcome.stderr
     assert leftovers(docker_client, pid=str(proc.pid)) == []
-    assert leftovers(docker_client, run=outcome.report["environment"]["run_id"]) == []
+    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
 
 
 def test_without_docker_service_scenarios_are_skipped_with_the_fix(harness):

@@ -23,3 +23,9 @@ def local_path(artifact_uri: str) -> str:
     """The directory behind a ``harness-ref:`` artifact URI."""
     rest = artifact_uri[len(SCHEME) + 1:] if artifact_uri.startswith(SCHEME + ":") else artifact_uri
     return rest[len("//"):] if rest.startswith("///") else rest
+
+
+def given(**kwargs):
+    """The keyword arguments MLflow passed (3.x passes tracking_uri and registry_uri to
+    artifact repositories; 2.x's base classes do not accept them)."""
+    return {k: v for k, v in kwargs.items() if v is not None}

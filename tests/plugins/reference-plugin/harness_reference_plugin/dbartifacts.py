@@ -34,7 +34,7 @@ def split_uri(artifact_uri):
 
 class ReferenceDbArtifactRepository(ArtifactRepository):
     def __init__(self, artifact_uri, tracking_uri=None, registry_uri=None):
-        super().__init__(artifact_uri, tracking_uri=tracking_uri, registry_uri=registry_uri)
+        super().__init__(artifact_uri, **given(tracking_uri=tracking_uri, registry_uri=registry_uri))
         url, self.root = split_uri(artifact_uri)
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         _metadata.create_all(self.engine, checkfirst=True)

@@ -3,10 +3,12 @@
 
 from mlflow.store.artifact.s3_artifact_repo import S3ArtifactRepository
 
+from harness_reference_plugin import given
+
 SCHEME = "harness-ref-s3"
 
 
 class ReferenceS3ArtifactRepository(S3ArtifactRepository):
     def __init__(self, artifact_uri, tracking_uri=None, registry_uri=None):
         s3_uri = "s3" + artifact_uri[len(SCHEME):]
-        super().__init__(s3_uri, tracking_uri=tracking_uri, registry_uri=registry_uri)
+        super().__init__(s3_uri, **given(tracking_uri=tracking_uri, registry_uri=registry_uri))

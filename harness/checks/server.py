@@ -1,0 +1,48 @@
+"""Server mode: the seed's "look at the UI" step, judged from what the server showed."""
+
+from __future__ import annotations
+
+from harness.checks import Evidence, check, verdict
+from harness.results import Status
+
+
+@check("server-api")
+def server_api(evidence: Evidence) -> tuple[Status, str]:
+    """The quickstart's run, read through the server's REST API, has its params and metrics;
+    the UI page is served."""
+    ui = evidence.observed.get("ui")
+    if not ui:
+        return Status.SKIPPED, "no ui workload ran"
+    api, expected, problems = ui["api"], ui["expected"], []
+    if api["status"] != 200:
+        problems.append(f"runs/get answered {api['status']}")
+    else:
+        problems += [f"param {k} is {api['params'].get(k)!r} through the server, not {v!r}"
+                     for k, v in expected["params"].items() if api["params"].get(k) != v]
+        problems += [f"metric {k} missing through the server" for k in expected["metrics"]
+                     if k not in api["metrics"]]
+    if ui["page"]["status"] != 200 or not ui["page"]["is_mlflow"]:
+        problems.append(f"the UI page answered {ui['page']['status']} without MLflow's app")
+    shown = ", ".join(f"{k}={v}" for k, v in expected["params"].items())
+    return verdict(problems, f"run {ui['run_id']} read through the REST API ({shown}; metrics "
+                             f"{', '.join(expected['metrics'])}); the UI page is served")
+
+
+@check("ui-screenshot")
+def ui_screenshot(evidence: Evidence) -> tuple[Status, str]:
+    """The run page, rendered by headless Chromium, shows ``param1`` and ``foo``."""
+    ui = evidence.observed.get("ui")
+    if not ui:
+        return Status.SKIPPED, "no ui workload ran"
+    browser = ui["browser"]
+    if "missing" in browser:
+        return Status.SKIPPED, browser["missing"]
+    if "error" in browser:
+        return Status.ERROR, f"the browser failed on {browser['url']}: {browser['error']}"
+    absent = [word for word, seen in browser["shows"].items() if not seen]
+    if absent:
+        return Status.FAILED, (f"the run page {browser['url']} rendered without "
+                               f"{' and '.join(absent)} ({browser['dom_chars']} characters)")
+    if not browser["screenshot"]:
+        return Status.ERROR, "the browser rendered the page but wrote no screenshot"
+    return Status.PASSED, f"the run page shows param1 and foo ({browser['url']})"

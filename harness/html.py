@@ -1,0 +1,139 @@
+"""The HTML report: one self-contained file (styles inline, screenshots embedded, no script,
+nothing fetched) with the verdict, the compatibility matrix, environments, and each scenario's
+checks, services, container log excerpts and screenshots. Secrets are masked before any image
+is embedded."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from html import escape
+from pathlib import Path
+
+from harness.report import Masker
+from harness.results import RunReport, ScenarioResult, Status
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.3em .6em;
+text-align:left;vertical-align:top}th{background:#f5f5f5}
+.passed{background:#e6f4ea;color:#137333}.failed{background:#fce8e6;color:#a50e0e}
+.skipped{background:#f1f3f4;color:#5f6368}.error{background:#fef7e0;color:#8a4b00}
+.badge{display:inline-block;padding:0 .5em;border-radius:3px;font-weight:600}
+.verdict{font-size:1.2em;padding:.4em .8em;border-radius:4px;display:inline-block}
+pre{background:#f8f8f8;border:1px solid #eee;padding:.6em;overflow:auto;max-height:24em;
+font-size:12px}details{margin:.6em 0;border:1px solid #e3e3e3;border-radius:4px;padding:.4em .8em}
+summary{cursor:pointer;font-weight:600}img{max-width:100%;border:1px solid #ccc}
+.muted{color:#666}
+"""
+
+
+def _badge(status: Status | str) -> str:
+    value = status.value if isinstance(status, Status) else status
+    return f'<span class="badge {value}">{value}</span>'
+
+
+def _matrix(report: RunReport) -> str:
+    versions = report.versions()
+    head = "".join(f"<th>MLflow {escape(v)}</th>" for v in versions)
+    rows = []
+    for scenario, cells in report.matrix().items():
+        tds = "".join(
+            f'<td class="{c["status"]}" title="{escape(c["reason"])}">{c["status"]}'
+            + (f'<div class="muted">{escape(c["reason"][:160])}</div>'
+               if c["status"] != "passed" and c["reason"] else "") + "</td>"
+            if (c := cells.get(v)) else "<td>-</td>" for v in versions)
+        rows.append(f"<tr><th>{escape(scenario)}</th>{tds}</tr>")
+    return f"<table><tr><th>scenario</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _environments(report: RunReport) -> str:
+    rows = []
+    for env in report.environments:
+        if env.get("installable"):
+            extra = "; ".join(env.get("constraints") or []) or "none"
+            rows.append(f"<tr><td>{escape(env['mlflow_version'])}</td><td>"
+                        f"{'reused' if env['reused'] else 'built'} in {env['seconds']} s</td>"
+                        f"<td>{escape(extra)}</td><td><code>{escape(env['path'])}</code></td></tr>")
+        else:
+            rows.append(f"<tr><td>{escape(str(env['mlflow_version']))}</td>"
+                        f"<td colspan=3>{escape(env['reason'])}</td></tr>")
+    return ("<table><tr><th>MLflow</th><th>environment</th><th>added constraints</th>"
+            f"<th>path</th></tr>{''.join(rows)}</table>")
+
+
+def _entry_points(report: RunReport) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(ep.group)}</td><td>{escape(ep.name)}</td><td><code>{escape(ep.value)}"
+        f"</code></td><td>{_badge(Status.PASSED) if ep.loaded else _badge(Status.FAILED)} "
+        f"{escape(ep.error or '')}</td></tr>" for ep in report.plugin.entry_points)
+    return f"<table><tr><th>group</th><th>name</th><th>object</th><th>loads</th></tr>{rows}</table>"
+
+
+def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
+    parts = [f"<details{' open' if result.status in (Status.FAILED, Status.ERROR) else ''}>"
+             f"<summary>{_badge(result.status)} {escape(result.scenario)} "
+             f"<span class=muted>MLflow {escape(result.mlflow_version)} · "
+             f"{result.duration_s:.1f} s</span></summary>"]
+    if result.reason:
+        parts.append(f"<p>{escape(result.reason)}</p>")
+    if result.services:
+        parts.append("<p>services: " + ", ".join(
+            f"{escape(s.name)} = <code>{escape(s.image)}</code>"
+            + (f" (stand-in for {escape(s.substitute_for)})" if s.substitute_for else "")
+            for s in result.services) + "</p>")
+    if result.stores:
+        parts.append("<p>stores: " + ", ".join(
+            f"{escape(role)} <code>{escape(str(uri))}</code>" for role, uri in result.stores.items()
+            if uri) + "</p>")
+    if result.checks:
+        rows = "".join(f"<tr><td>{escape(c.name)}</td><td>{_badge(c.status)}</td>"
+                       f"<td>{escape(c.detail)}</td></tr>" for c in result.checks)
+        parts.append(f"<table><tr><th>check</th><th>status</th><th>detail</th></tr>{rows}</table>")
+    for name in result.attachments:
+        key = f"@@IMAGE:{result.scenario}:{result.mlflow_version}:{name}@@"
+        parts.append(f"<p><b>{escape(name)}</b></p><p>{key}</p>")
+        images[key] = result.attachments[name]
+    for container, text in result.logs.items():
+        parts.append(f"<p><b>log of {escape(container)}</b> (last lines)</p><pre>{escape(text)}</pre>")
+    if result.output and result.status in (Status.FAILED, Status.ERROR):
+        parts.append(f"<p><b>workload output</b></p><pre>{escape(result.output[-6000:])}</pre>")
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
+    code, why = report.exit_code()
+    verdict = Status.PASSED if code == 0 else Status.FAILED if code == 1 else Status.ERROR
+    counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
+    plugin = report.plugin
+    images: dict[str, str] = {}
+    body = [
+        f"<h1>MLflow plugin harness: {escape(plugin.name)} {escape(plugin.version)}</h1>",
+        f"<p class=muted>{escape(plugin.spec)} · run {escape(report.run_id)} · "
+        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}</p>",
+        f'<p class="verdict {verdict.value}">{"OK" if code == 0 else "FAILED"}: {escape(why)}</p>',
+        f"<p>{counts}</p>",
+        "<h2>Compatibility matrix</h2>", _matrix(report),
+        "<h2>Environments</h2>", _environments(report),
+        "<h2>Entry points</h2>", _entry_points(report),
+        "<h2>Scenarios</h2>",
+        *(_scenario(r, images) for r in report.results),
+    ]
+    text = mask("<!doctype html><html lang=en><head><meta charset=utf-8>"
+                f"<title>{escape(plugin.name)}: MLflow plugin harness report</title>"
+                f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>\n")
+    for key, relative in images.items():
+        file = report_dir / relative
+        if file.is_file():
+            data = base64.b64encode(file.read_bytes()).decode()
+            tag = f'<img alt="{escape(relative)}" src="data:image/png;base64,{data}">'
+        else:
+            tag = f"<span class=muted>{escape(relative)} is missing</span>"
+        text = text.replace(escape(key), tag).replace(key, tag)
+    return text
+
+
+def write_html(report: RunReport, path: Path, mask: Masker) -> None:
+    path.write_text(render(report, mask, path.parent))
