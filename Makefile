@@ -1,6 +1,6 @@
 # mlflow-plugin-harness: the first target sets everything up, the others use it.
-#   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=3.17.2] [CONFIG=file] [REPORT_DIR=reports]
-#   make check       the harness's own test suite (starts Docker and builds images first)
+#   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=2.22.1,3.17.2] [CONFIG=file] [REPORT_DIR=reports]
+#   make check       the harness's own test suite (starts Docker, builds images, installs Chromium)
 #   make images      start Docker if needed and prepare the service images
 #   make bench       environment, service and run timings
 SHELL := /bin/bash
@@ -9,14 +9,14 @@ HARNESS := $(VENV)/bin/mlflow-plugin-harness
 REPORT_DIR ?= reports
 comma := ,
 
-.PHONY: venv engine images test check bench schema clean
+.PHONY: venv engine browser images test check bench schema clean
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml scripts/bootstrap
 	@scripts/bootstrap
 
-test: venv engine
+test: venv engine browser
 	@$(HARNESS) run "$(PLUGIN)" \
 	  $(foreach s,$(subst $(comma), ,$(SCENARIOS)),--scenario $(s)) \
 	  $(if $(MLFLOW),--mlflow-version $(MLFLOW)) $(if $(CONFIG),--config $(CONFIG)) \
@@ -26,11 +26,14 @@ test: venv engine
 engine:
 	@scripts/ensure-docker || echo "make: no Docker engine; container scenarios will be skipped" >&2
 
+browser:
+	@scripts/ensure-browser || echo "make: no Chromium; UI screenshots will be skipped" >&2
+
 images: venv engine
 	@if docker info >/dev/null 2>&1; then $(HARNESS) images build; \
 	  else echo "make: no Docker engine; not building service images" >&2; fi
 
-check: venv images
+check: venv images browser
 	$(VENV)/bin/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: venv images

@@ -1,4 +1,5 @@
-"""Discover the plugin's mlflow.* entry points and load each one with warnings as errors."""
+"""Discover the plugin's mlflow.* entry points and load each one, recording the warnings its own
+code raises."""
 
 import importlib
 import importlib.metadata
@@ -132,8 +133,8 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
     record = {"group": ep.group, "name": ep.name, "value": ep.value, "loaded": False,
               "error": None, "problems": [], "abstract_left": [], "calls": None}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
+        with warnings.catch_warnings(record=True) as load_warnings:
+            warnings.simplefilter("always")
             obj = ep.load()
     except Exception as exc:
         record["error"] = describe_error(exc)
@@ -141,8 +142,10 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
     record["loaded"] = True
     record["problems"].extend(_registration_problems(ep, obj, registered, import_warnings))
     module_file = getattr(inspect.getmodule(obj), "__file__", None) or ""
-    for w in import_warnings:
-        if w.filename in plugin_files and w.filename == module_file:
+    # A warning is the plugin's when its own code raised it (MLflow's and other libraries'
+    # import-time warnings are not the plugin's defect).
+    for w in [*import_warnings, *load_warnings]:
+        if w.filename in plugin_files and (w.filename == module_file or w in load_warnings):
             problem = (f"warns at import ({w.filename.rsplit('/', 1)[-1]}:{w.lineno}): "
                        f"{w.category.__name__}: {w.message}")
             if problem not in record["problems"]:

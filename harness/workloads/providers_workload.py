@@ -1,10 +1,13 @@
 """Providers in action: request headers and auth observed on a local HTTP server the workload
-runs on 127.0.0.1; run context tags and the default experiment observed on real runs."""
+runs on 127.0.0.1 (in server mode, a recording proxy in front of the tracking server); run
+context tags and the default experiment observed on real runs."""
 
 import http.server
 import json
 import os
 import threading
+import urllib.error
+import urllib.request
 
 import mlflow
 from mlflow.tracking import MlflowClient
@@ -17,15 +20,22 @@ REQUESTS = 2  # every request must carry the headers, not only the first
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    """Records each request's headers; answers "not found", or, in server mode, relays the
+    request to the tracking server unchanged (a recording proxy: what it saw, the server got)."""
+
     seen = []
+    upstream = None
 
     def _answer(self):
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        payload = self.rfile.read(length) if length else None
         self.seen.append({k.lower(): v for k, v in self.headers.items()})
-        body = json.dumps({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "recorded"}).encode()
-        self.send_response(404)
+        status, body = 404, json.dumps({"error_code": "RESOURCE_DOES_NOT_EXIST",
+                                        "message": "recorded"}).encode()
+        if self.upstream:
+            status, body = _relay(self.upstream + self.path, self.command, payload,
+                                  {k: v for k, v in self.headers.items() if k.lower() != "host"})
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -35,6 +45,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def _relay(url, method, payload, headers):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(urllib.request.Request(url, payload, headers, method=method),
+                         timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
 
 
 def _call(fn):
@@ -71,6 +91,8 @@ def _auth_headers(provider):
 
 def run(request):
     plugin = request["plugin"]
+    if request["tracking_uri"].startswith("http"):  # server mode: observe what the server gets
+        _Handler.upstream = request["tracking_uri"].rstrip("/")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"

@@ -1,0 +1,79 @@
+"""Server mode (the plugin inside `mlflow server`, the UI step automated) and the MLflow
+version matrix, on the reference plugin, a real PyPI plugin and a plugin pinned to MLflow 2."""
+
+import base64
+import re
+
+from tests.integration.conftest import PLUGINS, leftovers
+
+MATRIX = "2.22.1,3.17.2"
+
+
+def test_reference_plugin_inside_the_server_passes_and_the_report_shows_the_run_page(
+        harness, docker_client):
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario",
+                      "server-postgres-minio")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    checks = outcome.checks("server-postgres-minio")
+    assert {c["status"] for c in checks.values()} == {"passed"}, checks
+    assert "the run page shows param1 and foo" in checks["ui-screenshot"]["detail"]
+    result = outcome.report["results"][0]
+    assert result["stores"]["tracking"].startswith("harness-ref:postgresql+psycopg2://harness:****@")
+    assert result["stores"]["server"].startswith("http://127.0.0.1:")
+    screenshot = outcome.report_dir / result["attachments"]["screenshot"]
+    png = screenshot.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    html = (outcome.report_dir / "report.html").read_text()
+    embedded = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert [base64.b64decode(data) for data in embedded] == [png]
+    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
+
+
+def test_server_api_and_ui_fail_when_the_store_hides_params(harness, docker_client):
+    outcome = harness("run", str(PLUGINS / "broken" / "hides-params"), "--scenario",
+                      "server-postgres-minio")
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    checks = outcome.checks("server-postgres-minio")
+    assert checks["server-api"]["status"] == "failed"
+    assert "param param1 is None through the server" in checks["server-api"]["detail"]
+    assert checks["ui-screenshot"]["status"] == "failed"
+    assert "rendered without param1" in checks["ui-screenshot"]["detail"]
+    assert "log of mlflow-server" in (outcome.report_dir / "report.html").read_text()
+    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
+
+
+def test_matrix_on_the_reference_plugin(harness, docker_client):
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--mlflow-version", MATRIX,
+                      "--scenario", "quickstart", "--scenario", "server-postgres-minio")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    matrix = outcome.report["matrix"]
+    assert {scenario: {v: cell["status"] for v, cell in cells.items()}
+            for scenario, cells in matrix.items()} == {
+        "quickstart": {"2.22.1": "passed", "3.17.2": "passed"},
+        "server-postgres-minio": {"2.22.1": "passed", "3.17.2": "passed"}}
+    old = outcome.report["environments"][0]
+    assert old["mlflow_version"] == "2.22.1" and old["constraints"][0].startswith("sqlalchemy<2.1")
+    assert "compatibility matrix" in outcome.stdout
+    html = (outcome.report_dir / "report.html").read_text()
+    assert "<th>MLflow 2.22.1</th><th>MLflow 3.17.2</th>" in html
+    assert len(re.findall(r"data:image/png;base64,", html)) == 2  # a run page per version
+
+
+def test_matrix_on_a_pypi_plugin(harness):
+    outcome = harness("run", "mlflow-sysmetrics==0.1.3", "--mlflow-version", MATRIX,
+                      "--scenario", "quickstart")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    cells = outcome.report["matrix"]["quickstart"]
+    assert {v: c["status"] for v, c in cells.items()} == {"2.22.1": "passed", "3.17.2": "passed"}
+
+
+def test_a_pin_that_excludes_a_version_is_the_reason_in_the_matrix(harness):
+    outcome = harness("run", str(PLUGINS / "pins-old-mlflow"), "--mlflow-version", MATRIX,
+                      "--scenario", "entry-points")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    cells = outcome.report["matrix"]["entry-points"]
+    assert cells["2.22.1"]["status"] == "passed"
+    assert cells["3.17.2"] == {"status": "skipped", "reason": (
+        "not installable with MLflow 3.17.2 (pin: pins-old-mlflow==0.1.0 requires mlflow>=2.22,<3)")}
+    html = (outcome.report_dir / "report.html").read_text()
+    assert "pin: pins-old-mlflow==0.1.0 requires mlflow&gt;=2.22,&lt;3" in html
