@@ -1,0 +1,214 @@
+"""pytest integration (entry point ``pytest11``): the harness inside a plugin author's suite.
+
+``pytest --mlflow-plugin=.`` adds one test item per scenario (and MLflow version). They run
+together on first use, in the harness's cached environments, exactly as ``mlflow-plugin-harness
+run`` would: passed, failed, skipped (with the reason) and error map onto pytest's outcomes, and
+container logs are attached to failures as report sections. Reports go to
+``--mlflow-report-dir``.
+
+The service fixtures (``mlflow_postgres``, ``mlflow_mysql``, ``mlflow_minio``) start each
+container once per session and give every test its own fresh database or bucket.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Iterator
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.results import RunReport, ScenarioResult
+    from harness.services.pool import ServicePool
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mlflow-plugin-harness", "MLflow plugin harness")
+    group.addoption("--mlflow-plugin", metavar="PLUGIN",
+                    help="run the harness's scenarios against PLUGIN (a directory, a wheel or "
+                    "a requirement), one test item per scenario")
+    group.addoption("--mlflow-scenario", action="append", metavar="NAME",
+                    help="scenario name or YAML file (repeatable; default: all)")
+    group.addoption("--mlflow-version", action="append", metavar="VERSION[,VERSION...]",
+                    help="MLflow version(s) to test against (default: newest)")
+    group.addoption("--mlflow-config", type=Path, metavar="FILE",
+                    help="the harness's YAML settings for the plugin")
+    group.addoption("--mlflow-report-dir", type=Path, default=Path("reports/mlflow-plugin-harness"),
+                    metavar="DIR", help="where report.html, report.json and junit.xml go")
+
+
+class HarnessRun:
+    """Every scenario of the session, run once on first use; results looked up per item."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        from harness.report import Masker
+
+        self.config = config
+        self.report: RunReport | None = None
+        self.failure = ""  # the harness could not run at all (bad input, no plugin, ...)
+        self.mask = Masker()
+
+    def options(self) -> dict[str, Any]:
+        opt = self.config.getoption
+        return {"plugin": opt("mlflow_plugin"), "scenarios": opt("mlflow_scenario") or None,
+                "versions": [v.strip() for item in opt("mlflow_version") or []
+                             for v in item.split(",") if v.strip()],
+                "config": opt("mlflow_config"), "report_dir": opt("mlflow_report_dir")}
+
+    def result(self, scenario: str, version: str) -> ScenarioResult:
+        from harness.errors import HarnessError
+
+        if self.report is None and not self.failure:
+            try:
+                self.report = self._execute()
+            except HarnessError as exc:
+                self.failure = str(exc)
+        if self.report is None:
+            raise RuntimeError(f"mlflow-plugin-harness: {self.failure}")
+        for result in self.report.results:
+            if result.scenario == scenario and version in ("", result.mlflow_version):
+                return result
+        raise LookupError(f"the harness produced no result for {scenario} (MLflow {version})")
+
+    def _execute(self) -> RunReport:
+        from harness.html import write_html
+        from harness.report import Masker, write_json, write_junit
+        from harness.runner import Options, execute
+
+        o = self.options()
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+
+        def progress(message: str) -> None:
+            if reporter is not None and self.config.getoption("verbose") > 0:
+                reporter.write_line(f"mlflow-plugin-harness: {message}")
+
+        report = execute(Options(plugin=o["plugin"], scenarios=o["scenarios"],
+                                 mlflow_versions=o["versions"], config=o["config"],
+                                 report_dir=o["report_dir"], progress=progress))
+        mask = Masker(report.secrets)
+        o["report_dir"].mkdir(parents=True, exist_ok=True)
+        write_json(report, o["report_dir"] / "report.json", mask)
+        write_junit(report, o["report_dir"] / "junit.xml", mask)
+        write_html(report, o["report_dir"] / "report.html", mask)
+        self.mask = mask
+        return report
+
+
+class ScenarioFailed(Exception):
+    """A check found a defect in the plugin."""
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario under one MLflow version ("" when the newest)."""
+
+    def __init__(self, *, scenario: str, version: str, run: HarnessRun, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario, self.version, self.run = scenario, version, run
+        self.outcome: ScenarioResult | None = None
+
+    def setup(self) -> None:
+        from harness.results import Status
+
+        self.outcome = self.run.result(self.scenario, self.version)
+        if self.outcome.status is Status.ERROR:  # the harness or infrastructure broke
+            self._attach()
+            raise RuntimeError(f"harness error: {self.run.mask(self.outcome.reason)}")
+
+    def runtest(self) -> None:
+        from harness.results import Status
+
+        assert self.outcome is not None
+        if self.outcome.status is Status.SKIPPED:
+            pytest.skip(self.run.mask(self.outcome.reason))
+        if self.outcome.status is Status.FAILED:
+            self._attach()
+            raise ScenarioFailed(self.run.mask(self.outcome.reason))
+
+    def _attach(self) -> None:
+        assert self.outcome is not None
+        for container, text in self.outcome.logs.items():
+            self.add_report_section("call", f"log of {container}", self.run.mask(text))
+        if self.outcome.output:
+            self.add_report_section("call", "workload output", self.run.mask(self.outcome.output))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, (ScenarioFailed, RuntimeError)):
+            if self.outcome is None:  # the harness did not run
+                return str(excinfo.value)
+            lines = [f"{self.scenario} (MLflow {self.outcome.mlflow_version}): "
+                     f"{self.outcome.status.value}"]
+            lines += [f"  {c.status.value.upper():<7} {c.name}: {self.run.mask(c.detail)}"
+                      for c in self.outcome.checks if c.status.value in ("failed", "error")]
+            return "\n".join(lines if len(lines) > 1 else [*lines, str(excinfo.value)])
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "mlflow-plugin-harness", None, f"scenario {self.name}"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """With --mlflow-plugin, one item per selected scenario and MLflow version."""
+    if not config.getoption("mlflow_plugin"):
+        return
+    from harness.scenario import select
+
+    run = HarnessRun(config)
+    versions = run.options()["versions"] or [""]
+    for scenario, version in itertools.product(select(run.options()["scenarios"]), versions):
+        name = f"{scenario.name}[mlflow-{version}]" if version else scenario.name
+        items.append(ScenarioItem.from_parent(session, name=name, scenario=scenario.name,
+                                              version=version, run=run))
+
+
+# ------------------------------------------------------------------ service fixtures
+
+@pytest.fixture(scope="session")
+def mlflow_services() -> Iterator[ServicePool]:
+    """The session's service containers (started on first use, all removed at the end)."""
+    from harness.services.pool import ServicePool
+
+    pool = ServicePool(lambda _message: None)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+_names = itertools.count(1)
+
+
+def _service(pool: ServicePool, name: str, request: pytest.FixtureRequest) -> SimpleNamespace:
+    key = (name, None)
+    if key not in pool.outcomes:
+        pool.start({key: None})
+    outcome = pool.outcomes[key]
+    if outcome.skipped:
+        pytest.skip(f"{name} unavailable: {outcome.skipped}")
+    if outcome.error or outcome.service is None:
+        pytest.fail(f"{name} did not start: {outcome.error}", pytrace=False)
+    label = f"pytest-{next(_names)}-{request.node.name}"[:40]
+    binding = outcome.service.provision(label, lambda _url: None)  # an empty namespace
+    return SimpleNamespace(**binding.values, env=dict(binding.env))
+
+
+@pytest.fixture
+def mlflow_postgres(mlflow_services: ServicePool, request: pytest.FixtureRequest) -> SimpleNamespace:
+    """A fresh PostgreSQL database: ``uri`` (SQLAlchemy URL), host, port, user, password,
+    database."""
+    return _service(mlflow_services, "postgres", request)
+
+
+@pytest.fixture
+def mlflow_mysql(mlflow_services: ServicePool, request: pytest.FixtureRequest) -> SimpleNamespace:
+    """A fresh MySQL (MariaDB) database, with the same attributes as ``mlflow_postgres``."""
+    return _service(mlflow_services, "mysql", request)
+
+
+@pytest.fixture
+def mlflow_minio(mlflow_services: ServicePool, request: pytest.FixtureRequest) -> SimpleNamespace:
+    """A fresh S3 bucket: ``uri`` (s3://bucket), endpoint, bucket, access_key, secret_key, and
+    ``env`` (MLFLOW_S3_ENDPOINT_URL and AWS credentials for MLflow's S3 client)."""
+    return _service(mlflow_services, "minio", request)
