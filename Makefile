@@ -4,7 +4,10 @@
 #   make images      start Docker if needed and prepare the service images
 #   make bench       environment, service and run timings
 SHELL := /bin/bash
-VENV := .venv
+# Usable from anywhere (`make -f path/to/harness/Makefile test PLUGIN=.` in a plugin's repository):
+# the harness's own files are found from here, PLUGIN and REPORT_DIR from the current directory.
+HERE := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+VENV := $(HERE)/.venv
 HARNESS := $(VENV)/bin/mlflow-plugin-harness
 REPORT_DIR ?= reports
 comma := ,
@@ -13,8 +16,8 @@ comma := ,
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/bootstrap
-	@scripts/bootstrap
+$(VENV)/.installed: $(HERE)/pyproject.toml $(HERE)/scripts/bootstrap
+	@$(HERE)/scripts/bootstrap
 
 test: venv engine browser
 	@$(HARNESS) run "$(PLUGIN)" \
@@ -24,24 +27,24 @@ test: venv engine browser
 	  [ $$rc -eq 0 ] || echo "make: mlflow-plugin-harness exited with code $$rc" >&2; exit $$rc
 
 engine:
-	@scripts/ensure-docker || echo "make: no Docker engine; container scenarios will be skipped" >&2
+	@$(HERE)/scripts/ensure-docker || echo "make: no Docker engine; container scenarios will be skipped" >&2
 
 browser:
-	@scripts/ensure-browser || echo "make: no Chromium; UI screenshots will be skipped" >&2
+	@$(HERE)/scripts/ensure-browser || echo "make: no Chromium; UI screenshots will be skipped" >&2
 
 images: venv engine
 	@if docker info >/dev/null 2>&1; then $(HARNESS) images build; \
 	  else echo "make: no Docker engine; not building service images" >&2; fi
 
 check: venv images browser
-	$(VENV)/bin/python -m pytest -n 2 $(PYTEST_ARGS)
+	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: venv images
-	$(VENV)/bin/python tests/bench/bench_env.py
-	$(VENV)/bin/python tests/bench/bench_services.py
+	$(VENV)/bin/python $(HERE)/tests/bench/bench_env.py
+	$(VENV)/bin/python $(HERE)/tests/bench/bench_services.py
 
 schema: venv
-	$(VENV)/bin/python -m harness.scenario
+	cd $(HERE) && $(VENV)/bin/python -m harness.scenario
 
 clean:
-	rm -rf $(VENV) reports
+	rm -rf $(VENV) $(HERE)/reports

@@ -49,15 +49,20 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
         if not checks:  # skipped or errored before any check ran
             _testcase(suite, classname, "scenario", result.status, result.reason, result.duration_s)
         share = result.duration_s / max(len(checks), 1)
+        attached = "\n".join([result.output, *(f"--- log of {name} (last lines) ---\n{text}"
+                                               for name, text in result.logs.items())]).strip()
         for c in checks:
             _testcase(suite, classname, c.name, c.status, c.detail, share,
-                      result.output if c.status in (Status.FAILED, Status.ERROR) else "")
+                      attached if c.status in (Status.FAILED, Status.ERROR) else "")
         counts = {s: sum(1 for c in checks if c.status is s) for s in Status}
         suite.set("tests", str(max(len(checks), 1)))
         suite.set("failures", str(counts[Status.FAILED]))
         suite.set("errors", str(counts[Status.ERROR] + (not checks and result.status is Status.ERROR)))
         suite.set("skipped", str(counts[Status.SKIPPED] + (not checks and result.status is Status.SKIPPED)))
         suite.set("time", f"{result.duration_s:.3f}")
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(sum(int(suite.get(key, 0)) for suite in root)))
+    root.set("time", f"{sum(r.duration_s for r in report.results):.3f}")
     ET.indent(root)
     path.write_text(mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
 
