@@ -27,7 +27,7 @@ from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, Sce
                              ServiceInfo, Status)
 from harness.scenario import OBSERVING, Conformance, Scenario, Ui, select
 from harness.server import MlflowServer, ServerSpec, ServerUnavailable
-from harness.services.base import Binding
+from harness.services.base import Binding, ServiceExited
 from harness.services.pool import Key, Outcome, ServicePool
 
 TEMP_PREFIX = "mlflow-plugin-harness-"
@@ -141,6 +141,16 @@ class ScenarioRun:
             except ServerUnavailable as exc:
                 return ScenarioResult(scenario.name, version, Status.SKIPPED,
                                       f"mlflow server unavailable: {exc}", services=infos)
+            except ServiceExited as exc:  # the server process died: the plugin's code ran in it
+                logs = self._logs(outcomes, side.server)
+                if side.server:
+                    side.server.stop()
+                what = str(exc).split(";")[0]
+                why = _last_error(logs["mlflow-server"]) if "mlflow-server" in logs else ""
+                return ScenarioResult.from_checks(
+                    scenario.name, version, [CheckResult(
+                        "server", Status.FAILED, f"{what}; its log: {why}" if why else what)],
+                    services=infos, logs=logs)
             except (HarnessError, DockerException) as exc:
                 logs = self._logs(outcomes, side.server)
                 if side.server:
@@ -173,6 +183,10 @@ class ScenarioRun:
 
     def _serve(self, scenario: Scenario, side: Side) -> Side:
         """Start ``mlflow server`` on the plugin's stores; the workloads become its clients."""
+        apps = {ep["name"] for ep in self.probe["entry_points"] if ep["group"] == "mlflow.app"}
+        if scenario.server_app and scenario.server_app not in apps:
+            raise NotPlaceable(f"server_app {scenario.server_app!r} is not one of the plugin's "
+                               f"mlflow.app entry points ({', '.join(sorted(apps)) or 'none'})")
         try:
             client, network = self.pool.network()
         except HarnessError as exc:
@@ -187,7 +201,7 @@ class ScenarioRun:
                               f"server-{scenario.name}")
         side.server = server  # stopped by the caller, whatever happens next
         server.start(ServerSpec(stores.tracking, stores.registry or stores.tracking,
-                                stores.artifacts, env=env), self.progress)
+                                stores.artifacts, scenario.server_app, env), self.progress)
         request = {**side.request, "tracking_uri": server.url, "registry_uri": server.url,
                    "artifact_root": f"mlflow-artifacts:/{scenario.name}"}
         host = {"workdir": str(side.workdir), **{n: b.namespace() for n, b in side.bindings.items()}}

@@ -194,10 +194,14 @@ class Scenario(_Strict):
     env: dict[str, str] = Field(default_factory=dict, description="extra environment for workloads")
     server: bool = Field(False, description="run the plugin's stores inside `mlflow server` (a "
                          "container); workloads are its clients over HTTP, artifacts proxied")
+    server_app: str | None = Field(None, description="server mode: `--app-name`, one of the "
+                                   "plugin's mlflow.app entry points")
 
     @model_validator(mode="after")
     def _ui_needs_a_server(self) -> Scenario:
         kinds = [w.kind for w in self.workloads]
+        if self.server_app and not self.server:
+            raise ValueError("server_app: needs `server: true`")
         if "ui" in kinds and not (self.server and "quickstart" in kinds[:kinds.index("ui")]):
             raise ValueError("workloads: `ui` looks at the quickstart's run in the server: it "
                              "needs `server: true` and a quickstart workload before it")

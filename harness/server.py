@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ import docker
 from harness import images
 from harness.engine import RunLabels
 from harness.environment import PluginEnv
-from harness.services.base import ServiceError, wait_until_ready
+from harness.services.base import ServiceError, ServiceExited, wait_until_ready
 
 PORT = 5000
 USER = "10001:10001"
@@ -74,6 +75,7 @@ class MlflowServer:
         self.url = ""
         self.ready_seconds = 0.0
         self._container = None
+        self._health = 0
 
     def command(self, spec: ServerSpec) -> list[str]:
         argv = [str(self.env.python), "-m", "mlflow", "server", "--host", "0.0.0.0",
@@ -115,13 +117,18 @@ class MlflowServer:
         self.url = f"http://127.0.0.1:{binding['HostPort']}"
         self.ready_seconds = wait_until_ready(self._ping, self._container, self.ready_timeout,
                                               "mlflow server")
+        if self._health != 200:  # it answers, wrongly: the plugin's code is serving
+            raise ServiceExited(f"mlflow server answers /health with {self._health}")
         progress(f"mlflow server ready in {self.ready_seconds:.1f} s at {self.url}")
         return self.url
 
     def _ping(self) -> None:
-        with _OPENER.open(f"{self.url}/health", timeout=5) as answer:
-            if answer.status != 200:
-                raise ConnectionError(f"/health answered {answer.status}")
+        """Ready once it answers at all; what it answered is judged after."""
+        try:
+            with _OPENER.open(f"{self.url}/health", timeout=5) as answer:
+                self._health = answer.status
+        except urllib.error.HTTPError as exc:
+            self._health = exc.code
 
     def logs(self, lines: int = 200) -> str:
         if self._container is None:

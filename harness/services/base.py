@@ -27,6 +27,10 @@ class ServiceError(InfrastructureError):
     """A service did not start or did not become ready."""
 
 
+class ServiceExited(ServiceError):
+    """The container's process exited while starting (its log says why)."""
+
+
 @dataclass
 class Binding:
     """What one scenario gets from a service: template values, workload environment, secrets."""
@@ -61,7 +65,7 @@ def wait_until_ready(ping: Callable[[], None], container: Any, timeout: float, w
             last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
         container.reload()
         if container.status not in ("created", "running"):
-            raise ServiceError(f"{what} exited while starting ({container.status}); "
+            raise ServiceExited(f"{what} exited while starting ({container.status}); "
                                f"log: {_tail(container)}")
         time.sleep(0.1)
     raise ServiceError(f"{what} not ready within {timeout:g} s (last attempt: {last}); "

@@ -77,3 +77,36 @@ def test_a_pin_that_excludes_a_version_is_the_reason_in_the_matrix(harness):
         "not installable with MLflow 3.17.2 (pin: pins-old-mlflow==0.1.0 requires mlflow>=2.22,<3)")}
     html = (outcome.report_dir / "report.html").read_text()
     assert "pin: pins-old-mlflow==0.1.0 requires mlflow&gt;=2.22,&lt;3" in html
+
+
+SERVER_APP = """\
+description: The plugin's server app in front of its stores, on local files.
+requires: [app]
+server: true
+server_app: {app}
+workloads: [{{kind: quickstart}}, {{kind: ui}}]
+checks: [runs, params, metrics, server-api, ui-screenshot]
+"""
+
+
+def test_the_server_runs_with_the_plugins_app(harness, docker_client, tmp_path):
+    scenario = tmp_path / "server-app.yaml"
+    scenario.write_text(SERVER_APP.format(app="harness-ref-app"))
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", str(scenario))
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert {c["status"] for c in outcome.checks("server-app").values()} == {"passed"}
+
+
+def test_a_server_app_that_cannot_serve_fails_with_the_servers_log(harness, docker_client,
+                                                                     tmp_path):
+    scenario = tmp_path / "server-app.yaml"
+    scenario.write_text(SERVER_APP.format(app="flask-only"))
+    outcome = harness("run", str(PLUGINS / "broken" / "app-flask-only"), "--scenario",
+                      str(scenario))
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    server = outcome.checks("server-app")["server"]
+    assert server["status"] == "failed", server
+    assert server["detail"].startswith("mlflow server answers /health with 500; its log: ")
+    assert "start_response" in server["detail"]
+    assert outcome.report["results"][0]["logs"]["mlflow-server"]
+    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
