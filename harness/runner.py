@@ -133,31 +133,10 @@ class ScenarioRun:
             return ScenarioResult(scenario.name, version, Status.ERROR,
                                   f"preparing services failed: {detail}", services=infos)
         if scenario.server:
-            try:
-                side = self._serve(scenario, side)
-            except NotPlaceable as exc:
-                return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc),
-                                      services=infos)
-            except ServerUnavailable as exc:
-                return ScenarioResult(scenario.name, version, Status.SKIPPED,
-                                      f"mlflow server unavailable: {exc}", services=infos)
-            except ServiceExited as exc:  # the server process died: the plugin's code ran in it
-                logs = self._logs(outcomes, side.server)
-                if side.server:
-                    side.server.stop()
-                what = str(exc).split(";")[0]
-                why = _last_error(logs["mlflow-server"]) if "mlflow-server" in logs else ""
-                return ScenarioResult.from_checks(
-                    scenario.name, version, [CheckResult(
-                        "server", Status.FAILED, f"{what}; its log: {why}" if why else what)],
-                    services=infos, logs=logs)
-            except (HarnessError, DockerException) as exc:
-                logs = self._logs(outcomes, side.server)
-                if side.server:
-                    side.server.stop()
-                return ScenarioResult(scenario.name, version, Status.ERROR,
-                                      f"mlflow server did not start: {exc}", services=infos,
-                                      logs=logs)
+            served = self._served(scenario, side, outcomes, infos)
+            if isinstance(served, ScenarioResult):
+                return served
+            side = served
         try:
             evidence, checks, output, attachments = self._workloads(scenario, side, oracle)
             for role, backend in side.stores.backends.items():
@@ -180,6 +159,34 @@ class ScenarioRun:
             scenario.name, version, checks, duration_s=round(time.monotonic() - started, 2),
             services=infos, stores=uris, output=output[-20000:], attachments=attachments,
             logs=logs)
+
+    def _served(self, scenario: Scenario, side: Side, outcomes: dict[str, Outcome],
+                infos: list[ServiceInfo]) -> Side | ScenarioResult:
+        """The side with its server started, or the scenario's result when it cannot be."""
+        version = self.env.mlflow_version
+        try:
+            return self._serve(scenario, side)
+        except NotPlaceable as exc:
+            return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc),
+                                  services=infos)
+        except ServerUnavailable as exc:
+            return ScenarioResult(scenario.name, version, Status.SKIPPED,
+                                  f"mlflow server unavailable: {exc}", services=infos)
+        except (HarnessError, DockerException) as exc:
+            logs = self._logs(outcomes, side.server)
+            if side.server:
+                side.server.stop()
+            if not isinstance(exc, ServiceExited):
+                return ScenarioResult(scenario.name, version, Status.ERROR,
+                                      f"mlflow server did not start: {exc}", services=infos,
+                                      logs=logs)
+            # the server process died or answers wrongly: the plugin's code was running in it
+            what = str(exc).split(";")[0]
+            why = _last_error(logs["mlflow-server"]) if "mlflow-server" in logs else ""
+            return ScenarioResult.from_checks(
+                scenario.name, version,
+                [CheckResult("server", Status.FAILED, f"{what}; its log: {why}" if why else what)],
+                services=infos, logs=logs)
 
     def _serve(self, scenario: Scenario, side: Side) -> Side:
         """Start ``mlflow server`` on the plugin's stores; the workloads become its clients."""

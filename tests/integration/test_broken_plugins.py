@@ -58,12 +58,32 @@ CONTRACT_CASES = {
     },
 }
 
+# Server-mode checks (scenario `server-postgres-minio`): plugin -> {check: failure text}
+SERVER_CASES = {
+    "hides-params": {"server-api": "param param1 is None through the server",
+                     "ui-screenshot": "rendered without param1"},
+}
+
 
 def test_every_check_has_a_broken_plugin():
     from harness.scenario import CHECKS
 
-    contract = {check for checks in CONTRACT_CASES.values() for check in checks}
-    assert {check for _, _, check, _ in CASES} | contract == set(CHECKS)
+    covered = {check for cases in (CONTRACT_CASES, SERVER_CASES)
+               for checks in cases.values() for check in checks}
+    assert {check for _, _, check, _ in CASES} | covered == set(CHECKS)
+
+
+@pytest.mark.parametrize("plugin", sorted(SERVER_CASES))
+def test_broken_plugins_fail_the_server_checks_they_break(harness, docker_client, plugin):
+    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario",
+                      "server-postgres-minio")
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    checks = outcome.checks("server-postgres-minio")
+    for check, detail in SERVER_CASES[plugin].items():
+        assert checks[check]["status"] == "failed", (check, checks[check])
+        assert detail in checks[check]["detail"], (check, checks[check]["detail"])
+    assert "log of mlflow-server" in (outcome.report_dir / "report.html").read_text()
+    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
 
 
 @pytest.mark.parametrize("plugin", sorted(CONTRACT_CASES))

@@ -29,19 +29,6 @@ def test_reference_plugin_inside_the_server_passes_and_the_report_shows_the_run_
     assert leftovers(docker_client, run=outcome.report["run_id"]) == []
 
 
-def test_server_api_and_ui_fail_when_the_store_hides_params(harness, docker_client):
-    outcome = harness("run", str(PLUGINS / "broken" / "hides-params"), "--scenario",
-                      "server-postgres-minio")
-    assert outcome.code == 1, outcome.stdout + outcome.stderr
-    checks = outcome.checks("server-postgres-minio")
-    assert checks["server-api"]["status"] == "failed"
-    assert "param param1 is None through the server" in checks["server-api"]["detail"]
-    assert checks["ui-screenshot"]["status"] == "failed"
-    assert "rendered without param1" in checks["ui-screenshot"]["detail"]
-    assert "log of mlflow-server" in (outcome.report_dir / "report.html").read_text()
-    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
-
-
 def test_matrix_on_the_reference_plugin(harness, docker_client):
     outcome = harness("run", str(PLUGINS / "reference-plugin"), "--mlflow-version", MATRIX,
                       "--scenario", "quickstart", "--scenario", "server-postgres-minio")
