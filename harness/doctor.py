@@ -12,7 +12,7 @@ from docker.errors import DockerException
 
 from harness import engine, images
 from harness.errors import HarnessError
-from harness.indexes import pip_settings
+from harness.indexes import ca_bundle
 from harness.services import CATALOG, service_class
 
 
@@ -80,9 +80,18 @@ def _base_tools() -> Finding:
                    "sudo apt-get install debootstrap")
 
 
+def _browser() -> Finding:
+    from harness.ui import FIX, browser
+
+    found = browser()
+    if found:
+        return Finding("browser", "ok", f"{found} (server mode's UI screenshot)")
+    return Finding("browser", "warn", "no Chromium: server mode skips the UI screenshot",
+                   FIX.removeprefix("run `").split("`")[0])
+
+
 def _ca() -> Finding:
-    bundle = (os.environ.get("SSL_CERT_FILE") or pip_settings().get("cert")
-              or "/etc/ssl/certs/ca-certificates.crt")
+    bundle = ca_bundle()
     if Path(bundle).is_file():
         return Finding("CA bundle", "ok", f"{bundle} (TLS is verified with it, never disabled)")
     return Finding("CA bundle", "warn", f"{bundle} does not exist",
@@ -96,4 +105,4 @@ def diagnose() -> list[Finding]:
     if client is not None:
         findings += [*_images(client), _registry(client)]
         client.close()
-    return [*findings, _base_tools(), _ca()]
+    return [*findings, _base_tools(), _browser(), _ca()]

@@ -8,6 +8,7 @@ prints shell ``export`` lines and is used before the harness itself is installed
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -51,6 +52,12 @@ def pip_settings(python: str = sys.executable) -> dict[str, str]:
     except (OSError, subprocess.TimeoutExpired):
         return {}
     return parse_pip_config(out.stdout)
+
+
+def ca_bundle() -> str:
+    """The CA bundle this machine verifies TLS with: SSL_CERT_FILE, pip's ``cert``, or Debian's."""
+    return (os.environ.get("SSL_CERT_FILE") or pip_settings().get("cert")
+            or "/etc/ssl/certs/ca-certificates.crt")
 
 
 def uv_environment(settings: dict[str, str]) -> dict[str, str]:

@@ -9,7 +9,6 @@ bundle is mounted for plugins that call HTTPS services through an intercepting p
 
 from __future__ import annotations
 
-import os
 import subprocess
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ import docker
 from harness import images
 from harness.engine import RunLabels
 from harness.environment import PluginEnv
+from harness.indexes import ca_bundle
 from harness.services.base import ServiceError, ServiceExited, wait_until_ready
 
 PORT = 5000
@@ -32,12 +32,9 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.
 
 
 def host_ca_bundle() -> Path | None:
-    """The CA bundle this machine trusts (the one pip and uv are told to use), if any."""
-    for candidate in (os.environ.get("SSL_CERT_FILE"), os.environ.get("PIP_CERT"),
-                      "/etc/ssl/certs/ca-certificates.crt"):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+    """The CA bundle this machine verifies TLS with (see ``doctor``), if it exists."""
+    bundle = Path(ca_bundle())
+    return bundle if bundle.is_file() else None
 
 
 def interpreter_home(env: PluginEnv) -> Path:

@@ -175,7 +175,7 @@ def test_doctor_reports_each_part_with_its_fix(docker_client, harness):
     outcome = harness("doctor")
     assert outcome.code == 0, outcome.stdout
     for topic in ("engine", "image postgres", "image mysql", "image minio", "image mssql",
-                  "registry", "CA bundle"):
+                  "registry", "browser", "CA bundle"):
         assert topic in outcome.stdout
     assert "fix: docker pull mcr.microsoft.com/mssql/server" in outcome.stdout
     broken = harness("doctor", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
