@@ -60,24 +60,46 @@ class HarnessRun:
     def result(self, scenario: str, version: str) -> ScenarioResult:
         from harness.errors import HarnessError
 
-        if self.report is None and not self.failure:
+        # Under xdist each worker runs only its own items' scenarios (reports in a subdirectory
+        # per worker); otherwise every scenario runs at once, sharing services.
+        worker = getattr(self.config, "workerinput", {}).get("workerid")
+        wanted = [scenario] if worker else None
+        if (self.report is None or worker and not self._has(scenario)) and not self.failure:
             try:
-                self.report = self._execute()
+                self._merge(self._execute(wanted, worker))
             except HarnessError as exc:
                 self.failure = str(exc)
-        if self.report is None:
-            raise RuntimeError(f"mlflow-plugin-harness: {self.failure}")
+        if self.report is None or not self._has(scenario):
+            raise RuntimeError(f"mlflow-plugin-harness: {self.failure or 'no result'}")
         for result in self.report.results:
             if result.scenario == scenario and version in ("", result.mlflow_version):
                 return result
         raise LookupError(f"the harness produced no result for {scenario} (MLflow {version})")
 
-    def _execute(self) -> RunReport:
+    def _has(self, scenario: str) -> bool:
+        return self.report is not None and any(r.scenario == scenario for r in self.report.results)
+
+    def _merge(self, report: RunReport) -> None:
+        if self.report is None:
+            self.report = report
+        else:
+            self.report.results += report.results
+            self.report.secrets |= report.secrets
+        from harness.report import Masker
+
+        self.mask = Masker(self.report.secrets)
+
+    def _execute(self, scenarios: list[str] | None, worker: str | None) -> RunReport:
         from harness.html import write_html
         from harness.report import Masker, write_json, write_junit
         from harness.runner import Options, execute
 
         o = self.options()
+        if scenarios:
+            o["scenarios"] = [s for s in (o["scenarios"] or []) if Path(s).stem in scenarios] \
+                or scenarios
+        if worker:
+            o["report_dir"] = o["report_dir"] / worker
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
 
         def progress(message: str) -> None:
@@ -92,7 +114,6 @@ class HarnessRun:
         write_json(report, o["report_dir"] / "report.json", mask)
         write_junit(report, o["report_dir"] / "junit.xml", mask)
         write_html(report, o["report_dir"] / "report.html", mask)
-        self.mask = mask
         return report
 
 
@@ -157,10 +178,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
     run = HarnessRun(config)
     versions = run.options()["versions"] or [""]
+    added = []
     for scenario, version in itertools.product(select(run.options()["scenarios"]), versions):
         name = f"{scenario.name}[mlflow-{version}]" if version else scenario.name
-        items.append(ScenarioItem.from_parent(session, name=name, scenario=scenario.name,
-                                              version=version, run=run))
+        added.append(ScenarioItem.from_parent(session, name=name,
+                                              nodeid=f"mlflow-plugin-harness::{name}",
+                                              scenario=scenario.name, version=version, run=run))
+    items.extend(added)
+    # reported like collected items, so "collected N items" counts them
+    config.hook.pytest_collectreport(report=pytest.CollectReport(
+        "mlflow-plugin-harness", "passed", None, added))
 
 
 # ------------------------------------------------------------------ service fixtures
