@@ -72,7 +72,8 @@ def _entry_points(report: RunReport) -> str:
 
 
 def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
-    parts = [f"<details{' open' if result.status in (Status.FAILED, Status.ERROR) else ''}>"
+    shown = result.status in (Status.FAILED, Status.ERROR) or result.attachments
+    parts = [f"<details{' open' if shown else ''}>"
              f"<summary>{_badge(result.status)} {escape(result.scenario)} "
              f"<span class=muted>MLflow {escape(result.mlflow_version)} · "
              f"{result.duration_s:.1f} s</span></summary>"]
