@@ -12,11 +12,12 @@ import pytest
 
 from harness import cli
 from harness.services import base as services_base
+from harness.server import MlflowServer
 from harness.services.pool import ServicePool
 from tests.integration.conftest import HARNESS, PLUGINS, ROOT, leftovers
 
 SERVICE_SCENARIOS = ["postgres-tracking", "minio-artifacts", "postgres-minio", "mysql-tracking",
-                     "mssql-artifacts"]
+                     "server-postgres-minio", "mssql-artifacts"]
 REFERENCE = str(PLUGINS / "reference-plugin")
 
 
@@ -30,6 +31,15 @@ def test_reference_plugin_passes_on_real_services_and_no_password_is_written(
         return generated[-1]
 
     monkeypatch.setattr(services_base, "random_password", recording)
+    servers: list[dict] = []  # the server container as Docker ran it, seen while it runs
+    start = MlflowServer.start
+
+    def inspecting(self, spec, progress):
+        url = start(self, spec, progress)
+        servers.append(docker_client.api.inspect_container(self._container.id))
+        return url
+
+    monkeypatch.setattr(MlflowServer, "start", inspecting)
     report_dir = tmp_path / "reports"
     args = ["run", REFERENCE, "--report-dir", str(report_dir)]
     for name in SERVICE_SCENARIOS:
@@ -55,9 +65,17 @@ def test_reference_plugin_passes_on_real_services_and_no_password_is_written(
             if service["kind"] == "minio" and service["image"].startswith("mlflow-plugin-harness/"):
                 assert service["substitute_for"] == "minio"
     assert leftovers(docker_client, run=report["run_id"]) == []
-    # credentials: random per service, never in any report, log or console line
+    # the plugin's code in the server: unprivileged, no Docker socket, not on the host network
+    (server,) = servers
+    assert server["Config"]["User"] == "10001:10001" and not server["HostConfig"]["Privileged"]
+    assert not any("docker.sock" in m["Source"] for m in server["Mounts"])
+    assert server["HostConfig"]["NetworkMode"] not in ("host", "default", "bridge")
+    assert {b["HostIp"] for b in server["NetworkSettings"]["Ports"]["5000/tcp"]} == {"127.0.0.1"}
+    # credentials: random per service, never in any report, log, screenshot or console line
     assert len(generated) >= 3 and len(set(generated)) == len(generated)
-    written = [out.out, out.err] + [p.read_text(errors="replace") for p in report_dir.rglob("*")]
+    files = [p for p in report_dir.rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} == {".json", ".xml", ".html", ".png"}
+    written = [out.out, out.err] + [p.read_text(errors="replace") for p in files]
     for secret in generated:
         assert not any(secret in text for text in written)
     assert "****" in (report_dir / "report.json").read_text()  # the URIs are there, masked
