@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from harness.images import ImageSpec
 from harness.services import S3_ATTRIBUTES
@@ -48,7 +49,7 @@ class MinIO(Service):
         return boto3.client(
             "s3", endpoint_url=self.endpoint(), region_name=REGION,
             aws_access_key_id=self.user, aws_secret_access_key=self.password,
-            config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=30,
+            config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=10,
                           retries={"max_attempts": 2}),
         )
 
@@ -58,7 +59,7 @@ class MinIO(Service):
         bucket = "harness-probe"
         try:
             s3.head_bucket(Bucket=bucket)
-        except Exception:  # noqa: BLE001 - absent on first try
+        except ClientError:  # absent on first try (a timeout is not absence: it propagates)
             s3.create_bucket(Bucket=bucket)
         body = uuid.uuid4().bytes
         s3.put_object(Bucket=bucket, Key="probe", Body=body)

@@ -20,6 +20,7 @@ class MSSQL(SqlService):
                      "locally")
     port = 1433
     driver = "mssql+pymssql"
+    connect_args = {"login_timeout": 10, "timeout": 30}
     admin_database = "master"
     ready_timeout = 180.0
     supports_clone = False

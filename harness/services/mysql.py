@@ -20,6 +20,7 @@ class MySQL(SqlService):
     driver = "mysql+pymysql"
     admin_database = "mysql"
     url_query = "charset=utf8mb4"
+    connect_args = {"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30}  # handshake too
 
     def default_user(self) -> str:
         return "root"

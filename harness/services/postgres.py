@@ -12,6 +12,7 @@ class Postgres(SqlService):
     port = 5432
     driver = "postgresql+psycopg2"  # works with SQLAlchemy 1.4 and 2.x
     admin_database = "postgres"
+    connect_args = {"connect_timeout": 10}  # libpq: the whole connection, handshake included
 
     def container_env(self) -> dict[str, str]:
         return {"POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password}

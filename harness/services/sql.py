@@ -43,6 +43,8 @@ class SqlService(Service):
     driver: ClassVar[str]  # SQLAlchemy dialect+driver, e.g. postgresql+psycopg
     admin_database: ClassVar[str]
     url_query: ClassVar[str] = ""
+    # the harness's own connections give up rather than hang on a stopped or paused server
+    connect_args: ClassVar[dict[str, Any]] = {}
     attributes = SQL_ATTRIBUTES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,7 +65,7 @@ class SqlService(Service):
         }, inside=None if inside else self._binding(database, inside=True))
 
     def engine(self, database: str, autocommit: bool = False) -> sa.Engine:
-        options: dict[str, Any] = {"poolclass": NullPool}
+        options: dict[str, Any] = {"poolclass": NullPool, "connect_args": dict(self.connect_args)}
         if autocommit:
             options["isolation_level"] = "AUTOCOMMIT"
         return sa.create_engine(self.url(database), **options)

@@ -198,3 +198,25 @@ def test_doctor_reports_each_part_with_its_fix(docker_client, harness):
     assert "fix: docker pull mcr.microsoft.com/mssql/server" in outcome.stdout
     broken = harness("doctor", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
     assert broken.code == 3 and "fix: sudo scripts/ensure-docker" in broken.stdout
+
+
+def test_a_paused_service_makes_the_harness_give_up_not_hang(docker_client):
+    """A frozen server accepts connections and never answers: every call the harness itself
+    makes to it is bounded (connect and read timeouts), and it recovers when unpaused."""
+    with ServicePool(progress=lambda _m: None) as pool:
+        outcomes = pool.start({("postgres", None): None, ("mysql", None): None,
+                               ("minio", None): None})
+        run_id = pool.labels.run_id
+        for key, outcome in outcomes.items():
+            assert outcome.service is not None, (key, outcome.skipped, outcome.error)
+            container = docker_client.containers.get(outcome.service.container_name)
+            container.pause()
+            try:
+                started = time.monotonic()
+                with pytest.raises(Exception):
+                    outcome.service.ping()
+                assert time.monotonic() - started < 45, key
+            finally:
+                container.unpause()
+            outcome.service.ping()
+    assert leftovers(docker_client, run=run_id) == []
