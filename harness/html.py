@@ -132,7 +132,7 @@ def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
             tag = f'<img alt="{escape(relative)}" src="data:image/png;base64,{data}">'
         else:
             tag = f"<span class=muted>{escape(relative)} is missing</span>"
-        text = text.replace(escape(key), tag).replace(key, tag)
+        text = text.replace(key, tag)  # placeholders have no characters that escape changes
     return text
 
 

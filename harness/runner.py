@@ -198,28 +198,36 @@ class ScenarioRun:
             client, network = self.pool.network()
         except HarnessError as exc:
             raise ServerUnavailable(str(exc)) from None
-        inside = {n: b.inside.namespace() for n, b in side.bindings.items() if b.inside}
-        stores = resolve_stores(scenario, self.probe["entry_points"], self.settings,
-                                side.workdir, inside)
-        values = {"workdir": str(side.workdir), **inside}
-        env = {**{k: v for b in side.bindings.values() if b.inside for k, v in b.inside.env.items()},
-               **self.settings.env, **{k: v.format(**values) for k, v in scenario.env.items()}}
+        inside = {n: b.inside for n, b in side.bindings.items() if b.inside}
+        stores = resolve_stores(scenario, self.probe["entry_points"], self.settings, side.workdir,
+                                {n: b.namespace() for n, b in inside.items()})
         server = MlflowServer(client, self.pool.labels, network, self.env, side.workdir,
                               f"server-{scenario.name}")
         side.server = server  # stopped by the caller, whatever happens next
         server.start(ServerSpec(stores.tracking, stores.registry or stores.tracking,
-                                stores.artifacts, scenario.server_app, env), self.progress)
+                                stores.artifacts, scenario.server_app,
+                                self._environment(scenario, side.workdir, inside)),
+                    self.progress)
         request = {**side.request, "tracking_uri": server.url, "registry_uri": server.url,
                    "artifact_root": f"mlflow-artifacts:/{scenario.name}"}
-        host = {"workdir": str(side.workdir), **{n: b.namespace() for n, b in side.bindings.items()}}
-        # Every artifact byte goes through the server: no presigned URLs naming an endpoint on
-        # the run's network, which clients outside it cannot reach.
-        # A server error is an outcome: retried twice, not for minutes.
+        # Clients get no service credentials; every artifact byte goes through the server (no
+        # presigned URLs naming an endpoint on the run's network, which clients outside it
+        # cannot reach); a server error is an outcome, retried twice, not for minutes.
         client_env = {"MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "false",
                       "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "false",
-                      "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", **self.settings.env,
-                      **{k: v.format(**host) for k, v in scenario.env.items()}}
+                      "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+                      **self._environment(scenario, side.workdir, side.bindings,
+                                          credentials=False)}
         return Side(side.workdir, side.stores, side.bindings, request, client_env, server, stores)
+
+    def _environment(self, scenario: Scenario, workdir: Path, bindings: dict[str, Binding],
+                     credentials: bool = True) -> dict[str, str]:
+        """Services' variables (unless ``credentials`` is off), the plugin's settings, then the
+        scenario's ``env`` with its templates filled from ``bindings``."""
+        values = {"workdir": str(workdir), **{n: b.namespace() for n, b in bindings.items()}}
+        services = {k: v for b in bindings.values() for k, v in b.env.items()} if credentials else {}
+        return {**services, **self.settings.env,
+                **{k: v.format(**values) for k, v in scenario.env.items()}}
 
     def _logs(self, outcomes: dict[str, Outcome], server: MlflowServer | None,
               lines: int = 40) -> dict[str, str]:
@@ -238,11 +246,9 @@ class ScenarioRun:
         bindings = {name: o.service.provision(f"{label}-m{version}",
                                               self._migrate(workdir, scenario), schema=version)
                     for name, o in outcomes.items() if o.service}
-        services = {n: b.namespace() for n, b in bindings.items()}
-        stores = resolve_stores(scenario, entry_points, self.settings, workdir, services)
-        values = {"workdir": str(workdir), **services}
-        env = {**{k: v for b in bindings.values() for k, v in b.env.items()}, **self.settings.env,
-               **{k: v.format(**values) for k, v in scenario.env.items()}}
+        stores = resolve_stores(scenario, entry_points, self.settings, workdir,
+                                {n: b.namespace() for n, b in bindings.items()})
+        env = self._environment(scenario, workdir, bindings)
         request = {
             "plugin": self.env.plugin_name, "tracking_uri": stores.tracking,
             "registry_uri": stores.registry, "artifact_root": stores.artifacts,

@@ -28,7 +28,7 @@ PORT = 5000
 USER = "10001:10001"
 CA_INSIDE = "/etc/ssl/certs/harness-host-ca.pem"
 Progress = Callable[[str], None]
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1, never a proxy
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never a proxy
 
 
 def host_ca_bundle() -> Path | None:
@@ -122,7 +122,7 @@ class MlflowServer:
     def _ping(self) -> None:
         """Ready once it answers at all; what it answered is judged after."""
         try:
-            with _OPENER.open(f"{self.url}/health", timeout=5) as answer:
+            with LOCAL.open(f"{self.url}/health", timeout=5) as answer:
                 self._health = answer.status
         except urllib.error.HTTPError as exc:
             self._health = exc.code

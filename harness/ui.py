@@ -17,9 +17,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from harness.server import LOCAL
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FIX = "run `sudo scripts/ensure-browser` (Debian: apt-get install chromium)"
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def browser() -> str | None:
@@ -32,7 +33,7 @@ def browser() -> str | None:
 
 def _get(url: str) -> tuple[int, str]:
     try:
-        with _OPENER.open(url, timeout=30) as answer:
+        with LOCAL.open(url, timeout=30) as answer:
             return answer.status, answer.read().decode(errors="replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode(errors="replace")

@@ -81,13 +81,18 @@ def test_reference_plugin_passes_on_real_services_and_no_password_is_written(
     assert "****" in (report_dir / "report.json").read_text()  # the URIs are there, masked
 
 
+def _started(pool: ServicePool) -> dict:
+    """PostgreSQL, MinIO and MySQL started in ``pool``, each asserted to be running."""
+    outcomes = pool.start({("postgres", None): None, ("minio", None): None, ("mysql", None): None})
+    for key, outcome in outcomes.items():
+        assert outcome.service is not None, (key, outcome.skipped, outcome.error)
+    return outcomes
+
+
 def test_services_publish_on_loopback_only_and_answer_real_round_trips(docker_client):
     with ServicePool(progress=lambda _m: None) as pool:
-        outcomes = pool.start({("postgres", None): None, ("minio", None): None,
-                               ("mysql", None): None})
+        outcomes = _started(pool)
         run_id = pool.labels.run_id
-        for key, outcome in outcomes.items():
-            assert outcome.service is not None, (key, outcome.skipped, outcome.error)
         containers = docker_client.containers.list(filters={"label": f"mlflow-plugin-harness.run={run_id}"})
         assert len(containers) == 3
         for container in containers:
@@ -204,11 +209,8 @@ def test_a_paused_service_makes_the_harness_give_up_not_hang(docker_client):
     """A frozen server accepts connections and never answers: every call the harness itself
     makes to it is bounded (connect and read timeouts), and it recovers when unpaused."""
     with ServicePool(progress=lambda _m: None) as pool:
-        outcomes = pool.start({("postgres", None): None, ("mysql", None): None,
-                               ("minio", None): None})
         run_id = pool.labels.run_id
-        for key, outcome in outcomes.items():
-            assert outcome.service is not None, (key, outcome.skipped, outcome.error)
+        for key, outcome in _started(pool).items():
             container = docker_client.containers.get(outcome.service.container_name)
             container.pause()
             try:
