@@ -1,5 +1,6 @@
 # mlflow-plugin-harness: the first target sets everything up, the others use it.
-#   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=2.22.1,3.17.2] [CONFIG=file] [REPORT_DIR=reports]
+#   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=2.22.1,3.17.2] [WORKERS=2|auto]
+#             [CONFIG=file] [REPORT_DIR=reports]
 #   make check       the harness's own test suite (starts Docker, builds images, installs Chromium)
 #   make images      start Docker if needed and prepare the service images
 #   make bench       environment, service and run timings
@@ -23,11 +24,12 @@ test: venv engine browser
 	@$(HARNESS) run "$(PLUGIN)" \
 	  $(foreach s,$(subst $(comma), ,$(SCENARIOS)),--scenario $(s)) \
 	  $(if $(MLFLOW),--mlflow-version $(MLFLOW)) $(if $(CONFIG),--config $(CONFIG)) \
+	  $(if $(WORKERS),--workers $(WORKERS)) \
 	  --report-dir $(REPORT_DIR); rc=$$?; \
 	  [ $$rc -eq 0 ] || echo "make: mlflow-plugin-harness exited with code $$rc" >&2; exit $$rc
 
 engine:
-	@$(HERE)/scripts/ensure-docker || echo "make: no Docker engine; container scenarios will be skipped" >&2
+	@$(HERE)/scripts/ensure-docker || echo "make: no Docker engine; scenarios that need containers will end in an error" >&2
 
 browser:
 	@$(HERE)/scripts/ensure-browser || echo "make: no Chromium; UI screenshots will be skipped" >&2

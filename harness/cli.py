@@ -53,7 +53,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         plugin=args.plugin, scenarios=args.scenario or None, mlflow_versions=versions,
         config=args.config, report_dir=args.report_dir, progress=_progress(time.monotonic()),
     )
-    report = execute(options)
+    if args.workers not in (None, "1"):
+        from harness.parallel import execute_parallel
+
+        report = execute_parallel(options, args.workers)
+    else:
+        report = execute(options)
     mask = Masker(report.secrets)
     args.report_dir.mkdir(parents=True, exist_ok=True)
     write_json(report, args.report_dir / "report.json", mask)
@@ -169,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="YAML settings: URI templates per scheme, extra environment")
     run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
                      help="where report.html, report.json and junit.xml go (default: reports)")
+    run.add_argument("-j", "--workers", type=_workers, metavar="N",
+                     help="run scenarios in parallel on N pytest-xdist workers (or 'auto': one "
+                     "per CPU), each with its own services (default: 1)")
     run.set_defaults(func=_cmd_run)
 
     sub.add_parser("scenarios", help="list scenarios").set_defaults(func=_cmd_scenarios)
@@ -193,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "runs whose process is gone (e.g. after kill -9). Live runs are untouched."
                    ).set_defaults(func=_cmd_cleanup)
     return parser
+
+
+def _workers(value: str) -> str:
+    from harness.parallel import workers_argument
+
+    try:
+        return workers_argument(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _interrupt_on_term(signum: int, _frame: object) -> NoReturn:

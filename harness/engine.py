@@ -17,6 +17,8 @@ LABEL = "mlflow-plugin-harness"
 LABEL_RUN = f"{LABEL}.run"
 LABEL_PID = f"{LABEL}.pid"
 LABEL_HOST = f"{LABEL}.host"
+LABEL_GROUP = f"{LABEL}.group"  # the runs of one `run --workers N`, one per worker
+GROUP_VARIABLE = "MLFLOW_PLUGIN_HARNESS_GROUP"
 FIX = "run `sudo scripts/ensure-docker` (or start Docker and check DOCKER_HOST)"
 
 
@@ -59,9 +61,12 @@ class RunLabels:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=socket.gethostname)
+    group: str = field(default_factory=lambda: os.environ.get(GROUP_VARIABLE, ""))
 
     def as_dict(self) -> dict[str, str]:
-        return {LABEL: "1", LABEL_RUN: self.run_id, LABEL_PID: str(self.pid), LABEL_HOST: self.host}
+        labels = {LABEL: "1", LABEL_RUN: self.run_id, LABEL_PID: str(self.pid),
+                  LABEL_HOST: self.host}
+        return {**labels, LABEL_GROUP: self.group} if self.group else labels
 
     def name(self, what: str) -> str:
         return f"{LABEL}-{self.run_id}-{what}"
@@ -86,13 +91,19 @@ def _owner_gone(labels: dict[str, str]) -> bool:
         return True
 
 
+def remove_group(client: docker.DockerClient, group: str) -> list[str]:
+    """Remove what every run of one group (the workers of one parallel run) created."""
+    return remove_run(client, selector=[f"{LABEL_GROUP}={group}"])
+
+
 def remove_run(client: docker.DockerClient, run_id: str | None = None,
-               only_dead: bool = False) -> list[str]:
-    """Remove the harness's containers, then networks and volumes, of one run or of dead runs.
+               only_dead: bool = False, selector: list[str] | None = None) -> list[str]:
+    """Remove the harness's containers, then networks and volumes, of one run or of dead runs
+    (or those ``selector`` picks).
 
     Returns a description of each object removed.
     """
-    selector = [f"{LABEL_RUN}={run_id}"] if run_id else [LABEL_RUN]
+    selector = selector or ([f"{LABEL_RUN}={run_id}"] if run_id else [LABEL_RUN])
     removed: list[str] = []
 
     def wanted(labels: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ from harness.plugin import PluginSource
 
 FORMAT = "1"  # bump when the layout of a cached environment changes
 WORKLOADS = Path(__file__).resolve().parent / "workloads"
+RAISED = "__raised__"  # workloads/main.py's answer when the workload raised (its process lived)
 MARKER = "harness-env.json"
 # Clients MLflow's own stores need for the harness's services; every environment gets them.
 DRIVERS = ("psycopg2-binary", "psycopg[binary]", "pymysql", "pymssql", "boto3")
@@ -38,11 +39,13 @@ def cache_root() -> Path:
 
 
 class ScriptFailed(Exception):
-    """A script inside the plugin environment exited non-zero or timed out."""
+    """A script inside the plugin environment raised (``died`` False), or its process hung or
+    died without answering (``died`` True: a crash, a kill, a timeout)."""
 
-    def __init__(self, message: str, output: str) -> None:
+    def __init__(self, message: str, output: str, died: bool = False) -> None:
         super().__init__(message)
         self.output = output
+        self.died = died
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,28 @@ class PluginEnv:
         try:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
+            try:
+                proc.communicate(timeout=3)
+            except subprocess.TimeoutExpired:
+                pass
             os.killpg(proc.pid, signal.SIGKILL)
             output, _ = proc.communicate()
-            raise ScriptFailed(f"{command} did not finish within {timeout:g} s", output) from None
+            raise ScriptFailed(f"{command} hung: no answer within {timeout:g} s", output,
+                               died=True) from None
         except BaseException:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise
         if proc.returncode != 0 or not answer_file.exists():
-            raise ScriptFailed(f"{command} exited with code {proc.returncode}", output)
-        return json.loads(answer_file.read_text())
+            how = (f"killed by {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
+                   else f"exited with code {proc.returncode}")
+            raise ScriptFailed(f"{command} crashed: its process {how} without answering", output,
+                               died=True)
+        answer = json.loads(answer_file.read_text())
+        if isinstance(answer, dict) and RAISED in answer:
+            raise ScriptFailed(f"{command} raised {answer[RAISED]}", output)
+        return answer
 
 
 def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> dict[str, str]:

@@ -1,9 +1,10 @@
 """pytest integration (entry point ``pytest11``): the harness inside a plugin author's suite.
 
-``pytest --mlflow-plugin=.`` adds one test item per scenario (and MLflow version). They run
-together on first use, in the harness's cached environments, exactly as ``mlflow-plugin-harness
-run`` would: passed, failed, skipped (with the reason) and error map onto pytest's outcomes, and
-container logs are attached to failures as report sections. Reports go to
+``pytest --mlflow-plugin=.`` adds one test item per scenario (and MLflow version); each runs
+its scenario, in the harness's cached environments, exactly as ``mlflow-plugin-harness run``
+would: passed, failed, skipped (with the reason) and error map onto pytest's outcomes, and
+container logs are attached to failures as report sections. Under pytest-xdist (``-n 2``) each
+worker has its own services; the workers' reports are merged into one in
 ``--mlflow-report-dir``.
 
 The service fixtures (``mlflow_postgres``, ``mlflow_mysql``, ``mlflow_minio``) start each
@@ -13,6 +14,7 @@ container once per session and give every test its own fresh database or bucket.
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Iterator
@@ -21,6 +23,8 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.results import RunReport, ScenarioResult
+    from harness.runner import Session
+    from harness.scenario import Scenario
     from harness.services.pool import ServicePool
 
 
@@ -39,16 +43,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     metavar="DIR", help="where report.html, report.json and junit.xml go")
 
 
+REPORT = pytest.StashKey["RunReport"]()  # the merged report, once the session has finished
+_RUN = pytest.StashKey["HarnessRun"]()
+_WORKER_OUTPUT = "mlflow-plugin-harness"
+
+
 class HarnessRun:
-    """Every scenario of the session, run once on first use; results looked up per item."""
+    """The harness in this pytest process: one session (a worker's own under xdist, with its own
+    services), each item's scenario run when the item runs; one report at the end, merged
+    from every worker's."""
 
     def __init__(self, config: pytest.Config) -> None:
         from harness.report import Masker
 
         self.config = config
-        self.report: RunReport | None = None
+        self.session: Session | None = None
         self.failure = ""  # the harness could not run at all (bad input, no plugin, ...)
+        self.results: list[ScenarioResult] = []
         self.mask = Masker()
+        self.workers: list[dict[str, Any]] = []  # under xdist, on the controller
 
     def options(self) -> dict[str, Any]:
         opt = self.config.getoption
@@ -57,64 +70,111 @@ class HarnessRun:
                              for v in item.split(",") if v.strip()],
                 "config": opt("mlflow_config"), "report_dir": opt("mlflow_report_dir")}
 
-    def result(self, scenario: str, version: str) -> ScenarioResult:
+    def result(self, scenario: Scenario, version: str) -> ScenarioResult:
         from harness.errors import HarnessError
-
-        # Under xdist each worker runs only its own items' scenarios (reports in a subdirectory
-        # per worker); otherwise every scenario runs at once, sharing services.
-        worker = getattr(self.config, "workerinput", {}).get("workerid")
-        wanted = [scenario] if worker else None
-        if (self.report is None or worker and not self._has(scenario)) and not self.failure:
-            try:
-                self._merge(self._execute(wanted, worker))
-            except HarnessError as exc:
-                self.failure = str(exc)
-        if self.report is None or not self._has(scenario):
-            raise RuntimeError(f"mlflow-plugin-harness: {self.failure or 'no result'}")
-        for result in self.report.results:
-            if result.scenario == scenario and version in ("", result.mlflow_version):
-                return result
-        raise LookupError(f"the harness produced no result for {scenario} (MLflow {version})")
-
-    def _has(self, scenario: str) -> bool:
-        return self.report is not None and any(r.scenario == scenario for r in self.report.results)
-
-    def _merge(self, report: RunReport) -> None:
-        if self.report is None:
-            self.report = report
-        else:
-            self.report.results += report.results
-            self.report.secrets |= report.secrets
         from harness.report import Masker
 
-        self.mask = Masker(self.report.secrets)
+        if not self.failure:
+            try:
+                session = self._session()
+                result = session.run(scenario, version or None)
+            except HarnessError as exc:
+                self.failure = str(exc)
+            else:
+                self.results.append(result)
+                self.mask = Masker(session.pool.secrets)
+                return result
+        raise RuntimeError(f"mlflow-plugin-harness: {self.failure}")
 
-    def _execute(self, scenarios: list[str] | None, worker: str | None) -> RunReport:
-        from harness.html import write_html
-        from harness.report import Masker, write_json, write_junit
-        from harness.runner import Options, execute
+    def _session(self) -> Session:
+        from harness.runner import Options, Session
 
-        o = self.options()
-        if scenarios:
-            o["scenarios"] = [s for s in (o["scenarios"] or []) if Path(s).stem in scenarios] \
-                or scenarios
-        if worker:
-            o["report_dir"] = o["report_dir"] / worker
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if self.session is None:
+            o = self.options()
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
 
-        def progress(message: str) -> None:
-            if reporter is not None and self.config.getoption("verbose") > 0:
-                reporter.write_line(f"mlflow-plugin-harness: {message}")
+            def progress(message: str) -> None:
+                if reporter is not None and self.config.getoption("verbose") > 0:
+                    reporter.write_line(f"mlflow-plugin-harness: {message}")
 
-        report = execute(Options(plugin=o["plugin"], scenarios=o["scenarios"],
-                                 mlflow_versions=o["versions"], config=o["config"],
-                                 report_dir=o["report_dir"], progress=progress))
-        mask = Masker(report.secrets)
-        o["report_dir"].mkdir(parents=True, exist_ok=True)
-        write_json(report, o["report_dir"] / "report.json", mask)
-        write_junit(report, o["report_dir"] / "junit.xml", mask)
-        write_html(report, o["report_dir"] / "report.html", mask)
-        return report
+            self.session = Session(Options(
+                plugin=o["plugin"], scenarios=o["scenarios"], mlflow_versions=o["versions"],
+                config=o["config"], report_dir=o["report_dir"], progress=progress))
+        return self.session
+
+    def finish(self) -> None:
+        """Remove what the session created; hand the report to the controller, or merge the
+        workers' and write it."""
+        from harness.report import Masker
+
+        report = None
+        if self.session is not None:
+            try:
+                report = self.session.report(self.results)
+            finally:
+                self.session.close()
+        worker = getattr(self.config, "workerinput", None)
+        if worker is not None:  # masked here: the secrets never leave the worker
+            if report is not None:
+                self.config.workeroutput[_WORKER_OUTPUT] = Masker(report.secrets)(
+                    json.dumps(report.to_dict()))
+            return
+        if self.workers:
+            from harness.scenario import select
+
+            report = _merged(self.workers, [s.name for s in select(self.options()["scenarios"])])
+        if report is not None:
+            self.config.stash[REPORT] = report
+            _write(report, self.options()["report_dir"])
+
+
+def _merged(parts: list[dict[str, Any]], order: list[str]) -> RunReport:
+    """One report from the workers' (already masked) reports, scenarios in ``order``."""
+    from harness.results import RunReport
+
+    reports = [RunReport.from_dict(part) for part in parts]
+    merged = reports[0]
+    for other in reports[1:]:
+        merged.results += other.results
+        paths = {e.get("path") for e in merged.environments}
+        merged.environments += [e for e in other.environments if e.get("path") not in paths]
+        if not merged.plugin.name:
+            merged.plugin = other.plugin
+    rank = {name: index for index, name in enumerate(order)}
+    merged.results.sort(key=lambda r: rank.get(r.scenario, len(rank)))
+    merged.run_id = ",".join(r.run_id for r in reports)
+    return merged
+
+
+def _write(report: RunReport, report_dir: Path) -> None:
+    from harness.html import write_html
+    from harness.report import Masker, write_json, write_junit
+
+    mask = Masker(report.secrets)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    write_json(report, report_dir / "report.json", mask)
+    write_junit(report, report_dir / "junit.xml", mask)
+    write_html(report, report_dir / "report.html", mask)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("mlflow_plugin", None):
+        config.stash[_RUN] = HarnessRun(config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = session.config.stash.get(_RUN, None)
+    if run is not None:
+        run.finish()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist, on the controller: a worker has finished; keep its report."""
+    run = node.config.stash.get(_RUN, None)
+    output = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if run is not None and output:
+        run.workers.append(json.loads(output))
 
 
 class ScenarioFailed(Exception):
@@ -124,7 +184,8 @@ class ScenarioFailed(Exception):
 class ScenarioItem(pytest.Item):
     """One scenario under one MLflow version ("" when the newest)."""
 
-    def __init__(self, *, scenario: str, version: str, run: HarnessRun, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, version: str, run: HarnessRun,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario, self.version, self.run = scenario, version, run
         self.outcome: ScenarioResult | None = None
@@ -158,7 +219,7 @@ class ScenarioItem(pytest.Item):
         if isinstance(excinfo.value, (ScenarioFailed, RuntimeError)):
             if self.outcome is None:  # the harness did not run
                 return str(excinfo.value)
-            lines = [f"{self.scenario} (MLflow {self.outcome.mlflow_version}): "
+            lines = [f"{self.scenario.name} (MLflow {self.outcome.mlflow_version}): "
                      f"{self.outcome.status.value}"]
             lines += [f"  {c.status.value.upper():<7} {c.name}: {self.run.mask(c.detail)}"
                       for c in self.outcome.checks if c.status.value in ("failed", "error")]
@@ -176,14 +237,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     from harness.scenario import select
 
-    run = HarnessRun(config)
+    run = config.stash[_RUN]
     versions = run.options()["versions"] or [""]
     added = []
     for scenario, version in itertools.product(select(run.options()["scenarios"]), versions):
         name = f"{scenario.name}[mlflow-{version}]" if version else scenario.name
         added.append(ScenarioItem.from_parent(session, name=name,
                                               nodeid=f"mlflow-plugin-harness::{name}",
-                                              scenario=scenario.name, version=version, run=run))
+                                              scenario=scenario, version=version, run=run))
     items.extend(added)
     # reported like collected items, so "collected N items" counts them
     config.hook.pytest_collectreport(report=pytest.CollectReport(

@@ -119,6 +119,21 @@ class RunReport:
             return 1, "nothing passed: every scenario was skipped"
         return 0, f"{counts['passed']} scenario(s) passed"
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunReport:
+        """The inverse of ``to_dict`` (secrets excepted: they are never written)."""
+        plugin = dict(data["plugin"])
+        plugin["entry_points"] = [EntryPoint(**ep) for ep in plugin["entry_points"]]
+        results = []
+        for item in data["results"]:
+            item = dict(item)
+            item["status"] = Status(item["status"])
+            item["services"] = [ServiceInfo(**s) for s in item["services"]]
+            item["checks"] = [CheckResult(c["name"], Status(c["status"]), c["detail"])
+                              for c in item["checks"]]
+            results.append(ScenarioResult(**item))
+        return cls(PluginInfo(**plugin), results, list(data["environments"]), data["run_id"])
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["secrets"]

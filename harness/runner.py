@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,16 +21,18 @@ from harness import ui
 from harness.checks import Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import FEATURES, GROUPS
-from harness.environment import PluginEnv, ScriptFailed, ensure_environment
+from harness.environment import WORKLOADS, PluginEnv, ScriptFailed, ensure_environment
 from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
 from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status)
-from harness.scenario import OBSERVING, Conformance, Scenario, Ui, select
+from harness.faults import Injected, inject
+from harness.scenario import (COMPARED, OBSERVING, Conformance, Fault, Load, Scenario, Ui,
+                              Workload, select)
 from harness.server import MlflowServer, ServerSpec, ServerUnavailable
-from harness.services.base import Binding, ServiceExited
-from harness.services.pool import Key, Outcome, ServicePool
+from harness.services.base import Binding, Service, ServiceExited
+from harness.services.pool import Outcome, ServicePool
 
 TEMP_PREFIX = "mlflow-plugin-harness-"
 
@@ -56,6 +60,26 @@ def _last_error(output: str) -> str:
         if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
             return line[:500]
     return lines[-1][:500] if lines else "no output"
+
+
+_STACKS = re.compile(r"^(Fatal Python error|Current thread 0x|Thread 0x)", re.MULTILINE)
+_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<fn>\S+)', re.MULTILINE)
+
+
+def _explain(exc: ScriptFailed) -> str:
+    """A raised error names itself; a dead process is explained by its last output before the
+    stacks faulthandler printed, and by the innermost frame of those stacks."""
+    if not exc.died:
+        return str(exc)
+    found = _STACKS.search(exc.output)
+    before = exc.output[:found.start()] if found else exc.output
+    detail = f"{exc}; its last output: {_last_error(before)}"
+    current = exc.output.find("Current thread 0x")
+    frame = _FRAME.search(exc.output, current if current >= 0 else found.start()) if found else None
+    if frame:
+        where = "/".join(Path(frame["file"]).parts[-2:])
+        detail += f"; innermost frame: {frame['fn']} ({where}:{frame['line']})"
+    return detail
 
 
 def sweep_temp_dirs() -> list[str]:
@@ -124,11 +148,11 @@ class ScenarioRun:
         try:
             side = self._side(scenario, outcomes, rundir, scenario.name, self.probe["entry_points"])
             oracle = (self._side(scenario, outcomes, rundir, f"{scenario.name}-oracle", [])
-                      if any(w.kind == "conformance" for w in scenario.workloads) else None)
+                      if any(w.kind in COMPARED for w in scenario.workloads) else None)
         except NotPlaceable as exc:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
         except Exception as exc:  # noqa: BLE001 - a service that cannot provision: an error
-            detail = (f"{exc}: {_last_error(exc.output)}" if isinstance(exc, ScriptFailed)
+            detail = (_explain(exc) if isinstance(exc, ScriptFailed)
                       else (str(exc).strip().splitlines() or [type(exc).__name__])[0])
             return ScenarioResult(scenario.name, version, Status.ERROR,
                                   f"preparing services failed: {detail}", services=infos)
@@ -138,7 +162,9 @@ class ScenarioRun:
                 return served
             side = served
         try:
-            evidence, checks, output, attachments = self._workloads(scenario, side, oracle)
+            services = {name: o.service for name, o in outcomes.items() if o.service}
+            evidence, checks, output, attachments = self._workloads(scenario, side, oracle,
+                                                                    services)
             for role, backend in side.stores.backends.items():
                 if backend in side.bindings:
                     evidence.backends[role] = {
@@ -268,145 +294,276 @@ class ScenarioRun:
         return self.env.run_script(command, {**side.request, **request}, workdir=side.workdir,
                                    timeout=scenario.timeout_s, env=side.env)
 
-    def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None
+    def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None,
+                   services: dict[str, Service]
                    ) -> tuple[Evidence, list[CheckResult], str, dict[str, str]]:
         evidence = Evidence(self.probe)
-        failures = _Failures()
+        failures = _Failures(lambda: "; ".join(filter(None, (s.trouble()
+                                                                for s in services.values()))))
         attachments: dict[str, str] = {}
-        for workload in scenario.workloads:
-            self.progress(f"{scenario.name}: {workload.kind} workload")
-            run = functools.partial(self._run, scenario)
-            if isinstance(workload, Ui):
-                quickstart = next((m for m, _ in reversed(evidence.pairs)
-                                   if m["workload"] == "quickstart"), None)
-                if quickstart is None or side.server is None:
+        fault: Injected | None = None
+        try:
+            for workload in scenario.workloads:
+                if not isinstance(workload, Fault):
+                    self._workload(workload, scenario, side, oracle, evidence, failures,
+                                   attachments)
+                    fault = self._after(fault, scenario, side, evidence, failures)
+                    continue
+                fault = self._after(fault, scenario, side, evidence, failures)
+                self.progress(f"{scenario.name}: fault: {workload.action} {workload.service}")
+                try:
+                    fault = inject(workload, services[workload.service], self.progress)
+                except (HarnessError, DockerException) as exc:
                     failures.checks.append(CheckResult(
-                        "workload:ui", Status.SKIPPED, "no quickstart run in a server to look at"))
-                    continue
-                name = f"screenshots/{scenario.name}-mlflow-{self.env.mlflow_version}.png"
-                evidence.observed["ui"] = ui.observe(side.server.url, quickstart,
-                                                     self.report_dir / name)
-                if evidence.observed["ui"].get("browser", {}).get("screenshot"):
-                    attachments["screenshot"] = name
-            elif isinstance(workload, Conformance):
-                assert oracle is not None
-                features = [f for f in workload.features or FEATURES
-                            if FEATURES[f] in side.stores.plugin_roles]
-                mine = failures.attempt("workload:conformance", run, side, "conformance",
-                                        {"features": features})
-                if mine is None:
-                    continue
-                self.progress(f"{scenario.name}: the same on MLflow's own stores")
-                theirs = failures.attempt("oracle:conformance", run, oracle, "conformance",
-                                          {"features": features}, status=Status.ERROR)
-                if theirs is not None:
-                    evidence.contract = {
-                        "plugin": mine["features"], "oracle": theirs["features"],
-                        "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
-                        "unsupported": dict(self.settings.unsupported),
-                        "surfaces": {"plugin": mine.get("surfaces", {}),
-                                     "oracle": theirs.get("surfaces", {})},
-                        "missing_methods": dict(self.settings.missing_methods)}
-            elif isinstance(workload, OBSERVING):  # answers are observations, not manifests
-                observed = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
-                                            {"targets": dict(self.settings.deployment_targets),
-                                             "datasets": dict(self.settings.datasets)})
-                if observed is not None:
-                    evidence.observed[workload.kind] = observed
-            else:
-                manifest = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
-                                            {"options": workload.model_dump()},
-                                            hint=side.stores.guess_hint())
-                if manifest is None:
-                    continue
-                self.progress(f"{scenario.name}: reading back through MLflow")
-                observed = failures.attempt(f"readback:{workload.kind}", run, side, "readback",
-                                            {"manifest": manifest})
-                if observed is not None:
-                    evidence.pairs.append((manifest, observed))
+                        f"fault:{workload.action} {workload.service}", Status.ERROR, str(exc)))
+                if workload.action == "restart":
+                    fault = self._after(fault, scenario, side, evidence, failures)
+        finally:
+            if fault is not None:
+                fault.end()
         return evidence, failures.checks, "\n".join(failures.outputs), attachments
+
+    def _after(self, fault: Injected | None, scenario: Scenario, side: Side, evidence: Evidence,
+               failures: _Failures) -> None:
+        """End the fault in effect, if any, then read back every run written so far: it must
+        have survived. Returns None: no fault is in effect any more."""
+        if fault is None:
+            return None
+        fault.end()
+        self.progress(f"{scenario.name}: reading everything back after: {fault.what}")
+        for index, (manifest, _before) in enumerate(evidence.pairs):
+            observed = failures.attempt(f"readback:after {fault.what}", self._run, scenario,
+                                        side, "readback", {"manifest": manifest})
+            if observed is not None:
+                evidence.pairs[index] = (manifest, observed)
+        return None
+
+    def _workload(self, workload: Workload, scenario: Scenario, side: Side, oracle: Side | None,
+                  evidence: Evidence, failures: _Failures, attachments: dict[str, str]) -> None:
+        """Run one workload; its answers go to ``evidence``, its failures to ``failures``."""
+        self.progress(f"{scenario.name}: {workload.kind} workload")
+        run = functools.partial(self._run, scenario)
+        if isinstance(workload, Ui):
+            quickstart = next((m for m, _ in reversed(evidence.pairs)
+                               if m["workload"] == "quickstart"), None)
+            if quickstart is None or side.server is None:
+                failures.checks.append(CheckResult(
+                    "workload:ui", Status.SKIPPED, "no quickstart run in a server to look at"))
+                return
+            name = f"screenshots/{scenario.name}-mlflow-{self.env.mlflow_version}.png"
+            evidence.observed["ui"] = ui.observe(side.server.url, quickstart,
+                                                 self.report_dir / name)
+            if evidence.observed["ui"].get("browser", {}).get("screenshot"):
+                attachments["screenshot"] = name
+        elif isinstance(workload, Conformance):
+            assert oracle is not None
+            features = [f for f in workload.features or FEATURES
+                        if FEATURES[f] in side.stores.plugin_roles]
+            mine = failures.attempt("workload:conformance", run, side, "conformance",
+                                    {"features": features})
+            if mine is None:
+                return
+            self.progress(f"{scenario.name}: the same on MLflow's own stores")
+            theirs = failures.attempt("oracle:conformance", run, oracle, "conformance",
+                                      {"features": features}, status=Status.ERROR)
+            if theirs is not None:
+                evidence.contract = {
+                    "plugin": mine["features"], "oracle": theirs["features"],
+                    "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
+                    "unsupported": dict(self.settings.unsupported),
+                    "surfaces": {"plugin": mine.get("surfaces", {}),
+                                 "oracle": theirs.get("surfaces", {})},
+                    "missing_methods": dict(self.settings.missing_methods)}
+        elif isinstance(workload, Load):
+            assert oracle is not None
+            request = {"options": workload.model_dump()}
+            mine = failures.attempt("workload:load", run, side, "load", request)
+            if mine is None:
+                return
+            self.progress(f"{scenario.name}: the same load on MLflow's own stores")
+            theirs = failures.attempt("oracle:load", run, oracle, "load", request,
+                                      status=Status.ERROR)
+            if theirs is not None:
+                evidence.observed["load"] = {"plugin": mine, "oracle": theirs,
+                                             "min_ratio": workload.min_ratio}
+        elif isinstance(workload, OBSERVING):  # answers are observations, not manifests
+            observed = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
+                                        {"targets": dict(self.settings.deployment_targets),
+                                         "datasets": dict(self.settings.datasets)})
+            if observed is not None:
+                evidence.observed[workload.kind] = observed
+        else:
+            manifest = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
+                                        {"options": workload.model_dump()},
+                                        hint=side.stores.guess_hint())
+            if manifest is None:
+                return
+            self.progress(f"{scenario.name}: reading back through MLflow")
+            observed = failures.attempt(f"readback:{workload.kind}", run, side, "readback",
+                                        {"manifest": manifest})
+            if observed is not None:
+                evidence.pairs.append((manifest, observed))
 
 
 class _Failures:
     """Scripts that failed, as check results, with their output kept for the report."""
 
-    def __init__(self) -> None:
+    def __init__(self, diagnose: Callable[[], str] = lambda: "") -> None:
         self.checks: list[CheckResult] = []
         self.outputs: list[str] = []
+        self.diagnose = diagnose  # what is wrong with the services right now, if anything
 
     def attempt(self, name: str, fn: Callable[..., dict[str, Any]], *args: Any,
                 status: Status = Status.FAILED, hint: str = "") -> dict[str, Any] | None:
         try:
             return fn(*args)
         except ScriptFailed as exc:
-            self.checks.append(CheckResult(name, status, f"{exc}: {_last_error(exc.output)}{hint}"))
-            self.outputs.append(exc.output)
+            trouble = self.diagnose()
+            if exc.died or trouble:  # a hang, a crash or a sick service: no finding, the run broke
+                status, detail = Status.ERROR, _explain(exc)
+            else:
+                detail = f"{exc}{hint}"
+            if trouble:
+                detail += f" (while {trouble})"
+            self.checks.append(CheckResult(name, status, detail))
+            self.outputs.append(f"--- {name}: {exc}\n{exc.output}")
             return None
 
 
 def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None]) -> dict[str, Any]:
-    """Load every entry point of the plugin inside its environment."""
+    """Load every entry point of the plugin inside its environment.
+
+    The answer is kept in the environment: an environment never changes once built (its key
+    holds the plugin's content), so the same probe code gives the same answer."""
+    request = {"plugin": env.plugin_name, "groups": _groups_request()}
+    code = "".join((WORKLOADS / name).read_text() for name in ("main.py", "probe.py"))
+    key = hashlib.sha256((code + json.dumps(request, sort_keys=True)).encode()).hexdigest()[:16]
+    cached = env.path / f"harness-probe-{key}.json"
+    if cached.exists():
+        progress("entry points as probed before in this environment")
+        return json.loads(cached.read_text())
     progress("probing entry points")
     try:
-        return env.run_script("probe", {"plugin": env.plugin_name, "groups": _groups_request()},
-                              workdir=workdir, timeout=300)
+        answer = env.run_script("probe", request, workdir=workdir, timeout=300)
     except ScriptFailed as exc:
         raise PluginInstallError(
             f"plugin {env.plugin_name} cannot be inspected: {_last_error(exc.output)}") from None
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(answer))
+    partial.replace(cached)
+    return answer
+
+
+@dataclass
+class _Version:
+    """One MLflow version of the run: its environment, probe and scenario runner; or why it
+    cannot be installed."""
+
+    unavailable: str = ""
+    env: PluginEnv | None = None
+    probe: dict[str, Any] = field(default_factory=dict)
+    runner: ScenarioRun | None = None
+    workdir: Path | None = None
+
+
+class Session:
+    """One harness run: the plugin's environments (one per MLflow version, prepared on first
+    use), the run's services and temp dir. Scenarios run one at a time through ``run``;
+    ``close`` removes everything the run created. Use as a context manager."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.plugin = parse_plugin(options.plugin)
+        self.settings = load_settings(options, self.plugin.settings_file())
+        self.versions: list[str | None] = list(options.mlflow_versions) or [None]
+        sweep_temp_dirs()
+        self.rundir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+        self.pool = ServicePool(options.progress)
+        self.environments: list[dict[str, Any]] = []
+        self.info: PluginInfo | None = None
+        self._prepared: dict[str | None, _Version] = {}
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def prepare(self, version: str | None) -> _Version:
+        """The environment and probe for one MLflow version, built or reused on first use.
+
+        Raises NotInstallable when the run has this one version only: there is nothing to run.
+        """
+        if version in self._prepared:
+            return self._prepared[version]
+        progress = self.options.progress
+        try:
+            env = ensure_environment(self.plugin, version, progress)
+        except NotInstallable as exc:
+            if len(self.versions) == 1:
+                raise
+            reason = f"not installable with MLflow {version} (pin: {exc.pin})"
+            progress(reason)
+            self.environments.append({"mlflow_version": version, "installable": False,
+                                      "reason": reason})
+            return self._prepared.setdefault(version, _Version(unavailable=reason))
+        state = "reused" if env.reused else "built"
+        progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
+        self.environments.append({"path": str(env.path), "reused": env.reused,
+                                  "seconds": round(env.build_seconds, 2),
+                                  "python": sys.version.split()[0], "installable": True,
+                                  "mlflow_version": env.mlflow_version,
+                                  "constraints": env.constraints})
+        workdir = self.rundir / env.mlflow_version
+        workdir.mkdir(exist_ok=True)
+        probe = probe_plugin(env, workdir, progress)
+        self.info = self.info or PluginInfo(
+            self.options.plugin, probe["name"], probe["version"],
+            [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
+             for ep in probe["entry_points"]])
+        runner = ScenarioRun(env, probe, self.settings, self.pool, self.options.report_dir,
+                             progress)
+        return self._prepared.setdefault(version, _Version("", env, probe, runner, workdir))
+
+    def start_services(self, scenarios: list[Scenario], version: str | None) -> None:
+        """Start, all at once, the services these scenarios need and the run lacks."""
+        prepared = self.prepare(version)
+        if prepared.runner is None:
+            return
+        self.pool.start({(ref.name, ref.image): None for s in scenarios for ref in s.services
+                         if not skip_reason(s, prepared.probe.get("entry_points", []))
+                         and (ref.name, ref.image) not in self.pool.outcomes})
+
+    def run(self, scenario: Scenario, version: str | None) -> ScenarioResult:
+        """Run one scenario under one MLflow version (its services started if need be)."""
+        prepared = self.prepare(version)
+        if prepared.runner is None or prepared.workdir is None or prepared.env is None:
+            return ScenarioResult(scenario.name, str(version), Status.SKIPPED, prepared.unavailable)
+        self.start_services([scenario], version)
+        self.options.progress(f"scenario {scenario.name} (MLflow {prepared.env.mlflow_version})")
+        return prepared.runner(scenario, prepared.workdir)
+
+    def report(self, results: list[ScenarioResult]) -> RunReport:
+        """The run's report (not yet written)."""
+        info = self.info or PluginInfo(self.options.plugin, self.plugin.spec, "", [])
+        return RunReport(info, results, self.environments, self.pool.labels.run_id,
+                         secrets=self.pool.secrets)
+
+    def close(self) -> None:
+        """Remove the run's containers, network and temp dir."""
+        try:
+            self.pool.close()
+        finally:
+            shutil.rmtree(self.rundir, ignore_errors=True)
 
 
 def execute(options: Options) -> RunReport:
-    """Run the selected scenarios against the plugin, under each requested MLflow version, and
-    return the report (not yet written)."""
+    """Run the selected scenarios against the plugin, under each requested MLflow version, one
+    after another, and return the report (not yet written)."""
     scenarios = select(options.scenarios)
-    plugin = parse_plugin(options.plugin)
-    settings = load_settings(options, plugin.settings_file())
-    sweep_temp_dirs()
-    versions: list[str | None] = list(options.mlflow_versions) or [None]
-    rundir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
-    pool = ServicePool(options.progress)
-    results: list[ScenarioResult] = []
-    environments: list[dict[str, Any]] = []
-    info: PluginInfo | None = None
-    try:
-        for version in versions:
-            try:
-                env = ensure_environment(plugin, version, options.progress)
-            except NotInstallable as exc:
-                if len(versions) == 1:
-                    raise
-                reason = f"not installable with MLflow {version} (pin: {exc.pin})"
-                options.progress(reason)
-                environments.append({"mlflow_version": version, "installable": False,
-                                     "reason": reason})
-                results += [ScenarioResult(s.name, str(version), Status.SKIPPED, reason)
-                            for s in scenarios]
-                continue
-            state = "reused" if env.reused else "built"
-            options.progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
-            environments.append({"path": str(env.path), "reused": env.reused,
-                                 "seconds": round(env.build_seconds, 2),
-                                 "python": sys.version.split()[0], "installable": True,
-                                 "mlflow_version": env.mlflow_version,
-                                 "constraints": env.constraints})
-            versiondir = rundir / env.mlflow_version
-            versiondir.mkdir(exist_ok=True)
-            probe = probe_plugin(env, versiondir, options.progress)
-            info = info or PluginInfo(
-                options.plugin, probe["name"], probe["version"],
-                [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
-                 for ep in probe["entry_points"]])
-            runnable = [s for s in scenarios if not skip_reason(s, probe["entry_points"])]
-            pool.start({(ref.name, ref.image): None for s in runnable for ref in s.services
-                        if (ref.name, ref.image) not in pool.outcomes})
-            scenario_run = ScenarioRun(env, probe, settings, pool, options.report_dir,
-                                       options.progress)
-            for scenario in scenarios:
-                options.progress(f"scenario {scenario.name} (MLflow {env.mlflow_version})")
-                results.append(scenario_run(scenario, versiondir))
-    finally:
-        pool.close()
-        shutil.rmtree(rundir, ignore_errors=True)
-    if info is None:  # no version could be installed: nothing to inspect
-        info = PluginInfo(options.plugin, plugin.spec, "", [])
-    return RunReport(info, results, environments, pool.labels.run_id, secrets=pool.secrets)
+    with Session(options) as session:
+        results: list[ScenarioResult] = []
+        for version in session.versions:
+            session.start_services(scenarios, version)
+            results += [session.run(scenario, version) for scenario in scenarios]
+        return session.report(results)

@@ -20,7 +20,7 @@ CHECKS = (
     "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
     "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
     "backend-objects", "providers-applied", "deployments", "app", "projects",
-    "evaluators", "datasets", "server-api", "ui-screenshot", *FEATURES,
+    "evaluators", "datasets", "server-api", "ui-screenshot", "performance", *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -170,11 +170,40 @@ class Ui(_Strict):
     kind: Literal["ui"]
 
 
+class Load(_Strict):
+    """A load profile, timed on the plugin's stores and on MLflow's own on the same service:
+    runs written by concurrent writers, their metric points in log_batch calls of 1,000 (MLflow's
+    limit), one large artifact; every point is counted back afterwards."""
+
+    kind: Literal["load"]
+    runs: int = Field(100, ge=1, le=10_000)
+    points: int = Field(1000, ge=1, le=1_000_000, description="metric points per run")
+    writers: int = Field(4, ge=1, le=64, description="threads writing runs at once")
+    artifact_mb: float = Field(100.0, ge=0, le=4096, description="one artifact of this size")
+    min_ratio: float | None = Field(None, gt=0, description="fail when the plugin's throughput "
+                                    "(points/s, and artifact MB/s) is below this fraction of "
+                                    "MLflow's own store's")
+
+
+class Fault(_Strict):
+    """A fault injected into a backing service between workloads. ``restart`` stops and starts
+    the container; ``pause`` freezes it and ``fill-disk`` fills its data filesystem, each for
+    ``seconds`` while the next workload runs. Once the fault is over, every run written so far
+    is read back again: what was written before a fault must survive it."""
+
+    kind: Literal["fault"]
+    action: Literal["restart", "pause", "fill-disk"]
+    service: ServiceName
+    seconds: float = Field(5.0, ge=0, le=600, description="pause, fill-disk: how long it lasts")
+
+
 OBSERVING = (Providers, Deployments, App, Projects, Evaluators, Datasets)
 WORKLOAD_KINDS = ("quickstart", "logging", "conformance", "providers", "deployments", "app",
-                  "projects", "evaluators", "datasets", "ui")
+                  "projects", "evaluators", "datasets", "ui", "load", "fault")
 Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App,
-                           Projects, Evaluators, Datasets, Ui], Field(discriminator="kind")]
+                           Projects, Evaluators, Datasets, Ui, Load, Fault],
+                     Field(discriminator="kind")]
+COMPARED = ("conformance", "load")  # workloads also run on MLflow's own stores
 
 
 class Scenario(_Strict):
@@ -205,6 +234,11 @@ class Scenario(_Strict):
         if "ui" in kinds and not (self.server and "quickstart" in kinds[:kinds.index("ui")]):
             raise ValueError("workloads: `ui` looks at the quickstart's run in the server: it "
                              "needs `server: true` and a quickstart workload before it")
+        declared = [ref.name for ref in self.services]
+        for index, workload in enumerate(self.workloads):
+            if isinstance(workload, Fault) and workload.service not in declared:
+                raise ValueError(f"workloads.{index}.service: {workload.service!r} is not one of "
+                                 f"the scenario's services ({', '.join(declared) or 'none'})")
         return self
 
     @field_validator("checks")

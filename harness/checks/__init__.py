@@ -61,4 +61,4 @@ def run_check(name: str, evidence: Evidence) -> CheckResult:
 
 
 from harness.checks import (artifacts, backend, contract, entry_points,  # noqa: E402,F401
-                            providers, registry, roundtrips, server, tracking)
+                            performance, providers, registry, roundtrips, server, tracking)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Callable, ClassVar
 
+from docker.errors import APIError, NotFound
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 
@@ -72,6 +74,13 @@ def wait_until_ready(ping: Callable[[], None], container: Any, timeout: float, w
                        f"log: {_tail(container)}")
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _tail(container: Any, lines: int = 5) -> str:
     try:
         text = container.logs(tail=lines).decode(errors="replace").strip()
@@ -88,6 +97,8 @@ class Service(ABC):
     port: ClassVar[int]
     attributes: ClassVar[tuple[str, ...]]  # what templates may use: {kind.attribute}
     ready_timeout: ClassVar[float] = 60.0
+    data_dir: ClassVar[str] = ""  # where the service keeps its data
+    data_cap: ClassVar[str] = ""  # when set, data_dir is a tmpfs of this size (it can be filled)
 
     def __init__(self, labels: RunLabels, network: str) -> None:
         self.labels, self.network = labels, network
@@ -133,16 +144,28 @@ class Service(ABC):
         return {self.password}
 
     def start(self, image: str, cancel: threading.Event | None = None) -> None:
-        """Run the container and wait until the service answers."""
+        """Run the container and wait until the service answers.
+
+        The host port is chosen up front, not by Docker, so that it stays the same when the
+        container restarts (the scenario's URIs name it)."""
         self.image = image
         container = DockerContainer(image).with_name(self.container_name)
         container.with_envs(**self.container_env())
-        container.ports[f"{self.port}/tcp"] = ("127.0.0.1",)  # type: ignore[assignment]
         if self.command():
             container.with_command(self.command())
+        if self.data_cap:
+            container.with_tmpfs_mount(self.data_dir, f"size={self.data_cap}")
         container.with_kwargs(labels=self.labels.as_dict(), network=self.network)
         self._container = container
-        container.start()
+        for attempt in range(3):
+            container.ports[f"{self.port}/tcp"] = ("127.0.0.1", free_port())  # type: ignore[assignment]
+            try:
+                container.start()
+                break
+            except APIError as exc:  # another process took the port in between: try another
+                if attempt == 2 or "already" not in str(exc) and "in use" not in str(exc):
+                    raise
+                self._remove_created(container)
         wrapped = container.get_wrapped_container()
         wrapped.reload()
         binding = wrapped.attrs["NetworkSettings"]["Ports"][f"{self.port}/tcp"][0]
@@ -151,6 +174,66 @@ class Service(ABC):
         self.host_port = int(binding["HostPort"])
         self.ready_seconds = wait_until_ready(self.ping, wrapped, self.ready_timeout,
                                               f"{self.kind} ({image})", cancel)
+
+    def _remove_created(self, container: DockerContainer) -> None:
+        try:
+            container.get_docker_client().client.containers.get(self.container_name).remove(
+                force=True)
+        except NotFound:
+            pass
+
+    # ------------------------------------------------------------------ faults
+
+    def _wrapped(self) -> Any:
+        assert self._container is not None, f"{self.kind} is not started"
+        return self._container.get_wrapped_container()
+
+    def restart(self) -> float:
+        """Stop the container cleanly, start it again, wait until it answers; seconds taken."""
+        started = time.monotonic()
+        wrapped = self._wrapped()
+        wrapped.restart(timeout=20)
+        wait_until_ready(self.ping, wrapped, self.ready_timeout, f"{self.kind} (restarted)")
+        return time.monotonic() - started
+
+    def pause(self) -> None:
+        self._wrapped().pause()
+
+    def unpause(self) -> None:
+        wrapped = self._wrapped()
+        wrapped.reload()
+        if wrapped.status == "paused":
+            wrapped.unpause()
+
+    def fill_disk(self) -> None:
+        """Fill the data filesystem (only a capped tmpfs: never the machine's own disk)."""
+        if not self.data_cap:
+            raise ServiceError(f"{self.kind}: its data directory is not a capped filesystem; "
+                               "filling it would fill the machine's disk")
+        self._wrapped().exec_run(
+            ["sh", "-c", f"dd if=/dev/zero of={self.data_dir}/.harness-fill bs=1M 2>/dev/null; "
+             f"df -P {self.data_dir}"])
+
+    def free_disk(self) -> None:
+        self._wrapped().exec_run(["rm", "-f", f"{self.data_dir}/.harness-fill"])
+
+    def trouble(self) -> str | None:
+        """Why the service is not serving right now (paused, stopped, disk full), or None."""
+        if self._container is None or self._container._container is None:
+            return None
+        try:
+            wrapped = self._wrapped()
+            wrapped.reload()
+            if wrapped.status != "running":
+                return f"{self.kind} was {wrapped.status}"
+            if self.data_dir:
+                result = wrapped.exec_run(["df", "-Pk", self.data_dir])
+                fields = result.output.decode(errors="replace").splitlines()[-1].split()
+                if result.exit_code == 0 and len(fields) >= 5 and int(fields[3]) < 1024:
+                    return f"{self.kind}'s disk was full ({self.data_dir}: {fields[4]} used)"
+        except Exception:  # noqa: BLE001 - a diagnosis, never a new failure
+            return None
+        return None
 
     def exec(self, command: list[str], env: dict[str, str] | None = None) -> str:
         """Run a command inside the container; raise ServiceError on a non-zero exit."""

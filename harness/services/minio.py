@@ -30,6 +30,8 @@ class MinIO(Service):
     image_spec = ImageSpec("minio/minio:RELEASE.2025-04-22T22-12-26Z", build="seaweedfs",
                            substitute_for="minio")
     port = 9000
+    data_dir = "/data"
+    data_cap = "1g"  # a capped tmpfs: fast, and fillable without filling the machine's disk
     attributes = S3_ATTRIBUTES
 
     def default_user(self) -> str:

@@ -19,6 +19,7 @@ class MSSQL(SqlService):
         why_no_build="SQL Server is distributed only as Microsoft's image and cannot be built "
                      "locally")
     port = 1433
+    data_dir = "/var/opt/mssql"
     driver = "mssql+pymssql"
     connect_args = {"login_timeout": 10, "timeout": 30}
     admin_database = "master"

@@ -17,6 +17,7 @@ class MySQL(SqlService):
     kind = "mysql"
     image_spec = ImageSpec("mariadb:10.11", build="mariadb")
     port = 3306
+    data_dir = "/var/lib/mysql"
     driver = "mysql+pymysql"
     admin_database = "mysql"
     url_query = "charset=utf8mb4"

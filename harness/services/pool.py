@@ -62,9 +62,9 @@ class ServicePool:
             return self.outcomes
         try:
             _client, network = self.network()
-        except HarnessError as exc:
+        except HarnessError as exc:  # no engine: the infrastructure is broken, not absent
             for key in wanted:
-                self.outcomes[key] = Outcome(skipped=str(exc))
+                self.outcomes[key] = Outcome(error=str(exc))
             return self.outcomes
         self.progress(f"starting {', '.join(name for name, _ in wanted)}")
         with ThreadPoolExecutor(max_workers=len(wanted)) as pool:

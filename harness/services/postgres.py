@@ -10,6 +10,7 @@ class Postgres(SqlService):
     kind = "postgres"
     image_spec = ImageSpec("postgres:15", build="postgres")
     port = 5432
+    data_dir = "/var/lib/postgresql/data"
     driver = "postgresql+psycopg2"  # works with SQLAlchemy 1.4 and 2.x
     admin_database = "postgres"
     connect_args = {"connect_timeout": 10}  # libpq: the whole connection, handshake included

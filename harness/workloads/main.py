@@ -1,14 +1,19 @@
 """Entry point inside the plugin environment: ``main.py COMMAND REQUEST.json ANSWER.json``."""
 
+import faulthandler
 import importlib
 import json
 import os
+import signal
 import sys
+import traceback
 
+RAISED = "__raised__"  # the answer of a workload that raised, as opposed to one that died
 COMMANDS = {
     "probe": "probe",
     "quickstart": "quickstart",
     "logging": "logging_workload",
+    "load": "load_workload",
     "readback": "readback",
     "migrate": "migrate",
     "conformance": "conformance",
@@ -22,11 +27,19 @@ COMMANDS = {
 
 
 def main(argv: list) -> int:
+    # A crash prints every thread's stack; so does SIGTERM, which the harness sends to a
+    # process that hung before it kills it: the report then shows where the plugin was stuck.
+    faulthandler.enable()
+    faulthandler.register(signal.SIGTERM, all_threads=True)
     command, request_file, answer_file = argv
     with open(request_file) as f:
         request = json.load(f)
     module = importlib.import_module(COMMANDS[command])
-    answer = module.run(request)
+    try:
+        answer = module.run(request)
+    except Exception:  # noqa: BLE001 - a raised error is an answer; a dead process is not
+        traceback.print_exc()
+        answer = {RAISED: traceback.format_exc(limit=0).strip().splitlines()[-1]}
     with open(answer_file + ".tmp", "w") as f:
         json.dump(answer, f)
     os.replace(answer_file + ".tmp", answer_file)

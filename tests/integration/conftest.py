@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,3 +80,37 @@ def leftovers(client, **labels: str) -> list[str]:
     found += [f"network {n.name}" for n in client.networks.list(filters={"label": selector})]
     found += [f"volume {v.name}" for v in client.volumes.list(filters={"label": selector})]
     return found
+
+
+def start_harness(args: list[str], log: Path) -> subprocess.Popen:
+    """The CLI in the background, its progress (stderr) going to ``log``."""
+    return subprocess.Popen([*HARNESS, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=open(log, "w"), start_new_session=True)
+
+
+def wait_for(log: Path, text: str, proc: subprocess.Popen, seconds: float = 600) -> None:
+    """Until ``text`` appears in ``log``; bounded in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text in log.read_text():
+            return
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.2)
+    pytest.fail(f"{text!r} did not appear within {seconds} s: {log.read_text()[-2000:]}")
+
+
+def temp_dirs(pid: int) -> list[Path]:
+    """The temp dirs a harness process created."""
+    return list(Path(tempfile.gettempdir()).glob(f"mlflow-plugin-harness-{pid}-*"))
+
+
+def kill_hard(proc: subprocess.Popen) -> None:
+    """kill -9 the harness and its workload processes, as an OOM killer would."""
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    proc.kill()
+    proc.wait(timeout=30)
+    for child in children:  # the workload runs in its own session
+        try:
+            os.killpg(int(child), signal.SIGKILL)
+        except ProcessLookupError:
+            pass

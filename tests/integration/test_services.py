@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +11,8 @@ from harness import cli
 from harness.services import base as services_base
 from harness.server import MlflowServer
 from harness.services.pool import ServicePool
-from tests.integration.conftest import HARNESS, PLUGINS, ROOT, leftovers
+from tests.integration.conftest import (PLUGINS, kill_hard, leftovers, start_harness, temp_dirs,
+                                       wait_for)
 
 SERVICE_SCENARIOS = ["postgres-tracking", "minio-artifacts", "postgres-minio", "mysql-tracking",
                      "server-postgres-minio", "mssql-artifacts"]
@@ -112,69 +110,25 @@ def test_services_publish_on_loopback_only_and_answer_real_round_trips(docker_cl
     assert leftovers(docker_client, run=run_id) == []
 
 
-def _start(args: list[str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen([*HARNESS, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=open(log, "w"), start_new_session=True)
-
-
-def _wait_for(log: Path, text: str, proc: subprocess.Popen, seconds: float = 600) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if text in log.read_text():
-            return
-        assert proc.poll() is None, log.read_text()
-        time.sleep(0.2)
-    pytest.fail(f"{text!r} did not appear within {seconds} s: {log.read_text()[-2000:]}")
-
-
-def _temp_dirs(pid: int) -> list[Path]:
-    import tempfile
-
-    return list(Path(tempfile.gettempdir()).glob(f"mlflow-plugin-harness-{pid}-*"))
-
-
-def test_ctrl_c_in_the_middle_of_a_run_removes_everything(docker_client, tmp_path):
-    log = tmp_path / "stderr.log"
-    proc = _start(["run", REFERENCE, "-s", "postgres-minio", "--report-dir", str(tmp_path)], log)
-    _wait_for(log, "quickstart workload", proc)
-    assert leftovers(docker_client, pid=str(proc.pid))  # the services are up
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 130, log.read_text()
-    assert "interrupted" in log.read_text()
-    assert leftovers(docker_client, pid=str(proc.pid)) == []
-    assert _temp_dirs(proc.pid) == []
-
-
-def _kill_hard(proc: subprocess.Popen) -> None:
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    proc.kill()
-    proc.wait(timeout=30)
-    for child in children:  # the workload runs in its own session
-        try:
-            os.killpg(int(child), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 def test_cleanup_sweeps_a_killed_run_but_never_a_live_one(docker_client, harness, tmp_path):
     log = tmp_path / "stderr.log"
-    proc = _start(["run", REFERENCE, "-s", "postgres-tracking", "--report-dir", str(tmp_path)], log)
-    _wait_for(log, "workload", proc)
+    proc = start_harness(["run", REFERENCE, "-s", "postgres-tracking", "--report-dir", str(tmp_path)], log)
+    wait_for(log, "workload", proc)
     assert harness("cleanup").code == 0
     assert leftovers(docker_client, pid=str(proc.pid)), "cleanup removed a live run's services"
-    _kill_hard(proc)
-    assert leftovers(docker_client, pid=str(proc.pid)) and _temp_dirs(proc.pid)
+    kill_hard(proc)
+    assert leftovers(docker_client, pid=str(proc.pid)) and temp_dirs(proc.pid)
     outcome = harness("cleanup")
     assert outcome.code == 0 and "container mlflow-plugin-harness-" in outcome.stdout
     assert leftovers(docker_client, pid=str(proc.pid)) == []
-    assert _temp_dirs(proc.pid) == []
+    assert temp_dirs(proc.pid) == []
 
 
 def test_the_next_run_sweeps_what_a_killed_run_left(docker_client, harness, tmp_path):
     log = tmp_path / "stderr.log"
-    proc = _start(["run", REFERENCE, "-s", "minio-artifacts", "--report-dir", str(tmp_path)], log)
-    _wait_for(log, "workload", proc)
-    _kill_hard(proc)
+    proc = start_harness(["run", REFERENCE, "-s", "minio-artifacts", "--report-dir", str(tmp_path)], log)
+    wait_for(log, "workload", proc)
+    kill_hard(proc)
     assert leftovers(docker_client, pid=str(proc.pid))
     outcome = harness("run", REFERENCE, "-s", "minio-artifacts")
     assert outcome.code == 0, outcome.stderr
@@ -183,15 +137,18 @@ def test_the_next_run_sweeps_what_a_killed_run_left(docker_client, harness, tmp_
     assert leftovers(docker_client, run=outcome.report["run_id"]) == []
 
 
-def test_without_docker_service_scenarios_are_skipped_with_the_fix(harness):
+def test_without_docker_service_scenarios_end_in_an_error_with_the_fix(harness):
     outcome = harness("run", REFERENCE, "-s", "quickstart", "-s", "postgres-tracking",
                       env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
-    assert outcome.code == 0, outcome.stderr
+    assert outcome.code == 3, outcome.stderr
     results = {r["scenario"]: r for r in outcome.report["results"]}
     assert results["quickstart"]["status"] == "passed"
-    assert results["postgres-tracking"]["status"] == "skipped"
+    assert results["postgres-tracking"]["status"] == "error"
     assert "Docker is not reachable" in results["postgres-tracking"]["reason"]
     assert "scripts/ensure-docker" in results["postgres-tracking"]["reason"]
+    alone = harness("run", REFERENCE, "-s", "quickstart",
+                    env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert alone.code == 0, alone.stderr  # a run that needs no container needs no Docker
 
 
 def test_doctor_reports_each_part_with_its_fix(docker_client, harness):

@@ -41,3 +41,19 @@ def test_junit_has_a_testcase_per_scenario_and_check(tmp_path):
 
 def test_masker_hides_secrets():
     assert Masker({"s3cr3t-pw"})("url postgresql://u:s3cr3t-pw@h") == "url postgresql://u:****@h"
+
+
+def test_a_report_survives_its_json_form():
+    """Worker processes hand their reports to the controller as JSON."""
+    import json
+
+    from harness.results import EntryPoint, ServiceInfo
+
+    original = RunReport(
+        PluginInfo("p", "p", "1", [EntryPoint("mlflow.tracking_store", "x", "m:f", True)]),
+        [ScenarioResult("s", "3.0", Status.FAILED, "why", 1.5,
+                        [ServiceInfo("postgres", "postgres", "img", None)], {"tracking": "u"},
+                        [CheckResult("runs", Status.FAILED, "bad")], "out", {}, {"pg": "log"})],
+        [{"path": "/env", "installable": True}], "abc")
+    again = RunReport.from_dict(json.loads(json.dumps(original.to_dict())))
+    assert again == original

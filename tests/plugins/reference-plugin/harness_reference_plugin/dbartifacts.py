@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from mlflow.entities import FileInfo
 from mlflow.store.artifact.artifact_repo import ArtifactRepository
 
+from harness_reference_plugin import given
+
 SCHEME = "harness-ref-db"
 _metadata = sa.MetaData()
 ARTIFACTS = sa.Table(

@@ -1,0 +1,99 @@
+"""``run --workers N``: the scenarios spread over pytest-xdist workers, each worker with its own
+services (and so its own databases, buckets and network); one merged report.
+
+The environments are built (or found) and probed once, here, before any worker starts; the
+workers then find them in the cache. Everything the workers create carries this run's group
+label, so it is removed here whatever becomes of them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import engine
+from harness.errors import HarnessError, InfrastructureError
+from harness.results import RunReport
+from harness.runner import Options, Session
+from harness.scenario import select
+
+
+class _Relay:
+    """A pytest plugin on the controller: scenario outcomes as progress lines, and the report."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.report: RunReport | None = None
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """One line per scenario as it ends (its work happens in the item's set-up)."""
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+        if report.when == "call" or report.when == "setup" and not report.passed:
+            worker = getattr(report, "node", None)
+            where = f" on {worker.gateway.id}" if worker is not None else ""
+            outcome = "error" if report.when == "setup" and report.failed else report.outcome
+            self.options.progress(f"scenario {report.nodeid.split('::', 1)[-1]}: {outcome}"
+                                  f"{where} ({self.seconds[report.nodeid]:.1f} s)")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from harness.pytest_plugin import REPORT
+
+        self.report = config.stash.get(REPORT, None)
+
+
+def execute_parallel(options: Options, workers: str) -> RunReport:
+    """Run the selected scenarios on ``workers`` pytest-xdist workers (a number or ``auto``)."""
+    select(options.scenarios)  # bad input is reported here, before any worker starts
+    with Session(options) as session:
+        for version in session.versions:
+            session.prepare(version)
+    group = engine.RunLabels().run_id
+    os.environ[engine.GROUP_VARIABLE] = group  # the workers inherit it
+    with tempfile.TemporaryDirectory(prefix=f"mlflow-plugin-harness-{os.getpid()}-") as empty:
+        ini = Path(empty) / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        argv = ["-n", workers, "-p", "no:cacheprovider", "-p", "no:terminal",
+                "-p", "no:warnings", "--rootdir", empty, "-c", str(ini),
+                "--mlflow-plugin", options.plugin,
+                "--mlflow-report-dir", str(options.report_dir.resolve())]
+        argv += [arg for s in options.scenarios or [] for arg in ("--mlflow-scenario", s)]
+        argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
+        if options.config:
+            argv += ["--mlflow-config", str(options.config.resolve())]
+        relay = _Relay(options)
+        options.progress(f"running the scenarios on {workers} pytest-xdist workers")
+        try:
+            code = pytest.main([*argv, empty], plugins=[relay])
+        finally:
+            _remove_group(group)
+            del os.environ[engine.GROUP_VARIABLE]
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    if relay.report is None:
+        raise InfrastructureError(f"the pytest-xdist workers produced no report "
+                                  f"(pytest exit code {int(code)})")
+    return relay.report
+
+
+def _remove_group(group: str) -> None:
+    try:
+        client = engine.connect(timeout=30)
+    except HarnessError:
+        return
+    try:
+        engine.remove_group(client, group)
+    finally:
+        client.close()
+
+
+def workers_argument(value: Any) -> str:
+    """``auto`` or a positive number, as pytest-xdist's ``-n`` takes it."""
+    text = str(value).strip()
+    if text == "auto" or text.isdigit() and int(text) > 0:
+        return text
+    raise ValueError(f"--workers takes a positive number or 'auto', not {text!r}")
