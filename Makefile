@@ -3,7 +3,7 @@
 #             [CONFIG=file] [REPORT_DIR=reports]
 #   make check       the harness's own test suite (starts Docker, builds images, installs Chromium)
 #   make images      start Docker if needed and prepare the service images
-#   make bench       environment, service and run timings
+#   make bench       timings, medians and ratios [BENCH_REPEAT=3] [BENCH_SECTIONS=run,workers,...]
 SHELL := /bin/bash
 # Usable from anywhere (`make -f path/to/harness/Makefile test PLUGIN=.` in a plugin's repository):
 # the harness's own files are found from here, PLUGIN and REPORT_DIR from the current directory.
@@ -42,8 +42,7 @@ check: venv images browser
 	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: venv images
-	$(VENV)/bin/python $(HERE)/tests/bench/bench_env.py
-	$(VENV)/bin/python $(HERE)/tests/bench/bench_services.py
+	cd $(HERE) && $(VENV)/bin/python tests/bench/bench.py
 
 schema: venv
 	cd $(HERE) && $(VENV)/bin/python -m harness.scenario

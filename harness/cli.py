@@ -7,10 +7,13 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from harness import __version__
 from harness.errors import HarnessError, UsageError
+
+if TYPE_CHECKING:
+    from harness.results import RunReport
 
 PROG = "mlflow-plugin-harness"
 USAGE = f"""{PROG} [--version] <command> [<args>]
@@ -49,9 +52,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     versions = [v.strip() for item in args.mlflow_version or [] for v in item.split(",")
                 if v.strip()]
+    started = time.monotonic()
     options = Options(
         plugin=args.plugin, scenarios=args.scenario or None, mlflow_versions=versions,
-        config=args.config, report_dir=args.report_dir, progress=_progress(time.monotonic()),
+        config=args.config, report_dir=args.report_dir, progress=_progress(started),
     )
     if args.workers not in (None, "1"):
         from harness.parallel import execute_parallel
@@ -70,9 +74,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if env["installable"]:
             print(f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
                   f"(MLflow {env['mlflow_version']})")
+    print(_time_line(report, time.monotonic() - started, args.workers))
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
     print(f"{'OK' if code == 0 else 'FAILED'}: {why}")
     return code
+
+
+def _time_line(report: RunReport, wall: float, workers: str | None) -> str:
+    """Where the time went: the environments, the services, the work in the plugin's
+    environment, and the rest (the harness's own overhead)."""
+    t = report.timings
+    parts = (f"environments {t.environments_s:.1f} s, services {t.services_s:.1f} s, "
+             f"workloads {t.workloads_s:.1f} s")
+    if workers not in (None, "1"):
+        return f"time: {wall:.1f} s on {workers} workers (summed over them: {parts})"
+    rest = wall - t.environments_s - t.services_s - t.workloads_s
+    return f"time: {wall:.1f} s = {parts}, harness {rest:.1f} s ({rest / wall:.0%})"
 
 
 def _cmd_scenarios(_args: argparse.Namespace) -> int:

@@ -138,6 +138,7 @@ def _merged(parts: list[dict[str, Any]], order: list[str]) -> RunReport:
         merged.results += other.results
         paths = {e.get("path") for e in merged.environments}
         merged.environments += [e for e in other.environments if e.get("path") not in paths]
+        merged.timings.add(other.timings)
         if not merged.plugin.name:
             merged.plugin = other.plugin
     rank = {name: index for index, name in enumerate(order)}

@@ -80,12 +80,28 @@ class PluginInfo:
 
 
 @dataclass
+class Timings:
+    """Where a run's time went; the rest of its wall time is the harness's own overhead."""
+
+    environments_s: float = 0.0  # building or finding the plugin's environments
+    services_s: float = 0.0  # starting containers until they answer (the server's included)
+    workloads_s: float = 0.0  # processes in the plugin's environment: probe, migrations,
+    #                           workloads, read-backs; and the browser
+
+    def add(self, other: Timings) -> None:
+        self.environments_s += other.environments_s
+        self.services_s += other.services_s
+        self.workloads_s += other.workloads_s
+
+
+@dataclass
 class RunReport:
     plugin: PluginInfo
     results: list[ScenarioResult]
     environments: list[dict[str, Any]] = field(default_factory=list)  # one per MLflow version
     run_id: str = ""
     secrets: set[str] = field(default_factory=set, repr=False)  # masked in every output
+    timings: Timings = field(default_factory=Timings)
 
     def versions(self) -> list[str]:
         """The MLflow versions of the run, in the order they were tested."""
@@ -132,7 +148,8 @@ class RunReport:
             item["checks"] = [CheckResult(c["name"], Status(c["status"]), c["detail"])
                               for c in item["checks"]]
             results.append(ScenarioResult(**item))
-        return cls(PluginInfo(**plugin), results, list(data["environments"]), data["run_id"])
+        return cls(PluginInfo(**plugin), results, list(data["environments"]), data["run_id"],
+                   timings=Timings(**data.get("timings", {})))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -26,7 +26,7 @@ from harness.errors import HarnessError, NotInstallable, PluginInstallError, Usa
 from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
 from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
-                             ServiceInfo, Status)
+                             ServiceInfo, Status, Timings)
 from harness.faults import Injected, inject
 from harness.scenario import (COMPARED, OBSERVING, Conformance, Fault, Load, Scenario, Ui,
                               Workload, select)
@@ -125,9 +125,11 @@ class ScenarioRun:
     """Runs one scenario in the plugin environment against its services and judges the evidence."""
 
     def __init__(self, env: PluginEnv, probe: dict[str, Any], settings: Settings,
-                 pool: ServicePool, report_dir: Path, progress: Callable[[str], None]) -> None:
+                 pool: ServicePool, report_dir: Path, progress: Callable[[str], None],
+                 timings: Timings | None = None) -> None:
         self.env, self.probe, self.settings, self.progress = env, probe, settings, progress
         self.pool, self.outcomes, self.report_dir = pool, pool.outcomes, report_dir
+        self.timings = timings or Timings()
 
     def __call__(self, scenario: Scenario, rundir: Path) -> ScenarioResult:
         started = time.monotonic()
@@ -230,10 +232,14 @@ class ScenarioRun:
         server = MlflowServer(client, self.pool.labels, network, self.env, side.workdir,
                               f"server-{scenario.name}")
         side.server = server  # stopped by the caller, whatever happens next
-        server.start(ServerSpec(stores.tracking, stores.registry or stores.tracking,
-                                stores.artifacts, scenario.server_app,
-                                self._environment(scenario, side.workdir, inside)),
-                    self.progress)
+        started = time.monotonic()
+        try:
+            server.start(ServerSpec(stores.tracking, stores.registry or stores.tracking,
+                                    stores.artifacts, scenario.server_app,
+                                    self._environment(scenario, side.workdir, inside)),
+                         self.progress)
+        finally:
+            self.timings.services_s += time.monotonic() - started
         request = {**side.request, "tracking_uri": server.url, "registry_uri": server.url,
                    "artifact_root": f"mlflow-artifacts:/{scenario.name}"}
         # Clients get no service credentials; every artifact byte goes through the server (no
@@ -285,14 +291,24 @@ class ScenarioRun:
     def _migrate(self, workdir: Path, scenario: Scenario) -> Callable[[str], None]:
         def migrate(uri: str) -> None:
             self.progress(f"{scenario.name}: creating MLflow's schema (migrations)")
-            self.env.run_script("migrate", {"uri": uri, "artifact_root": str(workdir / "default")},
-                                workdir=workdir, timeout=scenario.timeout_s)
+            started = time.monotonic()
+            try:
+                self.env.run_script("migrate", {"uri": uri,
+                                                "artifact_root": str(workdir / "default")},
+                                    workdir=workdir, timeout=scenario.timeout_s)
+            finally:
+                self.timings.workloads_s += time.monotonic() - started
         return migrate
 
     def _run(self, scenario: Scenario, side: Side, command: str,
              request: dict[str, Any]) -> dict[str, Any]:
-        return self.env.run_script(command, {**side.request, **request}, workdir=side.workdir,
-                                   timeout=scenario.timeout_s, env=side.env)
+        started = time.monotonic()
+        try:
+            return self.env.run_script(command, {**side.request, **request},
+                                       workdir=side.workdir, timeout=scenario.timeout_s,
+                                       env=side.env)
+        finally:
+            self.timings.workloads_s += time.monotonic() - started
 
     def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None,
                    services: dict[str, Service]
@@ -351,8 +367,10 @@ class ScenarioRun:
                     "workload:ui", Status.SKIPPED, "no quickstart run in a server to look at"))
                 return
             name = f"screenshots/{scenario.name}-mlflow-{self.env.mlflow_version}.png"
+            started = time.monotonic()
             evidence.observed["ui"] = ui.observe(side.server.url, quickstart,
                                                  self.report_dir / name)
+            self.timings.workloads_s += time.monotonic() - started
             if evidence.observed["ui"].get("browser", {}).get("screenshot"):
                 attachments["screenshot"] = name
         elif isinstance(workload, Conformance):
@@ -481,6 +499,7 @@ class Session:
         self.pool = ServicePool(options.progress)
         self.environments: list[dict[str, Any]] = []
         self.info: PluginInfo | None = None
+        self.timings = Timings()
         self._prepared: dict[str | None, _Version] = {}
 
     def __enter__(self) -> Session:
@@ -497,6 +516,7 @@ class Session:
         if version in self._prepared:
             return self._prepared[version]
         progress = self.options.progress
+        started = time.monotonic()
         try:
             env = ensure_environment(self.plugin, version, progress)
         except NotInstallable as exc:
@@ -507,6 +527,8 @@ class Session:
             self.environments.append({"mlflow_version": version, "installable": False,
                                       "reason": reason})
             return self._prepared.setdefault(version, _Version(unavailable=reason))
+        finally:
+            self.timings.environments_s += time.monotonic() - started
         state = "reused" if env.reused else "built"
         progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
         self.environments.append({"path": str(env.path), "reused": env.reused,
@@ -516,13 +538,15 @@ class Session:
                                   "constraints": env.constraints})
         workdir = self.rundir / env.mlflow_version
         workdir.mkdir(exist_ok=True)
+        started = time.monotonic()
         probe = probe_plugin(env, workdir, progress)
+        self.timings.workloads_s += time.monotonic() - started
         self.info = self.info or PluginInfo(
             self.options.plugin, probe["name"], probe["version"],
             [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
              for ep in probe["entry_points"]])
         runner = ScenarioRun(env, probe, self.settings, self.pool, self.options.report_dir,
-                             progress)
+                             progress, self.timings)
         return self._prepared.setdefault(version, _Version("", env, probe, runner, workdir))
 
     def start_services(self, scenarios: list[Scenario], version: str | None) -> None:
@@ -530,9 +554,13 @@ class Session:
         prepared = self.prepare(version)
         if prepared.runner is None:
             return
-        self.pool.start({(ref.name, ref.image): None for s in scenarios for ref in s.services
-                         if not skip_reason(s, prepared.probe.get("entry_points", []))
-                         and (ref.name, ref.image) not in self.pool.outcomes})
+        started = time.monotonic()
+        try:
+            self.pool.start({(ref.name, ref.image): None for s in scenarios for ref in s.services
+                             if not skip_reason(s, prepared.probe.get("entry_points", []))
+                             and (ref.name, ref.image) not in self.pool.outcomes})
+        finally:
+            self.timings.services_s += time.monotonic() - started
 
     def run(self, scenario: Scenario, version: str | None) -> ScenarioResult:
         """Run one scenario under one MLflow version (its services started if need be)."""
@@ -547,7 +575,7 @@ class Session:
         """The run's report (not yet written)."""
         info = self.info or PluginInfo(self.options.plugin, self.plugin.spec, "", [])
         return RunReport(info, results, self.environments, self.pool.labels.run_id,
-                         secrets=self.pool.secrets)
+                         secrets=self.pool.secrets, timings=self.timings)
 
     def close(self) -> None:
         """Remove the run's containers, network and temp dir."""

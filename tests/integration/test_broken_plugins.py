@@ -1,5 +1,7 @@
 """Every check fails on a plugin built to break its contract, and names the defect."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.integration.conftest import PLUGINS, leftovers
@@ -32,6 +34,10 @@ CASES = [
      "AttributeError: 'dict' object has no attribute 'metrics'"),
     ("dataset-source-lossy", "datasets", "datasets",
      "its lossy source comes back from JSON as {'uri': 'lossy://'}"),
+    ("slow-batches", "tests/scenarios/load-small.yaml", "performance",
+     "points/s ratio 0.0"),
+    ("drops-metric-step", "tests/scenarios/load-small.yaml", "performance",
+     "lost under load: run "),
     ("dataset-unannotated", "entry-points", "entry-points",
      "MLflow did not register it at `import mlflow`: Failure attempting to register dataset"),
 ]
@@ -127,7 +133,7 @@ def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scena
         client = request.getfixturevalue("docker_client")
     outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario)
     assert outcome.code == 1, outcome.stdout + outcome.stderr
-    result = outcome.checks(scenario)[check]
+    result = outcome.checks(Path(scenario).stem)[check]
     assert result["status"] == "failed"
     assert detail in result["detail"]
     assert f"FAIL {check}: " in outcome.stdout

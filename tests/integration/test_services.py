@@ -3,80 +3,100 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
+import docker
 import pytest
 
-from harness import cli
-from harness.services import base as services_base
-from harness.server import MlflowServer
+from harness.engine import LABEL_GROUP
+from harness.scenario import available
 from harness.services.pool import ServicePool
 from tests.integration.conftest import (PLUGINS, kill_hard, leftovers, start_harness, temp_dirs,
                                        wait_for)
 
-SERVICE_SCENARIOS = ["postgres-tracking", "minio-artifacts", "postgres-minio", "mysql-tracking",
-                     "server-postgres-minio", "mssql-artifacts"]
 REFERENCE = str(PLUGINS / "reference-plugin")
 
 
-def test_reference_plugin_passes_on_real_services_and_no_password_is_written(
-        docker_client, tmp_path, capsys, monkeypatch):
-    generated: list[str] = []
-    original = services_base.random_password
+class _Watcher:
+    """Every container of a parallel run, inspected while it runs: the credentials it was given
+    and how it was started. Polls until stopped (at most 20 minutes)."""
 
-    def recording(length: int = 24) -> str:
-        generated.append(original(length))
-        return generated[-1]
+    def __init__(self, client) -> None:
+        self.client, self.seen = client, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
 
-    monkeypatch.setattr(services_base, "random_password", recording)
-    servers: list[dict] = []  # the server container as Docker ran it, seen while it runs
-    start = MlflowServer.start
+    def __enter__(self) -> _Watcher:
+        self._thread.start()
+        return self
 
-    def inspecting(self, spec, progress):
-        url = start(self, spec, progress)
-        servers.append(docker_client.api.inspect_container(self._container.id))
-        return url
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
 
-    monkeypatch.setattr(MlflowServer, "start", inspecting)
-    report_dir = tmp_path / "reports"
-    args = ["run", REFERENCE, "--report-dir", str(report_dir)]
-    for name in SERVICE_SCENARIOS:
-        args += ["--scenario", name]
-    code = cli.main(args)
-    out = capsys.readouterr()
-    assert code == 0, out.out + out.err
-    import json
+    def _poll(self) -> None:
+        deadline = time.monotonic() + 1200
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            for container in self.client.containers.list(filters={"label": LABEL_GROUP}):
+                if container.id not in self.seen:
+                    try:
+                        self.seen[container.id] = self.client.api.inspect_container(container.id)
+                    except docker.errors.NotFound:
+                        pass
+            self._stop.wait(0.3)
 
-    report = json.loads((report_dir / "report.json").read_text())
-    results = {r["scenario"]: r for r in report["results"]}
-    for name in SERVICE_SCENARIOS[:-1]:
-        assert results[name]["status"] == "passed", results[name]["reason"]
-        assert results[name]["services"], name
-        backend = [c for c in results[name]["checks"] if c["name"].startswith("backend-")]
-        assert backend and all(c["status"] == "passed" for c in backend), backend
-    mssql = results["mssql-artifacts"]
-    assert mssql["status"] == "skipped"
-    assert "only as Microsoft's image" in mssql["reason"]
-    for result in results.values():
+    def secrets(self) -> set[str]:
+        return {value for attrs in self.seen.values() for item in attrs["Config"]["Env"] or []
+                for key, _, value in [item.partition("=")]
+                if ("PASSWORD" in key or "SECRET" in key) and value}
+
+    def images(self, fragment: str) -> list[dict]:
+        return [a for a in self.seen.values() if fragment in a["Config"]["Image"]]
+
+
+def test_every_default_scenario_passes_on_two_workers_and_no_secret_is_written(
+        docker_client, harness):
+    with _Watcher(docker_client) as watcher:
+        outcome = harness("run", REFERENCE, "--workers", "2", timeout=1500)
+    assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
+    results = {r["scenario"]: r for r in outcome.report["results"]}
+    assert list(results) == list(available())  # every default scenario, in order
+    for name, result in results.items():
+        if name == "mssql-artifacts":
+            assert result["status"] == "skipped" and "only as Microsoft's image" in result["reason"]
+            continue
+        assert result["status"] == "passed", (name, result["reason"])
+        backend = [c for c in result["checks"] if c["name"].startswith("backend-")]
+        assert all(c["status"] == "passed" for c in backend), backend
         for service in result["services"]:
-            assert service["image"]
             if service["kind"] == "minio" and service["image"].startswith("mlflow-plugin-harness/"):
                 assert service["substitute_for"] == "minio"
-    assert leftovers(docker_client, run=report["run_id"]) == []
-    # the plugin's code in the server: unprivileged, no Docker socket, not on the host network
-    (server,) = servers
+    # two workers, each with its own services, and nothing left of either
+    assert "on gw0" in outcome.stderr and "on gw1" in outcome.stderr
+    run_ids = outcome.report["run_id"].split(",")
+    assert len(run_ids) == 2
+    assert len(watcher.images("/postgres:")) == 2
+    for run_id in run_ids:
+        assert leftovers(docker_client, run=run_id) == []
+    # every port on 127.0.0.1; the plugin's code in the server unprivileged, without the
+    # Docker socket, not on the host network
+    for attrs in watcher.seen.values():
+        for bindings in attrs["HostConfig"]["PortBindings"].values():
+            assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
+    (server,) = watcher.images("/mlflow-server:")
     assert server["Config"]["User"] == "10001:10001" and not server["HostConfig"]["Privileged"]
     assert not any("docker.sock" in m["Source"] for m in server["Mounts"])
     assert server["HostConfig"]["NetworkMode"] not in ("host", "default", "bridge")
-    assert {b["HostIp"] for b in server["NetworkSettings"]["Ports"]["5000/tcp"]} == {"127.0.0.1"}
-    # credentials: random per service, never in any report, log, screenshot or console line
-    assert len(generated) >= 3 and len(set(generated)) == len(generated)
-    files = [p for p in report_dir.rglob("*") if p.is_file()]
+    # credentials: random per service, in no report, log, screenshot or console line
+    secrets = watcher.secrets()
+    assert len(secrets) >= 4  # postgres and minio on each worker at least
+    files = [p for p in outcome.report_dir.rglob("*") if p.is_file()]
     assert {p.suffix for p in files} == {".json", ".xml", ".html", ".png"}
-    written = [out.out, out.err] + [p.read_text(errors="replace") for p in files]
-    for secret in generated:
+    written = [outcome.stdout, outcome.stderr] + [p.read_text(errors="replace") for p in files]
+    for secret in secrets:
         assert not any(secret in text for text in written)
-    assert "****" in (report_dir / "report.json").read_text()  # the URIs are there, masked
+    assert "****" in (outcome.report_dir / "report.json").read_text()  # URIs there, masked
 
 
 def _started(pool: ServicePool) -> dict:

@@ -1,0 +1,202 @@
+"""`make bench`: where a harness run's time goes, and how it compares with the baseline.
+
+Every figure is a median over BENCH_REPEAT runs (default 3) and every comparison a ratio of
+two figures measured in this same invocation: these machines are noisy, so compare ratios,
+not seconds. BENCH_SECTIONS picks sections (default: all, in this order):
+
+  floors     MLflow's import and schema migrations: the floor no harness can go under
+  services   each service's time to ready, and all at once vs one by one
+  env        the plugin environment, cold (new cache; uv's download cache warm) vs reused
+  run        a warm run of the default scenarios on the reference plugin, split into
+             environments, services, workloads and the harness's own overhead
+  workers    the same run on 2 pytest-xdist workers vs 1
+  scaling    wall time for 1, 2, 4 and 8 scenarios on 1 and 2 workers
+  baseline   tests/bench/baseline_suite.py (pytest + testcontainers + pip, one fresh
+             environment and container per scenario, sequential) vs the warm run;
+             BENCH_BASELINE_REPEAT runs (default: BENCH_REPEAT), about 20 minutes each
+
+Traffic goes only to containers this benchmark starts, on 127.0.0.1, and to the package index
+the machine is configured with (environment builds).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_PULL", "never")
+
+from harness.environment import ensure_environment  # noqa: E402
+from harness.plugin import parse_plugin  # noqa: E402
+from harness.scenario import available  # noqa: E402
+from tests.bench.bench_services import SERVICES, migrations, start  # noqa: E402
+
+PLUGIN = str(ROOT / "tests" / "plugins" / "reference-plugin")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+BASELINE_REPEAT = int(os.environ.get("BENCH_BASELINE_REPEAT", str(REPEAT)))
+SECTIONS = os.environ.get("BENCH_SECTIONS", "floors,services,env,run,workers,scaling,baseline")
+# for scaling: scenarios of every kind, the cheap ones first
+SCALING = ["quickstart", "postgres-tracking", "logging", "minio-artifacts", "datasets",
+           "mysql-tracking", "providers", "postgres-minio"]
+TIMEOUT = 3600
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def repeat(what: Callable[[], Any], times: int = REPEAT) -> list[Any]:
+    return [what() for _ in range(times)]
+
+
+def harness(*args: str, cache: str | None = None) -> tuple[float, dict[str, Any]]:
+    """One CLI run, as a user starts it; its wall time and report. A run that does not pass
+    is no measurement: stop."""
+    report_dir = tempfile.mkdtemp(prefix="bench-report-")
+    env = dict(os.environ)
+    if cache:
+        env["MLFLOW_PLUGIN_HARNESS_CACHE"] = cache
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "harness", "run", PLUGIN, *args,
+                           "--report-dir", report_dir], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: `run {' '.join(args)}` exited {proc.returncode}:\n"
+                         f"{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+    return wall, json.loads((Path(report_dir) / "report.json").read_text())
+
+
+def floors() -> None:
+    env = ensure_environment(parse_plugin(PLUGIN), None)
+    imports = repeat(lambda: _timed([str(env.python), "-c", "import mlflow"]))
+    fresh, cloned = migrations(REPEAT)
+    say(f"  import mlflow (a new process)            {median(imports):6.2f} s")
+    say(f"  MLflow's migrations, fresh PostgreSQL DB {fresh:6.2f} s   (a clone of the migrated "
+        f"template: {cloned:.2f} s, ratio {fresh / cloned:.0f}x)")
+
+
+def _timed(argv: list[str]) -> float:
+    started = time.monotonic()
+    subprocess.run(argv, check=True, capture_output=True, timeout=600)
+    return time.monotonic() - started
+
+
+def services() -> None:
+    alone: dict[str, list[float]] = {n: [] for n in SERVICES}
+    ready: dict[str, list[float]] = {n: [] for n in SERVICES}
+    for _ in range(REPEAT):
+        for name in SERVICES:
+            wall, each = start((name,))
+            alone[name].append(wall)
+            ready[name].append(each[name])
+    for name in SERVICES:
+        say(f"  {name:<9} ready {median(ready[name]):5.2f} s after its container starts "
+            f"({median(alone[name]):.2f} s with network and container creation)")
+    together = median(repeat(lambda: start(SERVICES)[0]))
+    one_by_one = sum(median(alone[n]) for n in SERVICES)
+    say(f"  all three at once {together:.2f} s vs one by one {one_by_one:.2f} s: "
+        f"ratio {one_by_one / together:.1f}x")
+
+
+def environment() -> None:
+    cold, warm = [], []
+    for _ in range(REPEAT):
+        with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+            cold.append(harness("-s", "entry-points", cache=cache)[1]["environments"][0]["seconds"])
+            warm.append(harness("-s", "entry-points", cache=cache)[1]["environments"][0]["seconds"])
+    say(f"  cold (a new cache; uv's downloads cached) {median(cold):6.2f} s")
+    say(f"  reused                                    {median(warm):6.2f} s   "
+        f"ratio {median(cold) / median(warm):.0f}x")
+
+
+RESULTS: dict[str, float] = {}
+
+
+def warm_run() -> None:
+    harness("-s", "entry-points")  # the environment exists: this is a warm run
+    runs = repeat(lambda: harness())
+    wall = median([w for w, _ in runs])
+    parts = {key: median([r["timings"][key] for _, r in runs])
+             for key in ("environments_s", "services_s", "workloads_s")}
+    overhead = median([w - sum(r["timings"].values()) for w, r in runs])
+    count = len(runs[0][1]["results"])
+    RESULTS.update(run=wall, overhead=overhead)
+    say(f"  {count} default scenarios, 1 worker: {wall:.1f} s")
+    say(f"    environments {parts['environments_s']:.1f} s, services {parts['services_s']:.1f} s, "
+        f"workloads {parts['workloads_s']:.1f} s")
+    say(f"    harness overhead {overhead:.1f} s = {overhead / wall:.1%} of the run "
+        f"(target < 15%: {'met' if overhead / wall < 0.15 else 'NOT met'})")
+
+
+def workers() -> None:
+    one = RESULTS.get("run") or median(repeat(lambda: harness()[0]))
+    two = median(repeat(lambda: harness("--workers", "2")[0]))
+    RESULTS["workers"] = two
+    say(f"  default scenarios: 1 worker {one:.1f} s, 2 workers {two:.1f} s: "
+        f"ratio {one / two:.2f}x ({'faster' if two < one else 'NOT faster'})")
+
+
+def scaling() -> None:
+    say(f"  scenarios   1 worker   2 workers   ratio    ({', '.join(SCALING)})")
+    for count in (1, 2, 4, 8):
+        chosen = [arg for name in SCALING[:count] for arg in ("-s", name)]
+        one = median(repeat(lambda: harness(*chosen)[0]))
+        two = median(repeat(lambda: harness(*chosen, "--workers", "2")[0]))
+        say(f"  {count:>9}   {one:7.1f} s  {two:8.1f} s   {one / two:5.2f}x")
+
+
+def baseline() -> None:
+    walls = []
+    for _ in range(BASELINE_REPEAT):
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/bench/baseline_suite.py",
+                               "-p", "no:cacheprovider", "-q"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=3 * TIMEOUT)
+        walls.append(time.monotonic() - started)
+        if proc.returncode != 0:
+            raise SystemExit(f"bench: the baseline failed:\n{proc.stdout[-3000:]}")
+    run = RESULTS.get("run") or median(repeat(lambda: harness()[0]))
+    ratio = median(walls) / run
+    say(f"  baseline ({len(available())} scenarios, {BASELINE_REPEAT} run(s)) {median(walls):.1f} s "
+        f"vs warm harness run {run:.1f} s: {ratio:.1f}x faster "
+        f"(target >= 5x: {'met' if ratio >= 5 else 'NOT met'})")
+
+
+SECTION = {"floors": ("floors (MLflow's own work)", floors),
+           "services": ("services (warm images)", services),
+           "env": ("plugin environment", environment),
+           "run": ("warm run", warm_run),
+           "workers": ("parallel run", workers),
+           "scaling": ("scaling", scaling),
+           "baseline": ("baseline", baseline)}
+
+
+def main() -> int:
+    say(f"mlflow-plugin-harness bench: {platform.node()}, {os.cpu_count()} CPUs, "
+        f"{platform.platform()}, Python {platform.python_version()}; medians of {REPEAT}")
+    for name in SECTIONS.split(","):
+        title, fn = SECTION[name.strip()]
+        say(f"{title}:")
+        started = time.monotonic()
+        fn()
+        say(f"  ({time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
