@@ -111,7 +111,7 @@ def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> di
     with ``bin_dir`` first on PATH, as in an activated venv (plugins spawn ``mlflow`` itself)."""
     env = {
         k: v for k, v in os.environ.items()
-        if not k.startswith(("MLFLOW_", "PYTHON", "VIRTUAL_ENV", "AWS_"))
+        if not k.startswith(("MLFLOW_", "PYTHON", "VIRTUAL_ENV", "AWS_", "DOCKER_"))
     }
     if bin_dir is not None:
         env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)])

@@ -17,7 +17,7 @@ import pytest
 
 from harness import engine
 from harness.errors import HarnessError, InfrastructureError
-from harness.results import RunReport
+from harness.results import RunReport, ScenarioResult, Status
 from harness.runner import Options, Session
 from harness.scenario import select
 
@@ -48,10 +48,12 @@ class _Relay:
 
 def execute_parallel(options: Options, workers: str) -> RunReport:
     """Run the selected scenarios on ``workers`` pytest-xdist workers (a number or ``auto``)."""
-    select(options.scenarios)  # bad input is reported here, before any worker starts
+    scenarios = select(options.scenarios)  # bad input is reported here, before any worker
     with Session(options) as session:
         for version in session.versions:
             session.prepare(version)
+        versions = [prepared.env.mlflow_version if prepared.env else str(version)
+                    for version, prepared in session.prepared.items()]
     group = engine.RunLabels().run_id
     os.environ[engine.GROUP_VARIABLE] = group  # the workers inherit it
     with tempfile.TemporaryDirectory(prefix=f"mlflow-plugin-harness-{os.getpid()}-") as empty:
@@ -77,6 +79,11 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
     if relay.report is None:
         raise InfrastructureError(f"the pytest-xdist workers produced no report "
                                   f"(pytest exit code {int(code)})")
+    done = {(r.scenario, r.mlflow_version) for r in relay.report.results}
+    relay.report.results += [  # a worker that died took its scenarios' results with it
+        ScenarioResult(s.name, version, Status.ERROR, "its pytest-xdist worker died before "
+                       f"reporting it (pytest exit code {int(code)})")
+        for version in versions for s in scenarios if (s.name, version) not in done]
     return relay.report
 
 

@@ -500,7 +500,7 @@ class Session:
         self.environments: list[dict[str, Any]] = []
         self.info: PluginInfo | None = None
         self.timings = Timings()
-        self._prepared: dict[str | None, _Version] = {}
+        self.prepared: dict[str | None, _Version] = {}  # by the MLflow version asked for
 
     def __enter__(self) -> Session:
         return self
@@ -513,8 +513,8 @@ class Session:
 
         Raises NotInstallable when the run has this one version only: there is nothing to run.
         """
-        if version in self._prepared:
-            return self._prepared[version]
+        if version in self.prepared:
+            return self.prepared[version]
         progress = self.options.progress
         started = time.monotonic()
         try:
@@ -526,7 +526,7 @@ class Session:
             progress(reason)
             self.environments.append({"mlflow_version": version, "installable": False,
                                       "reason": reason})
-            return self._prepared.setdefault(version, _Version(unavailable=reason))
+            return self.prepared.setdefault(version, _Version(unavailable=reason))
         finally:
             self.timings.environments_s += time.monotonic() - started
         state = "reused" if env.reused else "built"
@@ -547,7 +547,7 @@ class Session:
              for ep in probe["entry_points"]])
         runner = ScenarioRun(env, probe, self.settings, self.pool, self.options.report_dir,
                              progress, self.timings)
-        return self._prepared.setdefault(version, _Version("", env, probe, runner, workdir))
+        return self.prepared.setdefault(version, _Version("", env, probe, runner, workdir))
 
     def start_services(self, scenarios: list[Scenario], version: str | None) -> None:
         """Start, all at once, the services these scenarios need and the run lacks."""

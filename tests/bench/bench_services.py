@@ -1,8 +1,7 @@
-"""Benchmarks: service time-to-ready with warm images, concurrent vs one-by-one start, and
-MLflow's schema migrations on a fresh database vs a clone of the migrated template.
+"""Measurements for `make bench` (tests/bench/bench.py): service start-up with warm images,
+and MLflow's schema migrations on a fresh database vs a clone of the migrated template.
 
-Medians over several runs; ratios are measured in the same invocation (these machines are
-noisy). Traffic goes only to containers this benchmark starts, on 127.0.0.1.
+Traffic goes only to containers this benchmark starts, on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from harness.plugin import parse_plugin  # noqa: E402
 from harness.services.pool import ServicePool  # noqa: E402
 
 SERVICES = ("postgres", "mysql", "minio")
-REPEAT = 5
 
 
 def start(names: tuple[str, ...]) -> tuple[float, dict[str, float]]:
@@ -60,32 +58,3 @@ def migrations(repeat: int = 3) -> tuple[float, float]:
             postgres.clone_database("harness_mlflow_template", f"clone_{i}")
             cloned.append(time.monotonic() - t)
     return statistics.median(fresh), statistics.median(cloned)
-
-
-def main() -> int:
-    print(f"service time-to-ready, warm images (median of {REPEAT}; container start to first "
-          "successful round-trip):")
-    alone: dict[str, list[float]] = {n: [] for n in SERVICES}
-    ready: dict[str, list[float]] = {n: [] for n in SERVICES}
-    for _ in range(REPEAT):
-        for name in SERVICES:
-            wall, each = start((name,))
-            alone[name].append(wall)
-            ready[name].append(each[name])
-    for name in SERVICES:
-        print(f"  {name:<9} ready {statistics.median(ready[name]):.2f} s after start; "
-              f"{statistics.median(alone[name]):.2f} s including container creation")
-    pg = statistics.median(ready["postgres"])
-    print(f"  target: PostgreSQL ready within 2 s of container start: {'met' if pg < 2 else 'NOT met'}")
-    together = statistics.median(start(SERVICES)[0] for _ in range(REPEAT))
-    one_by_one = sum(statistics.median(alone[n]) for n in SERVICES)
-    print(f"all three at once: median {together:.2f} s vs {one_by_one:.2f} s one by one "
-          f"(ratio {one_by_one / together:.1f}x)")
-    fresh, cloned = migrations()
-    print(f"MLflow schema on PostgreSQL: migrations {fresh:.2f} s, clone of the migrated template "
-          f"{cloned:.2f} s (ratio {fresh / cloned:.1f}x; migrations run once per run and service)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -83,9 +83,12 @@ def leftovers(client, **labels: str) -> list[str]:
 
 
 def start_harness(args: list[str], log: Path) -> subprocess.Popen:
-    """The CLI in the background, its progress (stderr) going to ``log``."""
+    """The CLI in the background, its progress (stderr) going to ``log``; Ctrl-C (SIGINT)
+    reaches it as it reaches a command in a terminal, even where this suite was started with
+    SIGINT ignored (as a shell's background job is)."""
     return subprocess.Popen([*HARNESS, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=open(log, "w"), start_new_session=True)
+                            stderr=open(log, "w"), start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for(log: Path, text: str, proc: subprocess.Popen, seconds: float = 600) -> None:

@@ -4,7 +4,9 @@ honestly should, loses nothing MLflow's own store would have kept, and leaves no
 from __future__ import annotations
 
 import signal
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -61,10 +63,16 @@ def test_service_faults_end_honestly_and_lose_nothing(docker_client, harness):
     ("hangs", "quickstart hung: no answer within 20 s"),
     ("crashes", "quickstart crashed: its process killed by SIGSEGV without answering"),
 ])
-def test_a_plugin_that_hangs_or_crashes_is_an_error_with_its_output(harness, plugin, how):
-    outcome = harness("run", str(PLUGINS / "broken" / plugin),
-                      "-s", str(FAULTS / "quickstart-short.yaml"), timeout=300)
+def test_a_plugin_that_hangs_or_crashes_is_an_error_with_its_output(harness, tmp_path, plugin,
+                                                                    how):
+    scenario = tmp_path / f"short-{plugin}.yaml"  # its name is in the workload's paths
+    scenario.write_text((FAULTS / "quickstart-short.yaml").read_text())
+    outcome = harness("run", str(PLUGINS / "broken" / plugin), "-s", str(scenario), timeout=300)
     assert outcome.code == 3, outcome.stderr
+    # the plugin's process is gone, and so is the run's temp dir
+    assert not [p for p in Path("/proc").glob("[0-9]*/cmdline")
+                if f"/short-{plugin}/".encode() in _read(p)]
+    assert not list(Path(tempfile.gettempdir()).glob(f"mlflow-plugin-harness-*/*/short-{plugin}"))
     result = outcome.report["results"][0]
     assert result["status"] == "error"
     assert how in result["reason"]
@@ -73,6 +81,13 @@ def test_a_plugin_that_hangs_or_crashes_is_an_error_with_its_output(harness, plu
     assert f"broken-{plugin}: " in result["output"] and "most recent call first" in result["output"]
     junit = (outcome.report_dir / "junit.xml").read_text()
     assert "<error" in junit and f"broken-{plugin}: " in junit
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
 
 
 # Each phase of a run, by the progress line that starts it; Ctrl-C there removes everything.

@@ -24,6 +24,12 @@ def write(tmp_path: Path, text: str) -> Path:
         ("description: x\nservices: [redis]\nchecks: [runs]\n",
          ":2: services: unknown service 'redis'"),
         ("description: x\nchecks: [nope]\n", ":2: checks.0: Input should be"),
+        ("description: x\nworkloads:\n  - kind: fault\n    action: restart\n    service: postgres\n"
+         "checks: [runs]\n", "'postgres' is not one of the scenario's services (none)"),
+        ("description: x\nservices: [postgres]\nworkloads:\n  - kind: fault\n    action: explode\n"
+         "    service: postgres\nchecks: [runs]\n", ":5: workloads.0.action: Input should be"),
+        ("description: x\nworkloads:\n  - kind: load\n    writers: 0\nchecks: [performance]\n",
+         ":4: workloads.0.writers: Input should be greater than or equal to 1"),
         ("description: x\nstores:\n  tracking: '{postgres.uri}'\nchecks: [runs]\n",
          ":2: stores: tracking: {postgres...} needs 'postgres' in this scenario's services"),
         ("description: x\nservices: [minio]\nstores:\n  artifacts: '{minio.url}'\nchecks: [runs]\n",
