@@ -119,6 +119,9 @@ class SqlService(Service):
         try:
             metadata = sa.MetaData()
             metadata.reflect(engine)
+            for column in (c for t in metadata.sorted_tables for c in t.columns):
+                if isinstance(column.type, sa.Float):  # MySQL's DOUBLE reflects as a Decimal
+                    column.type.asdecimal = False      # of 10 places: the value as stored
             with engine.connect() as conn:
                 for table in metadata.sorted_tables:
                     rows = conn.execute(sa.select(table).limit(MAX_ROWS)).all()

@@ -123,6 +123,11 @@ def test_services_publish_on_loopback_only_and_answer_real_round_trips(docker_cl
         binding = postgres.provision("round-trip", lambda url: postgres.execute(
             "CREATE TABLE t (a VARCHAR(10))", url.rsplit("/", 1)[1]))
         assert "t" in postgres.inspect(binding)["tables"]
+        mysql = outcomes[("mysql", None)].service  # a double comes back as stored, all digits
+        binding = mysql.provision("doubles", lambda url: None)
+        mysql.execute("CREATE TABLE t (v DOUBLE)", binding.values["database"])
+        mysql.execute("INSERT INTO t VALUES (0.025438488341390397)", binding.values["database"])
+        assert mysql.inspect(binding)["tables"]["t"]["rows"] == [[0.025438488341390397]]
         minio = outcomes[("minio", None)].service
         bucket = minio.provision("round-trip", lambda url: None)
         minio.client().put_object(Bucket=bucket.values["bucket"], Key="k", Body=b"v")
