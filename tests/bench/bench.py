@@ -173,7 +173,7 @@ def baseline() -> None:
     run = RESULTS.get("run") or median(repeat(lambda: harness()[0]))
     ratio = median(walls) / run
     say(f"  baseline ({len(available())} scenarios, {BASELINE_REPEAT} run(s)) {median(walls):.1f} s "
-        f"vs warm harness run {run:.1f} s: {ratio:.1f}x faster "
+        f"vs warm harness run {run:.1f} s: {ratio:.2f}x faster "
         f"(target >= 5x: {'met' if ratio >= 5 else 'NOT met'})")
 
 
