@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 
 class Status(str, enum.Enum):
@@ -87,6 +89,15 @@ class Timings:
     services_s: float = 0.0  # starting containers until they answer (the server's included)
     workloads_s: float = 0.0  # processes in the plugin's environment: probe, migrations,
     #                           workloads, read-backs; and the browser
+
+    @contextlib.contextmanager
+    def measure(self, part: str) -> Iterator[None]:
+        """Add the time the block takes (however it ends) to ``part``, e.g. "workloads_s"."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            setattr(self, part, getattr(self, part) + time.monotonic() - started)
 
     def add(self, other: Timings) -> None:
         self.environments_s += other.environments_s

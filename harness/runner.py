@@ -232,14 +232,11 @@ class ScenarioRun:
         server = MlflowServer(client, self.pool.labels, network, self.env, side.workdir,
                               f"server-{scenario.name}")
         side.server = server  # stopped by the caller, whatever happens next
-        started = time.monotonic()
-        try:
+        with self.timings.measure("services_s"):
             server.start(ServerSpec(stores.tracking, stores.registry or stores.tracking,
                                     stores.artifacts, scenario.server_app,
                                     self._environment(scenario, side.workdir, inside)),
                          self.progress)
-        finally:
-            self.timings.services_s += time.monotonic() - started
         request = {**side.request, "tracking_uri": server.url, "registry_uri": server.url,
                    "artifact_root": f"mlflow-artifacts:/{scenario.name}"}
         # Clients get no service credentials; every artifact byte goes through the server (no
@@ -291,24 +288,18 @@ class ScenarioRun:
     def _migrate(self, workdir: Path, scenario: Scenario) -> Callable[[str], None]:
         def migrate(uri: str) -> None:
             self.progress(f"{scenario.name}: creating MLflow's schema (migrations)")
-            started = time.monotonic()
-            try:
+            with self.timings.measure("workloads_s"):
                 self.env.run_script("migrate", {"uri": uri,
                                                 "artifact_root": str(workdir / "default")},
                                     workdir=workdir, timeout=scenario.timeout_s)
-            finally:
-                self.timings.workloads_s += time.monotonic() - started
         return migrate
 
     def _run(self, scenario: Scenario, side: Side, command: str,
              request: dict[str, Any]) -> dict[str, Any]:
-        started = time.monotonic()
-        try:
+        with self.timings.measure("workloads_s"):
             return self.env.run_script(command, {**side.request, **request},
                                        workdir=side.workdir, timeout=scenario.timeout_s,
                                        env=side.env)
-        finally:
-            self.timings.workloads_s += time.monotonic() - started
 
     def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None,
                    services: dict[str, Service]
@@ -367,10 +358,9 @@ class ScenarioRun:
                     "workload:ui", Status.SKIPPED, "no quickstart run in a server to look at"))
                 return
             name = f"screenshots/{scenario.name}-mlflow-{self.env.mlflow_version}.png"
-            started = time.monotonic()
-            evidence.observed["ui"] = ui.observe(side.server.url, quickstart,
-                                                 self.report_dir / name)
-            self.timings.workloads_s += time.monotonic() - started
+            with self.timings.measure("workloads_s"):
+                evidence.observed["ui"] = ui.observe(side.server.url, quickstart,
+                                                     self.report_dir / name)
             if evidence.observed["ui"].get("browser", {}).get("screenshot"):
                 attachments["screenshot"] = name
         elif isinstance(workload, Conformance):
@@ -516,9 +506,9 @@ class Session:
         if version in self.prepared:
             return self.prepared[version]
         progress = self.options.progress
-        started = time.monotonic()
         try:
-            env = ensure_environment(self.plugin, version, progress)
+            with self.timings.measure("environments_s"):
+                env = ensure_environment(self.plugin, version, progress)
         except NotInstallable as exc:
             if len(self.versions) == 1:
                 raise
@@ -527,8 +517,6 @@ class Session:
             self.environments.append({"mlflow_version": version, "installable": False,
                                       "reason": reason})
             return self.prepared.setdefault(version, _Version(unavailable=reason))
-        finally:
-            self.timings.environments_s += time.monotonic() - started
         state = "reused" if env.reused else "built"
         progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
         self.environments.append({"path": str(env.path), "reused": env.reused,
@@ -538,9 +526,8 @@ class Session:
                                   "constraints": env.constraints})
         workdir = self.rundir / env.mlflow_version
         workdir.mkdir(exist_ok=True)
-        started = time.monotonic()
-        probe = probe_plugin(env, workdir, progress)
-        self.timings.workloads_s += time.monotonic() - started
+        with self.timings.measure("workloads_s"):
+            probe = probe_plugin(env, workdir, progress)
         self.info = self.info or PluginInfo(
             self.options.plugin, probe["name"], probe["version"],
             [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
@@ -554,13 +541,10 @@ class Session:
         prepared = self.prepare(version)
         if prepared.runner is None:
             return
-        started = time.monotonic()
-        try:
+        with self.timings.measure("services_s"):
             self.pool.start({(ref.name, ref.image): None for s in scenarios for ref in s.services
                              if not skip_reason(s, prepared.probe.get("entry_points", []))
                              and (ref.name, ref.image) not in self.pool.outcomes})
-        finally:
-            self.timings.services_s += time.monotonic() - started
 
     def run(self, scenario: Scenario, version: str | None) -> ScenarioResult:
         """Run one scenario under one MLflow version (its services started if need be)."""

@@ -57,3 +57,19 @@ def test_a_report_survives_its_json_form():
         [{"path": "/env", "installable": True}], "abc")
     again = RunReport.from_dict(json.loads(json.dumps(original.to_dict())))
     assert again == original
+
+
+def test_timings_count_a_block_however_it_ends():
+    import time
+
+    import pytest
+
+    from harness.results import Timings
+
+    timings = Timings()
+    with timings.measure("services_s"):
+        pass
+    with pytest.raises(ValueError), timings.measure("workloads_s"):
+        time.sleep(0.01)
+        raise ValueError
+    assert timings.services_s >= 0 and timings.workloads_s >= 0.01 and timings.environments_s == 0
