@@ -18,11 +18,39 @@ class Status(str, enum.Enum):
     ERROR = "error"  # the harness or the infrastructure broke
 
 
+class Blame(str, enum.Enum):
+    """Who is at fault for a check that did not pass: decided once, from facts."""
+
+    PLUGIN = "plugin"  # the plugin under test behaves differently from every MLflow store
+    MLFLOW = "mlflow"  # MLflow's own store does the same (an upstream finding)
+    HARNESS = "harness"  # the harness itself raised or crashed
+    INFRASTRUCTURE = "infrastructure"  # Docker, a service, a process that hung or died
+
+
 @dataclass
 class CheckResult:
+    """One check's outcome. ``blame`` is set on every failed or errored check (failed: the
+    plugin unless said otherwise; error: the infrastructure unless said otherwise); ``notes``
+    are upstream findings: differences MLflow's own stores share, so not held against the
+    plugin; ``problems`` are the individual findings behind ``detail``."""
+
     name: str
     status: Status
     detail: str = ""
+    blame: Blame | None = None
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+        if self.blame is not None:
+            self.blame = Blame(self.blame)
+        elif self.status is Status.FAILED:
+            self.blame = Blame.PLUGIN
+        elif self.status is Status.ERROR:
+            self.blame = Blame.INFRASTRUCTURE
+        if self.status in (Status.PASSED, Status.SKIPPED):
+            self.blame = None
 
 
 @dataclass
@@ -156,8 +184,7 @@ class RunReport:
             item = dict(item)
             item["status"] = Status(item["status"])
             item["services"] = [ServiceInfo(**s) for s in item["services"]]
-            item["checks"] = [CheckResult(c["name"], Status(c["status"]), c["detail"])
-                              for c in item["checks"]]
+            item["checks"] = [CheckResult(**c) for c in item["checks"]]
             results.append(ScenarioResult(**item))
         return cls(PluginInfo(**plugin), results, list(data["environments"]), data["run_id"],
                    timings=Timings(**data.get("timings", {})))

@@ -25,7 +25,7 @@ from harness.environment import WORKLOADS, PluginEnv, ScriptFailed, ensure_envir
 from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
 from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
 from harness.plugin import parse_plugin
-from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
+from harness.results import (Blame, CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status, Timings)
 from harness.faults import Injected, inject
 from harness.scenario import (COMPARED, OBSERVING, Conformance, Fault, Load, Scenario, Ui,
@@ -427,13 +427,14 @@ class _Failures:
             return fn(*args)
         except ScriptFailed as exc:
             trouble = self.diagnose()
+            blame = Blame.PLUGIN if status is Status.FAILED else Blame.INFRASTRUCTURE
             if exc.died or trouble:  # a hang, a crash or a sick service: no finding, the run broke
-                status, detail = Status.ERROR, _explain(exc)
+                status, detail, blame = Status.ERROR, _explain(exc), Blame.INFRASTRUCTURE
             else:
                 detail = f"{exc}{hint}"
             if trouble:
                 detail += f" (while {trouble})"
-            self.checks.append(CheckResult(name, status, detail))
+            self.checks.append(CheckResult(name, status, detail, blame=blame))
             self.outputs.append(f"--- {name}: {exc}\n{exc.output}")
             return None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from harness.results import CheckResult, Status
+from harness.results import Blame, CheckResult, Status
 
 
 @dataclass
@@ -24,17 +24,35 @@ class Evidence:
     observed: dict[str, dict[str, Any]] = field(default_factory=dict)  # by workload kind
 
 
+class Verdict(tuple):
+    """(status, detail), carrying the individual problems behind the detail and, where the
+    check knows better than the default, who is at fault."""
+
+    problems: list[str]
+    blame: Blame | None
+
+    def __new__(cls, status: Status, detail: str, problems: list[str] | None = None,
+                blame: Blame | None = None) -> Verdict:
+        self = super().__new__(cls, (status, detail))
+        self.problems, self.blame = list(problems or []), blame
+        return self
+
+
 CheckFn = Callable[[Evidence], CheckResult]
 REGISTRY: dict[str, CheckFn] = {}
 
 
 def check(name: str) -> Callable[[Callable[[Evidence], tuple[Status, str]]], CheckFn]:
-    """Register a function returning (status, detail) as the check ``name``."""
+    """Register a function returning (status, detail), or a ``Verdict``, as the check ``name``."""
 
     def register(fn: Callable[[Evidence], tuple[Status, str]]) -> CheckFn:
         def run(evidence: Evidence) -> CheckResult:
-            status, detail = fn(evidence)
-            return CheckResult(name, status, detail)
+            answer = fn(evidence)
+            status, detail = answer
+            problems = getattr(answer, "problems", None) or (
+                [detail] if status is Status.FAILED else [])
+            return CheckResult(name, status, detail, blame=getattr(answer, "blame", None),
+                               problems=problems)
 
         run.__doc__ = fn.__doc__
         REGISTRY[name] = run
@@ -43,13 +61,18 @@ def check(name: str) -> Callable[[Callable[[Evidence], tuple[Status, str]]], Che
     return register
 
 
-def verdict(problems: list[str], ok: str, limit: int = 3) -> tuple[Status, str]:
-    """FAILED listing the first few problems, or PASSED with ``ok``."""
-    if not problems:
-        return Status.PASSED, ok
+def summarise(problems: list[str], limit: int = 3) -> str:
+    """The first few problems, and how many more there are."""
     shown = "; ".join(problems[:limit])
     more = f" (+{len(problems) - limit} more)" if len(problems) > limit else ""
-    return Status.FAILED, shown + more
+    return shown + more
+
+
+def verdict(problems: list[str], ok: str, limit: int = 3) -> Verdict:
+    """FAILED listing the first few problems, or PASSED with ``ok``."""
+    if not problems:
+        return Verdict(Status.PASSED, ok)
+    return Verdict(Status.FAILED, summarise(problems, limit), problems)
 
 
 def run_check(name: str, evidence: Evidence) -> CheckResult:
@@ -57,7 +80,8 @@ def run_check(name: str, evidence: Evidence) -> CheckResult:
     try:
         return REGISTRY[name](evidence)
     except Exception as exc:  # noqa: BLE001 - reported as an error verdict
-        return CheckResult(name, Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}")
+        return CheckResult(name, Status.ERROR, f"the harness's check crashed: "
+                           f"{type(exc).__name__}: {exc}", blame=Blame.HARNESS)
 
 
 from harness.checks import (artifacts, backend, contract, entry_points,  # noqa: E402,F401
