@@ -18,6 +18,9 @@ class Group:
     constructor: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (positional, keyword)
     module_attrs: tuple[str, ...] = ()  # for groups whose entries are modules
     role: Role | None = None
+    # the capability whose scenarios exercise this group; None: every workload may load it
+    # (stores and providers), so every scenario's entry-point checks cover it
+    scope: str | None = None
 
 
 GROUPS: tuple[Group, ...] = (
@@ -42,23 +45,29 @@ GROUPS: tuple[Group, ...] = (
           "mlflow.tracking.default_experiment.abstract_context:DefaultExperimentProvider",
           ((), ())),
     Group("mlflow.project_backend", "project_backend",
-          "mlflow.projects.backend.abstract_backend:AbstractBackend"),
+          "mlflow.projects.backend.abstract_backend:AbstractBackend", scope="project_backend"),
     Group("mlflow.deployments", "deployments",
-          module_attrs=("run_local", "target_help")),
+          module_attrs=("run_local", "target_help"), scope="deployments"),
     Group("mlflow.model_evaluator", "model_evaluator",
-          "mlflow.models.evaluation.base:ModelEvaluator"),
+          "mlflow.models.evaluation.base:ModelEvaluator", scope="model_evaluator"),
     Group("mlflow.dataset_source", "dataset_source",
-          "mlflow.data.dataset_source:DatasetSource"),
-    Group("mlflow.dataset_constructor", "dataset_constructor"),
-    Group("mlflow.app", "app"),
-    Group("mlflow.app.client", "app_client"),
-    Group("mlflow.workspace_provider", "workspace_provider"),
-    Group("mlflow.scorer_store", "scorer_store"),
-    Group("mlflow.labeling_store", "labeling_store"),
-    Group("mlflow.gateway.providers", "gateway_provider"),
+          "mlflow.data.dataset_source:DatasetSource", scope="dataset_constructor"),
+    Group("mlflow.dataset_constructor", "dataset_constructor", scope="dataset_constructor"),
+    Group("mlflow.app", "app", scope="app"),
+    Group("mlflow.app.client", "app_client", scope="app"),
+    Group("mlflow.workspace_provider", "workspace_provider", scope="workspace_provider"),
+    Group("mlflow.scorer_store", "scorer_store", scope="scorer_store"),
+    Group("mlflow.labeling_store", "labeling_store", scope="labeling_store"),
+    Group("mlflow.gateway.providers", "gateway_provider", scope="gateway_provider"),
 )
 
 BY_NAME = {g.name: g for g in GROUPS}
+
+
+def in_scope(requires: list[str], everything: bool) -> set[str]:
+    """The groups a scenario exercises: all of them (``everything``, the entry-points
+    scenario), else the groups every workload may load plus those its capabilities name."""
+    return {g.name for g in GROUPS if everything or g.scope is None or g.scope in requires}
 CAPABILITIES = tuple(g.capability for g in GROUPS)
 ROLE_GROUPS: dict[Role, str] = {g.role: g.name for g in GROUPS if g.role}
 

@@ -89,9 +89,13 @@ def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
             f"{escape(role)} <code>{escape(str(uri))}</code>" for role, uri in result.stores.items()
             if uri) + "</p>")
     if result.checks:
-        rows = "".join(f"<tr><td>{escape(c.name)}</td><td>{_badge(c.status)}</td>"
-                       f"<td>{escape(c.detail)}</td></tr>" for c in result.checks)
-        parts.append(f"<table><tr><th>check</th><th>status</th><th>detail</th></tr>{rows}</table>")
+        rows = "".join(
+            f"<tr><td>{escape(c.name)}</td><td>{_badge(c.status)}</td>"
+            f"<td>{escape(c.blame.value) if c.blame else ''}</td><td>{escape(c.detail)}"
+            + "".join(f'<div class="muted">upstream: {escape(n)}</div>' for n in c.notes)
+            + "</td></tr>" for c in result.checks)
+        parts.append("<table><tr><th>check</th><th>status</th><th>blame</th><th>detail</th></tr>"
+                     f"{rows}</table>")
     for name in result.attachments:
         key = f"@@IMAGE:{result.scenario}:{result.mlflow_version}:{name}@@"
         parts.append(f"<p><b>{escape(name)}</b></p><p>{key}</p>")
@@ -108,6 +112,7 @@ def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
     code, why = report.exit_code()
     verdict = Status.PASSED if code == 0 else Status.FAILED if code == 1 else Status.ERROR
     counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
+    blamed = ", ".join(f"{party} {n}" for party, n in report.blames().items() if n)
     plugin = report.plugin
     images: dict[str, str] = {}
     body = [
@@ -116,6 +121,9 @@ def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
         f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}</p>",
         f'<p class="verdict {verdict.value}">{"OK" if code == 0 else "FAILED"}: {escape(why)}</p>',
         f"<p>{counts}</p>",
+        f"<p>checks blamed on: {escape(blamed or 'nobody')}; "
+        f"{len(report.notes())} upstream note(s): differences MLflow's own stores share, "
+        "not held against the plugin</p>",
         "<h2>Compatibility matrix</h2>", _matrix(report),
         "<h2>Environments</h2>", _environments(report),
         "<h2>Entry points</h2>", _entry_points(report),

@@ -50,6 +50,14 @@ def skip_reason(scenario: Scenario, entry_points: list[dict]) -> str | None:
     return None
 
 
+def broken_capabilities(scenario: Scenario, entry_points: list[dict]) -> list[str]:
+    """Capabilities the scenario requires that the plugin declares but cannot load: its
+    entry points fail the scenario, they do not make it inapplicable."""
+    declared = {BY_NAME[ep["group"]].capability for ep in entry_points if ep["group"] in BY_NAME}
+    have = capabilities(entry_points)
+    return [c for c in scenario.requires if c in declared and c not in have]
+
+
 def _schemes(entry_points: list[dict], role: Role) -> list[str]:
     return sorted(ep["name"] for ep in entry_points if ep["group"] == ROLE_GROUPS[role])
 
@@ -76,6 +84,7 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
     uris: dict[str, str] = {}
     roles: list[Role] = []
     guessed: list[str] = []
+    ignored: list[str] = []  # roles whose template does not use the scenario's service
     for role in ROLES:
         schemes = _schemes(entry_points, role)
         if not schemes:
@@ -86,6 +95,9 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
         if chosen:
             scheme, template = chosen
             uris[role] = _fill(template, {**values, "scheme": scheme, "uri": own[role]})
+            if backend != "local" and not _uses(template, backend):
+                ignored.append(f"{role} ({template!r})")
+                backends[role] = "local"  # the plugin's store is elsewhere: not on the service
         elif role == "registry" and "tracking" in uris and (
                 _schemes(entry_points, "tracking")[0] in schemes):
             uris[role] = uris["tracking"]  # one store behind one scheme, as MLflow defaults
@@ -100,11 +112,22 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
                 f"template for {role} on {backend}; add one under [tool.mlflow-plugin-harness."
                 f"schemes.{schemes[0]}] {role} = {{{backend} = \"...\"}} or in --config")
         roles.append(role)
+    services_used = {backends[r] for r in roles} - {"local"}
+    if ignored and not services_used:
+        served = ", ".join(sorted({scenario.stores.backend(r) for r in ROLES} - {"local"}))
+        raise NotPlaceable(f"the plugin's URI template for {', '.join(ignored)} does not use "
+                           f"{served}: this scenario would not test the plugin on {served}")
     registry = uris.get("registry")
     if registry is None:  # MLflow's own registry; beside a plugin tracking store, on the fallback
         registry = own["registry"]
     return Stores(uris.get("tracking", own["tracking"]), uris.get("artifacts", own["artifacts"]),
                   registry, tuple(roles), tuple(guessed), backends)
+
+
+def _uses(template: str, service: str) -> bool:
+    """Whether a URI template puts the store on ``service``: it names the service's fields or
+    the scenario's own URI for the role (``{uri}``), which lives there."""
+    return any(name in (service, "uri") for name, _attr in template_fields(template))
 
 
 def _template(settings: Settings, scheme: str, role: Role, backend: str) -> str | None:
@@ -115,3 +138,40 @@ def _template(settings: Settings, scheme: str, role: Role, backend: str) -> str 
 def _declares(settings: Settings, scheme: str, role: Role) -> bool:
     templates = settings.schemes.get(scheme)
     return templates is not None and getattr(templates, role) is not None
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """One of MLflow's own stores for a scenario's backends. The first is the scenario's own
+    (the oracle); the others are further built-in stores the same backend can hold, which
+    MLflow's own behaviour is cross-examined against before a difference is blamed on the
+    plugin."""
+
+    overrides: dict[str, str]  # role -> MLflow's own URI template, replacing the scenario's
+    env: dict[str, str]
+
+
+_SQL = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL", "mssql": "SQL Server"}
+
+
+def builtin_name(role: Role, uri: str) -> str:
+    """MLflow's own store class that serves ``uri`` for ``role``, as a person would name it."""
+    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower() if "://" in uri or uri.startswith(
+        "file:") else "file"
+    if role == "artifacts":
+        return {"s3": "S3ArtifactRepository", "file": "LocalArtifactRepository"}.get(
+            scheme, f"MLflow's {scheme} artifact repository")
+    if scheme in _SQL:
+        return f"SqlAlchemyStore ({_SQL[scheme]})"
+    return "FileStore" if scheme == "file" else f"MLflow's {scheme} store"
+
+
+def builtins(scenario: Scenario) -> list[Builtin]:
+    """The scenario's own stores, then every other built-in store for its backends: on local
+    files, MLflow's FileStore beside its SQLite store (the file store needs an opt-in in 3.x)."""
+    found = [Builtin({}, {})]
+    local = [role for role in ("tracking", "registry") if scenario.stores.backend(role) == "local"]
+    if local:
+        found.append(Builtin({role: "file:{workdir}/file-store" for role in local},
+                             {"MLFLOW_ALLOW_FILE_STORE": "true"}))
+    return found

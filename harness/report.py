@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TextIO
 
-from harness.results import RunReport, ScenarioResult, Status
+from harness.results import Blame, RunReport, ScenarioResult, Status
 
 _MARK = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP", Status.ERROR: "ERROR"}
 
@@ -29,12 +29,21 @@ def write_json(report: RunReport, path: Path, mask: Masker) -> None:
 
 
 def _testcase(suite: ET.Element, classname: str, name: str, status: Status, detail: str,
-              seconds: float, output: str = "") -> None:
+              seconds: float, output: str = "", blame: Blame | None = None,
+              notes: list[str] | None = None) -> None:
+    """One testcase; a failure's or error's ``type`` names who is blamed (``blame:plugin``),
+    upstream notes are properties."""
     case = ET.SubElement(suite, "testcase", classname=classname, name=name, time=f"{seconds:.3f}")
+    if notes:
+        props = ET.SubElement(case, "properties")
+        for note in notes:
+            ET.SubElement(props, "property", name="upstream-note", value=note)
+    kind = f"blame:{(blame or (Blame.PLUGIN if status is Status.FAILED else Blame.INFRASTRUCTURE)).value}"
+    message = f"[{kind}] {detail}"
     if status is Status.FAILED:
-        ET.SubElement(case, "failure", message=detail).text = output or detail
+        ET.SubElement(case, "failure", message=message, type=kind).text = output or detail
     elif status is Status.ERROR:
-        ET.SubElement(case, "error", message=detail).text = output or detail
+        ET.SubElement(case, "error", message=message, type=kind).text = output or detail
     elif status is Status.SKIPPED:
         ET.SubElement(case, "skipped", message=detail)
 
@@ -53,7 +62,8 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
                                                for name, text in result.logs.items())]).strip()
         for c in checks:
             _testcase(suite, classname, c.name, c.status, c.detail, share,
-                      attached if c.status in (Status.FAILED, Status.ERROR) else "")
+                      attached if c.status in (Status.FAILED, Status.ERROR) else "", c.blame,
+                      c.notes)
         counts = {s: sum(1 for c in checks if c.status is s) for s in Status}
         suite.set("tests", str(max(len(checks), 1)))
         suite.set("failures", str(counts[Status.FAILED]))
@@ -63,6 +73,11 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, 0)) for suite in root)))
     root.set("time", f"{sum(r.duration_s for r in report.results):.3f}")
+    props = ET.Element("properties")
+    ET.SubElement(props, "property", name="upstream-notes", value=str(len(report.notes())))
+    for party, count in report.blames().items():
+        ET.SubElement(props, "property", name=f"blame:{party}", value=str(count))
+    root.insert(0, props)
     ET.indent(root)
     path.write_text(mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
 
@@ -92,7 +107,11 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
             print(mask(f"        error: {result.reason}"), file=out)
         for c in result.checks:
             if c.status in (Status.FAILED, Status.ERROR):
-                print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)
+                blame = c.blame.value if c.blame else "?"
+                print(mask(f"        {_MARK[c.status]} {c.name} [blame: {blame}]: {c.detail}"),
+                      file=out)
+            for note in c.notes:
+                print(mask(f"        NOTE {c.name}: {note}"), file=out)
     versions = report.versions()
     if len(versions) > 1:
         width = max(len(s) for s in report.matrix()) + 2
@@ -102,4 +121,8 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
             marks = [_MARK[Status(cells[v]["status"])] if v in cells else "-" for v in versions]
             print(f"  {scenario:<{width}}" + "".join(f"{m:<10}" for m in marks), file=out)
     counts = report.summary()
-    print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items()), file=out)
+    blamed = ", ".join(f"{party} {n}" for party, n in report.blames().items() if n)
+    print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items())
+          + (f"; checks blamed on: {blamed}" if blamed else "")
+          + f"; {len(report.notes())} upstream note(s) (MLflow's own stores do the same)",
+          file=out)

@@ -77,19 +77,29 @@ class ScenarioResult:
 
     @classmethod
     def from_checks(cls, scenario: str, mlflow_version: str, checks: list[CheckResult],
-                    **kw: Any) -> ScenarioResult:
-        """Roll check results up: error beats failed beats passed; all skipped is skipped."""
+                    gates: tuple[str, ...] = (), **kw: Any) -> ScenarioResult:
+        """Roll check results up: error beats failed beats passed; all skipped is skipped, and
+        so is a scenario whose substantive checks (all but the ``gates``) were all skipped."""
         statuses = {c.status for c in checks}
         for status in (Status.ERROR, Status.FAILED, Status.PASSED):
             if status in statuses:
                 break
         else:
             status = Status.SKIPPED
+        substantive = [c for c in checks if c.name not in gates]
         bad = [c for c in checks if c.status is status and status is not Status.PASSED]
         reason = "; ".join(f"{c.name}: {c.detail}" for c in bad)
         if status is Status.SKIPPED:
             reason = "; ".join(sorted({c.detail for c in checks})) or "no checks ran"
+        elif status is Status.PASSED and substantive and all(
+                c.status is Status.SKIPPED for c in substantive):  # a hollow pass tests nothing
+            status = Status.SKIPPED
+            reason = "; ".join(f"{c.name}: {c.detail}" for c in substantive)
         return cls(scenario, mlflow_version, status, reason=reason, checks=checks, **kw)
+
+    def notes(self) -> list[str]:
+        """Upstream findings: differences MLflow's own stores share, noted by the checks."""
+        return [f"{c.name}: {note}" for c in self.checks for note in c.notes]
 
 
 @dataclass
@@ -154,6 +164,20 @@ class RunReport:
                 "status": result.status.value, "reason": result.reason}
         return table
 
+    def notes(self) -> list[str]:
+        """Every upstream note of the run: what MLflow's own stores do the same way."""
+        return [f"{r.scenario} (MLflow {r.mlflow_version}): {n}" for r in self.results
+                for n in r.notes()]
+
+    def blames(self) -> dict[str, int]:
+        """How many failed or errored checks each party is blamed for."""
+        counts = {b.value: 0 for b in Blame}
+        for result in self.results:
+            for c in result.checks:
+                if c.blame is not None:
+                    counts[c.blame.value] += 1
+        return counts
+
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
         for result in self.results:
@@ -193,5 +217,7 @@ class RunReport:
         data = asdict(self)
         del data["secrets"]
         data["summary"] = self.summary()
+        data["blame"] = self.blames()
+        data["upstream_notes"] = {"count": len(self.notes()), "notes": self.notes()}
         data["matrix"] = self.matrix()
         return data

@@ -18,18 +18,20 @@ from typing import Any, Callable
 from docker.errors import DockerException
 
 from harness import ui
-from harness.checks import Evidence, run_check
+from harness.checks import GATES, Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
-from harness.contracts import FEATURES, GROUPS
+from harness.contracts import FEATURES, GROUPS, in_scope
 from harness.environment import WORKLOADS, PluginEnv, ScriptFailed, ensure_environment
 from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
-from harness.plan import NotPlaceable, Stores, resolve_stores, skip_reason
+from harness.blame import EXAMINED, reexamined
+from harness.plan import (Builtin, NotPlaceable, Stores, broken_capabilities, builtin_name,
+                          builtins, resolve_stores, skip_reason)
 from harness.plugin import parse_plugin
 from harness.results import (Blame, CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status, Timings)
 from harness.faults import Injected, inject
-from harness.scenario import (COMPARED, OBSERVING, Conformance, Fault, Load, Scenario, Ui,
-                              Workload, select)
+from harness.scenario import (COMPARED, MANIFESTING, OBSERVING, ROLES, Conformance, Fault,
+                              Load, Scenario, Ui, Workload, select)
 from harness.server import MlflowServer, ServerSpec, ServerUnavailable
 from harness.services.base import Binding, Service, ServiceExited
 from harness.services.pool import Outcome, ServicePool
@@ -134,6 +136,14 @@ class ScenarioRun:
     def __call__(self, scenario: Scenario, rundir: Path) -> ScenarioResult:
         started = time.monotonic()
         version = self.env.mlflow_version
+        if broken := broken_capabilities(scenario, self.probe["entry_points"]):
+            why = (f"not run: the plugin's {', '.join(f'mlflow.{c}' for c in broken)} entry "
+                   "point(s) fail to load")
+            evidence = Evidence(self.probe, groups=in_scope(scenario.requires, False))
+            checks = [run_check("entry-points", evidence),
+                      *(CheckResult(name, Status.SKIPPED, why) for name in scenario.checks
+                        if name != "entry-points")]
+            return ScenarioResult.from_checks(scenario.name, version, checks)
         reason = skip_reason(scenario, self.probe["entry_points"])
         if reason:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, reason)
@@ -149,8 +159,10 @@ class ScenarioRun:
                                       f"{name} unavailable: {outcome.skipped}", services=infos)
         try:
             side = self._side(scenario, outcomes, rundir, scenario.name, self.probe["entry_points"])
-            oracle = (self._side(scenario, outcomes, rundir, f"{scenario.name}-oracle", [])
-                      if any(w.kind in COMPARED for w in scenario.workloads) else None)
+            oracles = ([self._side(scenario, outcomes, rundir, f"{scenario.name}-oracle{i or ''}",
+                                   [], builtin)
+                        for i, builtin in enumerate(builtins(scenario))]
+                       if any(w.kind in COMPARED for w in scenario.workloads) else [])
         except NotPlaceable as exc:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
         except Exception as exc:  # noqa: BLE001 - a service that cannot provision: an error
@@ -165,7 +177,7 @@ class ScenarioRun:
             side = served
         try:
             services = {name: o.service for name, o in outcomes.items() if o.service}
-            evidence, checks, output, attachments = self._workloads(scenario, side, oracle,
+            evidence, checks, output, attachments = self._workloads(scenario, side, oracles,
                                                                     services)
             for role, backend in side.stores.backends.items():
                 if backend in side.bindings:
@@ -173,6 +185,8 @@ class ScenarioRun:
                         "service": backend,
                         **outcomes[backend].service.inspect(side.bindings[backend])}
             checks.extend(run_check(name, evidence) for name in scenario.checks)
+            if not side.server:
+                checks = self._cross_examine(scenario, checks, outcomes, rundir)
             logs = (self._logs(outcomes, side.server)
                     if any(c.status in (Status.FAILED, Status.ERROR) for c in checks) else {})
         finally:
@@ -184,7 +198,8 @@ class ScenarioRun:
         if side.server:
             uris["server"] = side.server.url
         return ScenarioResult.from_checks(
-            scenario.name, version, checks, duration_s=round(time.monotonic() - started, 2),
+            scenario.name, version, checks, gates=GATES if scenario.workloads else (),
+            duration_s=round(time.monotonic() - started, 2),
             services=infos, stores=uris, output=output[-20000:], attachments=attachments,
             logs=logs)
 
@@ -266,18 +281,52 @@ class ScenarioRun:
             logs["mlflow-server"] = server.logs(lines)
         return {name: text for name, text in logs.items() if text.strip()}
 
+    def _cross_examine(self, scenario: Scenario, checks: list[CheckResult],
+                       outcomes: dict[str, Outcome], rundir: Path) -> list[CheckResult]:
+        """Failed checks over stored data, judged again after the scenario's workloads ran on
+        each of MLflow's own stores for its backends (see ``blame``)."""
+        suspect = [c for c in checks if c.status is Status.FAILED and c.name in EXAMINED]
+        workloads = [w for w in scenario.workloads if w.kind in MANIFESTING]
+        if not suspect or not workloads:
+            return checks
+        theirs: dict[str, list[tuple[str, CheckResult]]] = {c.name: [] for c in suspect}
+        for index, builtin in enumerate(builtins(scenario)):
+            own = self._side(scenario, outcomes, rundir, f"{scenario.name}-builtin{index}", [],
+                             builtin)
+            self.progress(f"{scenario.name}: the same workloads on MLflow's own "
+                          f"{builtin_name('tracking', own.stores.tracking)}")
+            evidence = Evidence(self.probe)
+            try:
+                for workload in workloads:
+                    manifest = self._run(scenario, own, workload.kind,
+                                         {"options": workload.model_dump()})
+                    evidence.pairs.append((manifest, self._run(scenario, own, "readback",
+                                                               {"manifest": manifest})))
+            except ScriptFailed as exc:
+                self.progress(f"{scenario.name}: MLflow's own store failed the workload: {exc}")
+                continue
+            for check in suspect:
+                role = EXAMINED[check.name]
+                name = builtin_name(role, getattr(own.stores, role))
+                theirs[check.name].append((name, run_check(check.name, evidence)))
+        return [reexamined(c, theirs[c.name]) if c.name in theirs else c for c in checks]
+
     def _side(self, scenario: Scenario, outcomes: dict[str, Outcome], rundir: Path, label: str,
-              entry_points: list[dict[str, Any]]) -> Side:
-        """A private workdir and namespace in each service, and the store URIs to use there."""
+              entry_points: list[dict[str, Any]], builtin: Builtin | None = None) -> Side:
+        """A private workdir and namespace in each service, and the store URIs to use there:
+        the plugin's (its entry points given), or one set of MLflow's own (``builtin``)."""
         workdir = rundir / label
         workdir.mkdir()
+        if builtin and builtin.overrides:
+            scenario = scenario.model_copy(update={"stores": scenario.stores.model_copy(
+                update=builtin.overrides)})
         version = self.env.mlflow_version  # services are shared by every version of the run
         bindings = {name: o.service.provision(f"{label}-m{version}",
                                               self._migrate(workdir, scenario), schema=version)
                     for name, o in outcomes.items() if o.service}
         stores = resolve_stores(scenario, entry_points, self.settings, workdir,
                                 {n: b.namespace() for n, b in bindings.items()})
-        env = self._environment(scenario, workdir, bindings)
+        env = {**self._environment(scenario, workdir, bindings), **(builtin.env if builtin else {})}
         request = {
             "plugin": self.env.plugin_name, "tracking_uri": stores.tracking,
             "registry_uri": stores.registry, "artifact_root": stores.artifacts,
@@ -301,10 +350,10 @@ class ScenarioRun:
                                        workdir=side.workdir, timeout=scenario.timeout_s,
                                        env=side.env)
 
-    def _workloads(self, scenario: Scenario, side: Side, oracle: Side | None,
+    def _workloads(self, scenario: Scenario, side: Side, oracles: list[Side],
                    services: dict[str, Service]
                    ) -> tuple[Evidence, list[CheckResult], str, dict[str, str]]:
-        evidence = Evidence(self.probe)
+        evidence = Evidence(self.probe, groups=in_scope(scenario.requires, not scenario.workloads))
         failures = _Failures(lambda: "; ".join(filter(None, (s.trouble()
                                                                 for s in services.values()))))
         attachments: dict[str, str] = {}
@@ -312,7 +361,7 @@ class ScenarioRun:
         try:
             for workload in scenario.workloads:
                 if not isinstance(workload, Fault):
-                    self._workload(workload, scenario, side, oracle, evidence, failures,
+                    self._workload(workload, scenario, side, oracles, evidence, failures,
                                    attachments)
                     fault = self._after(fault, scenario, side, evidence, failures)
                     continue
@@ -345,7 +394,7 @@ class ScenarioRun:
                 evidence.pairs[index] = (manifest, observed)
         return None
 
-    def _workload(self, workload: Workload, scenario: Scenario, side: Side, oracle: Side | None,
+    def _workload(self, workload: Workload, scenario: Scenario, side: Side, oracles: list[Side],
                   evidence: Evidence, failures: _Failures, attachments: dict[str, str]) -> None:
         """Run one workload; its answers go to ``evidence``, its failures to ``failures``."""
         self.progress(f"{scenario.name}: {workload.kind} workload")
@@ -364,26 +413,32 @@ class ScenarioRun:
             if evidence.observed["ui"].get("browser", {}).get("screenshot"):
                 attachments["screenshot"] = name
         elif isinstance(workload, Conformance):
-            assert oracle is not None
             features = [f for f in workload.features or FEATURES
                         if FEATURES[f] in side.stores.plugin_roles]
             mine = failures.attempt("workload:conformance", run, side, "conformance",
                                     {"features": features})
             if mine is None:
                 return
-            self.progress(f"{scenario.name}: the same on MLflow's own stores")
-            theirs = failures.attempt("oracle:conformance", run, oracle, "conformance",
-                                      {"features": features}, status=Status.ERROR)
-            if theirs is not None:
-                evidence.contract = {
-                    "plugin": mine["features"], "oracle": theirs["features"],
-                    "errors": mine["errors"], "roles": list(side.stores.plugin_roles),
-                    "unsupported": dict(self.settings.unsupported),
-                    "surfaces": {"plugin": mine.get("surfaces", {}),
-                                 "oracle": theirs.get("surfaces", {})},
-                    "missing_methods": dict(self.settings.missing_methods)}
+            theirs = []
+            for oracle in oracles:
+                names = {role: builtin_name(role, getattr(oracle.stores, role)) for role in ROLES}
+                self.progress(f"{scenario.name}: the same on MLflow's own {names['tracking']}, "
+                              f"{names['artifacts']}")
+                answer = failures.attempt("oracle:conformance", run, oracle, "conformance",
+                                          {"features": features}, status=Status.ERROR)
+                if answer is None:
+                    return
+                theirs.append({"stores": names, "features": answer["features"],
+                               "surfaces": answer.get("surfaces", {})})
+            evidence.contract = {
+                "plugin": mine["features"], "oracles": theirs, "errors": mine["errors"],
+                "roles": list(side.stores.plugin_roles),
+                "unsupported": dict(self.settings.unsupported),
+                "surfaces": {"plugin": mine.get("surfaces", {}),
+                             "oracle": theirs[0]["surfaces"]},
+                "missing_methods": dict(self.settings.missing_methods)}
         elif isinstance(workload, Load):
-            assert oracle is not None
+            oracle = oracles[0]
             request = {"options": workload.model_dump()}
             mine = failures.attempt("workload:load", run, side, "load", request)
             if mine is None:

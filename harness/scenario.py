@@ -204,6 +204,7 @@ Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployme
                            Projects, Evaluators, Datasets, Ui, Load, Fault],
                      Field(discriminator="kind")]
 COMPARED = ("conformance", "load")  # workloads also run on MLflow's own stores
+MANIFESTING = ("quickstart", "logging")  # workloads that write a manifest, then read it back
 
 
 class Scenario(_Strict):

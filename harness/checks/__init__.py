@@ -22,6 +22,12 @@ class Evidence:
     backends: dict[str, dict[str, Any]] = field(default_factory=dict)
     contract: dict[str, Any] = field(default_factory=dict)  # conformance transcripts, both sides
     observed: dict[str, dict[str, Any]] = field(default_factory=dict)  # by workload kind
+    groups: set[str] | None = None  # the entry-point groups the scenario exercises (None: all)
+
+    def entry_points(self) -> list[dict[str, Any]]:
+        """The probed entry points of the groups this scenario exercises."""
+        return [ep for ep in self.probe["entry_points"]
+                if self.groups is None or ep["group"] in self.groups]
 
 
 class Verdict(tuple):
@@ -30,13 +36,18 @@ class Verdict(tuple):
 
     problems: list[str]
     blame: Blame | None
+    notes: list[str]  # upstream findings: what MLflow's own stores do the same way
 
     def __new__(cls, status: Status, detail: str, problems: list[str] | None = None,
-                blame: Blame | None = None) -> Verdict:
+                blame: Blame | None = None, notes: list[str] | None = None) -> Verdict:
         self = super().__new__(cls, (status, detail))
-        self.problems, self.blame = list(problems or []), blame
+        self.problems, self.blame, self.notes = list(problems or []), blame, list(notes or [])
         return self
 
+
+# checks on the plugin's entry points alone: in a scenario with workloads they gate it, but a
+# scenario whose every other check was skipped tested nothing and is skipped itself
+GATES = ("entry-points", "abstract-methods", "providers")
 
 CheckFn = Callable[[Evidence], CheckResult]
 REGISTRY: dict[str, CheckFn] = {}
@@ -52,7 +63,7 @@ def check(name: str) -> Callable[[Callable[[Evidence], tuple[Status, str]]], Che
             problems = getattr(answer, "problems", None) or (
                 [detail] if status is Status.FAILED else [])
             return CheckResult(name, status, detail, blame=getattr(answer, "blame", None),
-                               problems=problems)
+                               notes=getattr(answer, "notes", []), problems=problems)
 
         run.__doc__ = fn.__doc__
         REGISTRY[name] = run

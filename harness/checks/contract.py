@@ -12,7 +12,7 @@ import json
 from fnmatch import fnmatchcase
 from typing import Any
 
-from harness.checks import Evidence, check, verdict
+from harness.checks import Evidence, Verdict, check, verdict
 from harness.contracts import FEATURES, ROLE_GROUPS
 from harness.results import Status
 
@@ -22,41 +22,61 @@ def _short(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def differences(plugin: list[list[Any]], oracle: list[list[Any]]) -> list[str]:
-    """Each step whose outcome differs, as ``'label': plugin X, MLflow Y``."""
-    problems = []
-    for index in range(max(len(plugin), len(oracle))):
-        mine = plugin[index] if index < len(plugin) else ["(missing)", None]
-        theirs = oracle[index] if index < len(oracle) else ["(missing)", None]
-        if mine != theirs:
-            label = theirs[0] if theirs[0] != "(missing)" else mine[0]
+def _at(transcript: list[list[Any]], index: int) -> list[Any]:
+    return transcript[index] if index < len(transcript) else ["(missing)", None]
+
+
+def differences(plugin: list[list[Any]], oracles: list[tuple[str, list[list[Any]]]]
+                ) -> tuple[list[str], list[str]]:
+    """Each step whose outcome differs from the first oracle's, as ``'label': plugin X, MLflow's
+    own store Y``, split into (problems, notes): a step that equals another built-in store's
+    outcome (its name given with its transcript) is MLflow's own behaviour, kept as a note.
+
+    Histories are compared as the workload records them, sorted, since MLflow leaves the
+    order of points with equal step and timestamp unspecified."""
+    (_first, reference), problems, notes = oracles[0], [], []
+    for index in range(max(len(plugin), len(reference))):
+        mine, theirs = _at(plugin, index), _at(reference, index)
+        if mine == theirs:
+            continue
+        label = theirs[0] if theirs[0] != "(missing)" else mine[0]
+        same = next((name for name, other in oracles[1:] if _at(other, index) == mine), None)
+        if same:
+            notes.append(f"MLflow's own {same} does the same: {label!r}: {_short(mine[1])} "
+                         f"(MLflow's own {_first}: {_short(theirs[1])})")
+        else:
             problems.append(f"{label!r}: plugin {_short(mine[1])}, MLflow's own store "
                             f"{_short(theirs[1])}")
-    return problems
+    return problems, notes
 
 
-def judge(feature: str, evidence: Evidence) -> tuple[Status, str]:
-    """Compare one feature's transcripts, honouring the plugin's declarations."""
+def judge(feature: str, evidence: Evidence) -> Verdict:
+    """Compare one feature's transcripts with every built-in store's, honouring the plugin's
+    declarations."""
     contract = evidence.contract
     role = FEATURES[feature]
     if not contract:
-        return Status.SKIPPED, "no conformance workload ran"
+        return Verdict(Status.SKIPPED, "no conformance workload ran")
     if role not in contract["roles"]:
-        return Status.SKIPPED, f"the plugin has no {ROLE_GROUPS[role]} entry point"
-    plugin, oracle = contract["plugin"], contract["oracle"]
-    if feature not in plugin or feature not in oracle:
-        return Status.SKIPPED, "not exercised in this scenario"
-    problems = differences(plugin[feature], oracle[feature])
+        return Verdict(Status.SKIPPED, f"the plugin has no {ROLE_GROUPS[role]} entry point")
+    plugin = contract["plugin"]
+    oracles = [(o["stores"][role], o["features"][feature]) for o in contract["oracles"]
+               if feature in o["features"]]
+    if feature not in plugin or not oracles:
+        return Verdict(Status.SKIPPED, "not exercised in this scenario")
+    problems, notes = differences(plugin[feature], oracles)
     crash = contract.get("errors", {}).get(feature)
     if crash:
         problems.append(f"set-up failed: {crash}")
     declared = contract.get("unsupported", {}).get(feature)
     if declared is not None:
         if problems:
-            return Status.SKIPPED, f"declared unsupported: {declared}"
-        return Status.FAILED, (f"declared unsupported ({declared}) but behaves exactly like "
-                               "MLflow's own store: remove the declaration")
-    return verdict(problems, f"{len(plugin[feature])} steps behave like MLflow's own store")
+            return Verdict(Status.SKIPPED, f"declared unsupported: {declared}")
+        return Verdict(Status.FAILED, f"declared unsupported ({declared}) but behaves exactly "
+                       "like MLflow's own store: remove the declaration")
+    found = verdict(problems, f"{len(plugin[feature])} steps behave like MLflow's own "
+                              f"{' or '.join(dict.fromkeys(n for n, _ in oracles))}")
+    return Verdict(*found, problems=found.problems, notes=notes)
 
 
 def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
@@ -78,7 +98,8 @@ def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
     patterns = {key.split(".", 1)[1]: reason
                 for key, reason in contract.get("missing_methods", {}).items()
                 if key.startswith(role + ".")}
-    lacking = sorted(set(mine["missing"]) - set(theirs["missing"]))
+    inherited = set(mine.get("inherited", []))
+    lacking = sorted(set(mine["missing"]) - set(theirs["missing"]) - inherited)
     excused = [name for name in lacking if any(fnmatchcase(name, p) for p in patterns)]
     problems = [name for name in lacking if name not in excused]
     stale = [p for p in patterns if not any(fnmatchcase(name, p) for name in lacking)]
@@ -95,7 +116,15 @@ def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
               f"{mine['declared']} declared); the suite called {len(mine.get('called', []))}")
     if excused:
         detail += f"; {len(excused)} declared missing"
-    return Status.PASSED, detail
+    notes = []
+    if inherited - set(theirs["missing"]):
+        limits = sorted(inherited - set(theirs["missing"]))
+        detail += (f"; {len(limits)} inherited limitation(s) of MLflow's own {mine['extends']}, "
+                   "which it extends (info)")
+        notes.append(f"MLflow's own {mine['extends']} does the same: it lacks {len(limits)} "
+                     f"method(s) MLflow's {theirs['class'].rsplit(':', 1)[-1]} implements: "
+                     + ", ".join(limits[:8]) + (" ..." if len(limits) > 8 else ""))
+    return Verdict(Status.PASSED, detail, notes=notes)
 
 
 for _feature, _role in FEATURES.items():

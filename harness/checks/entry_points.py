@@ -13,9 +13,11 @@ def _label(ep: dict) -> str:
 @check("entry-points")
 def entry_points(evidence: Evidence) -> tuple[Status, str]:
     """Every mlflow.* entry point loads with warnings as errors and fits MLflow's contract."""
-    eps = evidence.probe["entry_points"]
-    if not eps:
+    if not evidence.probe["entry_points"]:
         return Status.FAILED, "the plugin declares no mlflow.* entry points"
+    eps = evidence.entry_points()
+    if not eps:
+        return Status.SKIPPED, "the plugin has no entry point in the groups this scenario uses"
     problems = []
     for ep in eps:
         if not ep["loaded"]:
@@ -27,7 +29,7 @@ def entry_points(evidence: Evidence) -> tuple[Status, str]:
 @check("abstract-methods")
 def abstract_methods(evidence: Evidence) -> tuple[Status, str]:
     """Store and provider classes implement every method their MLflow base declares abstract."""
-    classes = [ep for ep in evidence.probe["entry_points"] if ep["loaded"]]
+    classes = [ep for ep in evidence.entry_points() if ep["loaded"]]
     problems = [
         f"{_label(ep)} leaves {len(ep['abstract_left'])} abstract method(s) unimplemented: "
         + ", ".join(ep["abstract_left"][:8]) + (" ..." if len(ep["abstract_left"]) > 8 else "")
@@ -66,7 +68,7 @@ def _provider_problems(ep: dict) -> list[str]:
 @check("providers")
 def providers(evidence: Evidence) -> tuple[Status, str]:
     """Header, auth, default-experiment and context providers answer with the right types."""
-    eps = [ep for ep in evidence.probe["entry_points"] if ep["calls"] is not None]
+    eps = [ep for ep in evidence.entry_points() if ep["calls"] is not None]
     if not eps:
         return Status.SKIPPED, "the plugin has no provider entry points"
     problems = [p for ep in eps for p in _provider_problems(ep)]

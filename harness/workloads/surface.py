@@ -60,13 +60,32 @@ def is_stub(fn):
     return False
 
 
+def _missing(cls, names):
+    return sorted(name for name in names
+                  if (fn := _function(inspect.getattr_static(cls, name, None))) and is_stub(fn))
+
+
+def mlflow_base(cls, role):
+    """The nearest of MLflow's own concrete stores ``cls`` extends (FileStore, SqlAlchemyStore,
+    ...), or None when it extends only the abstract interface."""
+    base = _base(role)
+    for klass in cls.__mro__:
+        if (klass.__module__.split(".")[0] == "mlflow" and klass is not base
+                and issubclass(klass, base)):
+            return klass
+    return None
+
+
 def surface(cls, role):
-    """How many methods MLflow declares for ``role``, and which ``cls`` leaves missing."""
+    """How many methods MLflow declares for ``role``, which ``cls`` leaves missing, and which of
+    those it inherits missing from the MLflow store it extends (that store's own limits)."""
     names = declared(role)
-    missing = sorted(name for name in names
-                     if (fn := _function(inspect.getattr_static(cls, name, None))) and is_stub(fn))
+    missing = _missing(cls, names)
+    parent = mlflow_base(cls, role)
+    inherited = sorted(set(missing) & set(_missing(parent, names))) if parent else []
     return {"class": f"{cls.__module__}:{cls.__qualname__}", "declared": len(names),
-            "missing": missing}
+            "missing": missing, "inherited": inherited,
+            "extends": parent.__qualname__ if parent else None}
 
 
 def _counting(fn, name, called):

@@ -6,9 +6,17 @@ from harness.results import Status
 SAME = [["create", None], ["read", {"k": "v"}]]
 
 
-def evidence(plugin, oracle=SAME, roles=("tracking",), unsupported=None, errors=None):
-    return Evidence({}, contract={"plugin": {"tracking.tags": plugin},
-                                  "oracle": {"tracking.tags": oracle}, "roles": list(roles),
+def _oracle(name, transcript):
+    return {"stores": {"tracking": name, "artifacts": "LocalArtifactRepository",
+                       "registry": name}, "features": {"tracking.tags": transcript}}
+
+
+def evidence(plugin, oracle=SAME, roles=("tracking",), unsupported=None, errors=None,
+             others=()):
+    oracles = [_oracle("SqlAlchemyStore (SQLite)", oracle),
+               *(_oracle(name, t) for name, t in others)]
+    return Evidence({}, contract={"plugin": {"tracking.tags": plugin}, "oracles": oracles,
+                                  "roles": list(roles),
                                   "unsupported": unsupported or {}, "errors": errors or {}})
 
 
@@ -20,6 +28,20 @@ def test_a_differing_step_fails_naming_both_outcomes():
     result = run_check("tracking.tags", evidence([["create", None], ["read", {}]]))
     assert result.status is Status.FAILED
     assert result.detail == "'read': plugin {}, MLflow's own store {\"k\": \"v\"}"
+
+
+def test_a_step_another_builtin_store_shares_is_an_upstream_note_not_a_failure():
+    filestore = [["create", None], ["read", {"k": "inf"}]]
+    result = run_check("tracking.tags", evidence(filestore, others=[("FileStore", filestore)]))
+    assert result.status is Status.PASSED and result.blame is None
+    assert result.notes == ["MLflow's own FileStore does the same: 'read': {\"k\": \"inf\"} "
+                            "(MLflow's own SqlAlchemyStore (SQLite): {\"k\": \"v\"})"]
+
+
+def test_a_step_no_builtin_store_shares_is_the_plugins_failure():
+    result = run_check("tracking.tags", evidence([["create", None], ["read", {}]],
+                                                 others=[("FileStore", SAME)]))
+    assert result.status is Status.FAILED and result.blame == "plugin" and not result.notes
 
 
 def test_missing_steps_and_set_up_crashes_are_differences():

@@ -36,7 +36,8 @@ def test_junit_has_a_testcase_per_scenario_and_check(tmp_path):
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
     assert set(cases) == {("p.s0", "scenario"), ("p.q", "runs"), ("p.q", "metrics")}
     assert cases[("p.s0", "scenario")].find("skipped") is not None
-    assert cases[("p.q", "metrics")].find("failure").get("message") == "x"
+    failure = cases[("p.q", "metrics")].find("failure")
+    assert (failure.get("message"), failure.get("type")) == ("[blame:plugin] x", "blame:plugin")
 
 
 def test_masker_hides_secrets():
@@ -73,3 +74,17 @@ def test_timings_count_a_block_however_it_ends():
         time.sleep(0.01)
         raise ValueError
     assert timings.services_s >= 0 and timings.workloads_s >= 0.01 and timings.environments_s == 0
+
+
+def test_a_scenario_whose_substantive_checks_all_skipped_is_skipped_not_passed():
+    checks = [CheckResult("entry-points", Status.PASSED, "1 loads"),
+              CheckResult("datasets", Status.SKIPPED, "no example declared")]
+    result = ScenarioResult.from_checks("datasets", "3", checks, gates=("entry-points",))
+    assert (result.status, result.reason) == (Status.SKIPPED, "datasets: no example declared")
+    assert ScenarioResult.from_checks("entry-points", "3", checks[:1]).status is Status.PASSED
+
+
+def test_blame_defaults_to_the_plugin_for_failures_and_infrastructure_for_errors():
+    assert CheckResult("a", Status.FAILED, "x").blame == "plugin"
+    assert CheckResult("a", Status.ERROR, "x").blame == "infrastructure"
+    assert CheckResult("a", Status.PASSED, "x", blame="plugin").blame is None
