@@ -84,7 +84,7 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
     uris: dict[str, str] = {}
     roles: list[Role] = []
     guessed: list[str] = []
-    ignored: list[str] = []  # roles whose template does not use the scenario's service
+    ignored: list[tuple[str, str]] = []  # (role, template) not using the role's service
     for role in ROLES:
         schemes = _schemes(entry_points, role)
         if not schemes:
@@ -96,11 +96,12 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
             scheme, template = chosen
             uris[role] = _fill(template, {**values, "scheme": scheme, "uri": own[role]})
             if backend != "local" and not _uses(template, backend):
-                ignored.append(f"{role} ({template!r})")
+                ignored.append((role, template))
                 backends[role] = "local"  # the plugin's store is elsewhere: not on the service
         elif role == "registry" and "tracking" in uris and (
                 _schemes(entry_points, "tracking")[0] in schemes):
             uris[role] = uris["tracking"]  # one store behind one scheme, as MLflow defaults
+            backends[role] = backends["tracking"]
         elif backend == "local" and any(_declares(settings, s, role) for s in schemes):
             continue  # the plugin names where it works, not here: MLflow's own store serves
         elif backend == "local":
@@ -112,11 +113,11 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
                 f"template for {role} on {backend}; add one under [tool.mlflow-plugin-harness."
                 f"schemes.{schemes[0]}] {role} = {{{backend} = \"...\"}} or in --config")
         roles.append(role)
-    services_used = {backends[r] for r in roles} - {"local"}
-    if ignored and not services_used:
-        served = ", ".join(sorted({scenario.stores.backend(r) for r in ROLES} - {"local"}))
-        raise NotPlaceable(f"the plugin's URI template for {', '.join(ignored)} does not use "
-                           f"{served}: this scenario would not test the plugin on {served}")
+    if ignored and not {backends[r] for r in roles} - {"local"}:
+        served = ", ".join(sorted({scenario.stores.backend(r) for r, _ in ignored}))
+        which = ", ".join(f"{role} ({template!r})" for role, template in ignored)
+        raise NotPlaceable(f"the plugin's URI template for {which} does not use {served}: this "
+                           f"scenario would not test the plugin on {served}")
     registry = uris.get("registry")
     if registry is None:  # MLflow's own registry; beside a plugin tracking store, on the fallback
         registry = own["registry"]
@@ -166,11 +167,13 @@ def builtin_name(role: Role, uri: str) -> str:
     return "FileStore" if scheme == "file" else f"MLflow's {scheme} store"
 
 
-def builtins(scenario: Scenario) -> list[Builtin]:
-    """The scenario's own stores, then every other built-in store for its backends: on local
-    files, MLflow's FileStore beside its SQLite store (the file store needs an opt-in in 3.x)."""
+def builtins(scenario: Scenario, roles: tuple[Role, ...] = ROLES) -> list[Builtin]:
+    """The scenario's own stores, then every other built-in store for the backends of the
+    plugin's ``roles``: on local files, MLflow's FileStore beside its SQLite store (the file
+    store needs an opt-in in 3.x)."""
     found = [Builtin({}, {})]
-    local = [role for role in ("tracking", "registry") if scenario.stores.backend(role) == "local"]
+    local = [role for role in ("tracking", "registry")
+             if scenario.stores.backend(role) == "local" and role in roles]
     if local:
         found.append(Builtin({role: "file:{workdir}/file-store" for role in local},
                              {"MLFLOW_ALLOW_FILE_STORE": "true"}))

@@ -20,7 +20,7 @@ from docker.errors import DockerException
 from harness import ui
 from harness.checks import GATES, Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
-from harness.contracts import FEATURES, GROUPS, in_scope
+from harness.contracts import FEATURES, GROUPS, Role, in_scope
 from harness.environment import WORKLOADS, PluginEnv, ScriptFailed, ensure_environment
 from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
 from harness.blame import EXAMINED, reexamined
@@ -161,7 +161,7 @@ class ScenarioRun:
             side = self._side(scenario, outcomes, rundir, scenario.name, self.probe["entry_points"])
             oracles = ([self._side(scenario, outcomes, rundir, f"{scenario.name}-oracle{i or ''}",
                                    [], builtin)
-                        for i, builtin in enumerate(builtins(scenario))]
+                        for i, builtin in enumerate(builtins(scenario, side.stores.plugin_roles))]
                        if any(w.kind in COMPARED for w in scenario.workloads) else [])
         except NotPlaceable as exc:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
@@ -186,7 +186,8 @@ class ScenarioRun:
                         **outcomes[backend].service.inspect(side.bindings[backend])}
             checks.extend(run_check(name, evidence) for name in scenario.checks)
             if not side.server:
-                checks = self._cross_examine(scenario, checks, outcomes, rundir)
+                checks = self._cross_examine(scenario, checks, side.stores.plugin_roles,
+                                             outcomes, rundir)
             logs = (self._logs(outcomes, side.server)
                     if any(c.status in (Status.FAILED, Status.ERROR) for c in checks) else {})
         finally:
@@ -281,7 +282,7 @@ class ScenarioRun:
             logs["mlflow-server"] = server.logs(lines)
         return {name: text for name, text in logs.items() if text.strip()}
 
-    def _cross_examine(self, scenario: Scenario, checks: list[CheckResult],
+    def _cross_examine(self, scenario: Scenario, checks: list[CheckResult], roles: tuple[Role, ...],
                        outcomes: dict[str, Outcome], rundir: Path) -> list[CheckResult]:
         """Failed checks over stored data, judged again after the scenario's workloads ran on
         each of MLflow's own stores for its backends (see ``blame``)."""
@@ -290,7 +291,7 @@ class ScenarioRun:
         if not suspect or not workloads:
             return checks
         theirs: dict[str, list[tuple[str, CheckResult]]] = {c.name: [] for c in suspect}
-        for index, builtin in enumerate(builtins(scenario)):
+        for index, builtin in enumerate(builtins(scenario, roles)):
             own = self._side(scenario, outcomes, rundir, f"{scenario.name}-builtin{index}", [],
                              builtin)
             self.progress(f"{scenario.name}: the same workloads on MLflow's own "
@@ -476,11 +477,42 @@ class _Failures:
         self.outputs: list[str] = []
         self.diagnose = diagnose  # what is wrong with the services right now, if anything
 
+    # A workload whose `import mlflow` raised in code outside MLflow: the traceback's frames,
+    # the workload's own `import mlflow` line among them, then the innermost file and the error.
+    _IMPORT = re.compile(r'File "(?P<file>[^"]+/workloads/[^"/]+\.py)", line \d+.*\n\s+'
+                         r'(?:import mlflow|from mlflow[\w.]* import)\b')
+    _INNERMOST = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+    _ERROR = re.compile(r"^(?P<error>(?:\w+\.)*(?:SyntaxError|ImportError|ModuleNotFoundError|"
+                        r"IndentationError|TabError)\b.*)$", re.MULTILINE)
+
+    @classmethod
+    def import_break(cls, output: str) -> str | None:
+        """`import mlflow` broken by what the plugin installed (a file outside MLflow's package
+        raised while MLflow imported): that file and line, and the error; else None."""
+        start = output.rfind("Traceback (most recent call last):")
+        trace = output[start:] if start >= 0 else ""
+        if not cls._IMPORT.search(trace):
+            return None
+        frames, errors = list(cls._INNERMOST.finditer(trace)), list(cls._ERROR.finditer(trace))
+        if not frames or not errors:
+            return None
+        where = frames[-1]
+        if "/site-packages/mlflow/" in where["file"]:
+            return None  # MLflow's own code: not the plugin's doing
+        path = where["file"].rpartition("/site-packages/")[2]
+        return (f"`import mlflow` breaks once the plugin is installed: "
+                f"{errors[-1]['error'].strip()[:300]} ({path}:{where['line']})")
+
     def attempt(self, name: str, fn: Callable[..., dict[str, Any]], *args: Any,
                 status: Status = Status.FAILED, hint: str = "") -> dict[str, Any] | None:
         try:
             return fn(*args)
         except ScriptFailed as exc:
+            broken = self.import_break(exc.output)
+            if broken:  # the plugin broke MLflow itself: a finding, whatever else is wrong
+                self.checks.append(CheckResult(name, Status.FAILED, broken, blame=Blame.PLUGIN))
+                self.outputs.append(f"--- {name}: {exc}\n{exc.output}")
+                return None
             trouble = self.diagnose()
             blame = Blame.PLUGIN if status is Status.FAILED else Blame.INFRASTRUCTURE
             if exc.died or trouble:  # a hang, a crash or a sick service: no finding, the run broke

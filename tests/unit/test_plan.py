@@ -93,3 +93,27 @@ def test_a_template_naming_a_service_the_scenario_lacks_is_not_placeable():
     settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{postgres.uri}")})
     with pytest.raises(NotPlaceable, match="postgres"):
         resolve_stores(SCENARIO, [ep("mlflow.tracking_store", "acme")], settings, Path("/w"))
+
+
+def test_builtin_stores_per_backend_and_their_names():
+    from harness.plan import builtin_name, builtins
+
+    local = SCENARIO
+    assert builtins(PG) == builtins(PG)[:1]  # SqlAlchemyStore only, on the service
+    assert [b.overrides for b in builtins(local)] == [
+        {}, {"tracking": "file:{workdir}/file-store", "registry": "file:{workdir}/file-store"}]
+    assert builtins(local)[1].env == {"MLFLOW_ALLOW_FILE_STORE": "true"}
+    assert builtin_name("tracking", "sqlite:////tmp/x/mlflow.db") == "SqlAlchemyStore (SQLite)"
+    assert builtin_name("tracking", "postgresql+psycopg2://u@h/db") == "SqlAlchemyStore (PostgreSQL)"
+    assert builtin_name("registry", "file:/tmp/x") == "FileStore"
+    assert builtin_name("artifacts", "/tmp/x/artifacts") == "LocalArtifactRepository"
+    assert builtin_name("artifacts", "s3://bucket/a") == "S3ArtifactRepository"
+
+
+def test_a_template_that_ignores_the_service_does_not_test_it():
+    settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{workdir}/mlruns")})
+    with pytest.raises(NotPlaceable, match=r"for tracking \('acme:\{workdir\}/mlruns'\) does "
+                                           r"not use postgres: this scenario would not test"):
+        resolve_stores(PG, [ep("mlflow.tracking_store", "acme"),
+                            ep("mlflow.model_registry_store", "acme")], settings, Path("/w"),
+                       SERVICES)

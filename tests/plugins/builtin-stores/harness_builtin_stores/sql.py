@@ -7,9 +7,11 @@ SCHEME = "builtin-sql"
 
 
 def sql_tracking_store(store_uri=None, artifact_uri=None):
+    from mlflow.store.tracking import DEFAULT_LOCAL_FILE_AND_ARTIFACT_PATH
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    return SqlAlchemyStore(strip(store_uri, SCHEME), artifact_uri or "/tmp/builtin-sql-artifacts")
+    return SqlAlchemyStore(strip(store_uri, SCHEME),
+                           artifact_uri or DEFAULT_LOCAL_FILE_AND_ARTIFACT_PATH)  # as MLflow does
 
 
 def sql_registry_store(store_uri=None, tracking_uri=None):

@@ -1,0 +1,73 @@
+"""The no-false-alarm tier: MLflow's own built-in stores, wrapped as a plugin, pass everything.
+
+`tests/plugins/builtin-stores` is MLflow's FileStore, LocalArtifactRepository, SqlAlchemyStore
+and S3ArtifactRepository behind plugin schemes, changed in nothing else. Whatever the harness
+found wrong with it, it would find wrong with MLflow itself: every scenario that applies must
+pass, on every backend and both MLflow versions; what MLflow's own stores do differently from
+each other is an upstream note, never a failure.
+"""
+
+import xml.etree.ElementTree as ET
+
+from tests.integration.conftest import PLUGINS, leftovers
+
+MATRIX = "2.22.1,3.17.2"
+STORE_SCENARIOS = {"quickstart", "logging", "conformance", "load", "postgres-tracking",
+                   "postgres-restart", "mysql-tracking", "minio-artifacts", "postgres-minio",
+                   "server-postgres-minio"}
+
+
+def test_mlflows_own_stores_as_a_plugin_pass_every_scenario_on_both_versions(harness,
+                                                                              docker_client):
+    outcome = harness("run", str(PLUGINS / "builtin-stores"), "--mlflow-version", MATRIX,
+                      "--workers", "2", timeout=2400)
+    assert outcome.code == 0, outcome.stdout[-6000:] + outcome.stderr[-3000:]
+    cells = {(r["scenario"], r["mlflow_version"]): r for r in outcome.report["results"]}
+    for version in MATRIX.split(","):
+        for scenario in STORE_SCENARIOS:
+            assert cells[(scenario, version)]["status"] == "passed", cells[(scenario, version)]
+    others = {key: r["reason"] for key, r in cells.items() if r["status"] != "passed"}
+    assert all(r["status"] == "skipped" for r in cells.values() if r["status"] != "passed")
+    assert all("lacks the capability" in why or "no URI template" in why
+               for why in others.values()), others
+    notes = outcome.report["upstream_notes"]
+    assert notes["count"] == len(notes["notes"]) > 0
+    assert any("3.17.2" in n and "MLflow's own FileStore does the same" in n
+               for n in notes["notes"]), notes
+    assert outcome.report["blame"] == {"plugin": 0, "mlflow": 0, "harness": 0,
+                                       "infrastructure": 0}
+    root = ET.parse(outcome.report_dir / "junit.xml").getroot()
+    props = {p.get("name"): p.get("value") for p in root.find("properties")}
+    assert props["upstream-notes"] == str(notes["count"])
+    assert "upstream note(s)" in (outcome.report_dir / "report.html").read_text()
+    assert f"{notes['count']} upstream note(s)" in outcome.stdout
+    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
+
+
+def test_a_template_that_does_not_use_the_service_skips_the_scenario(harness, tmp_path,
+                                                                       docker_client):
+    config = tmp_path / "one-template.yaml"
+    config.write_text('schemes:\n  builtin-file:\n    tracking: "builtin-file:{workdir}/mlruns"\n'
+                      '    registry: "builtin-file:{workdir}/mlruns"\n')
+    outcome = harness("run", str(PLUGINS / "builtin-stores"), "--config", str(config),
+                      "--scenario", "postgres-tracking", "--scenario", "quickstart")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    cells = {r["scenario"]: r for r in outcome.report["results"]}
+    assert cells["quickstart"]["status"] == "passed"
+    skipped = cells["postgres-tracking"]
+    assert skipped["status"] == "skipped", skipped
+    assert skipped["reason"] == (
+        "the plugin's URI template for tracking ('builtin-file:{workdir}/mlruns'), registry "
+        "('builtin-file:{workdir}/mlruns') does not use postgres: this scenario would not test "
+        "the plugin on postgres")
+
+
+def test_an_app_that_fails_to_import_fails_the_app_scenario_and_nothing_else(harness):
+    outcome = harness("run", str(PLUGINS / "broken" / "app-import-error"), "--scenario", "app",
+                      "--scenario", "quickstart")
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    cells = {r["scenario"]: r for r in outcome.report["results"]}
+    assert cells["app"]["status"] == "failed"
+    assert cells["app"]["checks"][0]["blame"] == "plugin"
+    assert cells["quickstart"]["status"] == "passed", cells["quickstart"]
+    assert outcome.checks("quickstart")["entry-points"]["status"] == "passed"
