@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.checks import Evidence, check, verdict
+from harness.checks.facts import no_manifest
 from harness.checks.tracking import _runs
 from harness.results import Status
 
@@ -47,7 +48,8 @@ def artifacts(evidence: Evidence) -> tuple[Status, str]:
                                 f"sha256 {have['sha256'][:12]}, logged {want['size']} bytes "
                                 f"with sha256 {want['sha256'][:12]}")
     if not count:
-        return Status.SKIPPED, "the scenario's workloads logged no artifacts"
+        return Status.SKIPPED, (no_manifest(evidence)
+                                or "the scenario's workloads logged no artifacts")
     return verdict(problems, f"{count} file(s), {total} bytes, listed and downloaded byte-exact")
 
 
@@ -63,5 +65,6 @@ def models(evidence: Evidence) -> tuple[Status, str]:
             elif got["output"] != want["output"]:
                 problems.append(f"{want['uri']} predicts {got['output']}, expected {want['output']}")
     if not count:
-        return Status.SKIPPED, "the scenario's workloads logged no model"
+        return Status.SKIPPED, (no_manifest(evidence, "logging")
+                                or "the scenario's workloads logged no model")
     return verdict(problems, f"{count} model(s) load and predict correctly")

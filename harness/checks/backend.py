@@ -13,6 +13,7 @@ import math
 from typing import Any, Iterable
 
 from harness.checks import Evidence, check, verdict
+from harness.checks.facts import no_manifest
 from harness.results import Status
 
 Row = list[Any]
@@ -105,7 +106,7 @@ def backend_rows(evidence: Evidence) -> tuple[Status, str]:
     if backend is None or backend["kind"] != "sql":
         return Status.SKIPPED, "the tracking store is not on a SQL service in this scenario"
     if not evidence.pairs:
-        return Status.SKIPPED, "no workload produced a manifest"
+        return Status.SKIPPED, no_manifest(evidence)
     problems = [p for manifest, _ in evidence.pairs for p in _sql_problems(manifest, backend["tables"])]
     runs = sum(len(m["runs"]) for m, _ in evidence.pairs)
     return verdict(problems, f"{runs} runs found in {backend['service']}'s tables with their "
@@ -119,7 +120,7 @@ def backend_objects(evidence: Evidence) -> tuple[Status, str]:
     if backend is None:
         return Status.SKIPPED, "the artifact store is not on a service in this scenario"
     if not evidence.pairs:
-        return Status.SKIPPED, "no workload produced a manifest"
+        return Status.SKIPPED, no_manifest(evidence)
     problems = [p for manifest, _ in evidence.pairs for p in _object_problems(manifest, backend)]
     files = sum(1 for m, _ in evidence.pairs for _ in _artifacts(m))
     return verdict(problems, f"{files} logged files found in {backend['service']} with matching "

@@ -25,7 +25,8 @@ def performance(evidence: Evidence) -> tuple[Status, str]:
     scenario's ``min_ratio`` when it sets one."""
     load = evidence.observed.get("load")
     if not load:
-        return Status.SKIPPED, "no load workload ran"
+        return Status.SKIPPED, ("no evidence: the load workload did not finish on both the "
+                                "plugin's stores and MLflow's own")
     mine, theirs, floor = load["plugin"], load["oracle"], load.get("min_ratio")
     if theirs["lost"]:
         return Status.ERROR, f"MLflow's own store lost data under the same load: {theirs['lost'][0]}"

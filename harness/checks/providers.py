@@ -6,14 +6,45 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks import Evidence, check, verdict
+from harness.checks.facts import no_evidence
 from harness.results import Status
 
 
 def _value(result: dict[str, Any], what: str, problems: list[str]) -> Any:
+    """The answer of a provider's method; an exception the method raised is the plugin's, an
+    answer the harness could not read is said to be that, not something the method raised."""
     if "error" in result:
         problems.append(f"{what} raised {result['error']}")
         return None
+    if "unreadable" in result:
+        problems.append(f"{what} returned {result['returned']}, which the harness could not "
+                        f"read as a mapping ({result['unreadable']})")
+        return None
     return result["value"]
+
+
+def _returned(result: dict[str, Any]) -> str:
+    """The type of a method's answer, as the workload named it (``None`` for NoneType)."""
+    returned = result.get("returned", "an auth")
+    return "None" if returned == "NoneType" else returned
+
+
+def _auth_value(result: dict[str, Any], what: str, problems: list[str]) -> Any:
+    """The headers get_auth()'s answer adds once ``requests`` applies it, as MLflow does; an
+    exception while applying it is the plugin's auth object's when its code was running, else
+    the answer is one ``requests`` cannot use."""
+    if "applying" not in result:
+        return _value(result, what, problems)
+    if result["raised_by"] == "plugin":
+        problems.append(f"{what} returned {_returned(result)}, which raised "
+                        f"{result['applying']} when requests applied it")
+    elif result["raised_by"] != "requests":
+        problems.append(f"{what} returned {_returned(result)}; when requests applied it, "
+                        f"{result['raised_by']} raised {result['applying']}")
+    else:
+        problems.append(f"{what} returned {_returned(result)}, which requests cannot use as an "
+                        f"auth (it raised {result['applying']})")
+    return None
 
 
 def _on_the_wire(name: str, headers: dict[str, Any], observed: dict[str, Any],
@@ -40,6 +71,10 @@ def _headers(data: dict[str, Any], problems: list[str]) -> None:
                             problems)
         headers = _value(entry["headers"], f"header provider {entry['name']}: request_headers()",
                          problems) or {}
+        if not isinstance(headers, dict):
+            problems.append(f"header provider {entry['name']}: request_headers() returned "
+                            f"{type(headers).__name__}, not a dict")
+            headers = {}
         if in_context:
             _on_the_wire(f"header provider {entry['name']}", headers, data["plain"], problems)
         else:
@@ -54,10 +89,12 @@ def _headers(data: dict[str, Any], problems: list[str]) -> None:
 def _auth(data: dict[str, Any], problems: list[str]) -> None:
     for entry in data["auth"]:
         name = _value(entry["auth_name"], f"auth provider {entry['name']}: get_name()", problems)
-        headers = _value(entry["headers"], f"auth provider {entry['name']}: get_auth()", problems)
+        headers = _auth_value(entry["headers"], f"auth provider {entry['name']}: get_auth()",
+                              problems)
         if name is not None and headers is not None:
             if not headers:
-                problems.append(f"auth provider {entry['name']}: its auth adds no header")
+                problems.append(f"auth provider {entry['name']}: get_auth() returned "
+                                f"{_returned(entry['headers'])}, which adds no header")
             _on_the_wire(f"auth provider {entry['name']} (MLFLOW_TRACKING_AUTH={name})", headers,
                          entry["observed"], problems)
 
@@ -68,6 +105,10 @@ def _context(data: dict[str, Any], problems: list[str]) -> None:
         in_context = _value(entry["in_context"], f"context provider {entry['name']}: in_context()",
                             problems)
         provided = _value(entry["tags"], f"context provider {entry['name']}: tags()", problems) or {}
+        if not isinstance(provided, dict):
+            problems.append(f"context provider {entry['name']}: tags() returned "
+                            f"{type(provided).__name__}, not a dict")
+            provided = {}
         missing = [k for k in provided if in_context and k not in tags]
         leaked = [k for k, v in provided.items() if not in_context and tags.get(k) == str(v)]
         if missing:
@@ -100,7 +141,7 @@ def providers_applied(evidence: Evidence) -> tuple[Status, str]:
     """Header, auth, context and default-experiment providers have their documented effect."""
     data = evidence.observed.get("providers")
     if not data:
-        return Status.SKIPPED, "no providers workload ran"
+        return Status.SKIPPED, no_evidence("providers")
     count = sum(len(data[k]) for k in ("headers", "auth", "context", "default_experiment"))
     if not count:
         return Status.SKIPPED, "the plugin has no header, auth, context or default-experiment provider"

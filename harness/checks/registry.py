@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.checks import Evidence, check, verdict
+from harness.checks.facts import no_manifest
 from harness.results import Status
 
 
@@ -31,12 +32,30 @@ def _model_problems(want: dict, got: dict) -> list[str]:
     return problems
 
 
+def _why_nothing_registered(evidence: Evidence) -> str:
+    """The reason, from facts: which workload finished, what it recorded, what the probe saw."""
+    missing = no_manifest(evidence, "logging")  # only the logging workload registers models
+    if missing:
+        return missing
+    logging = [m for m, _ in evidence.pairs if m.get("workload") == "logging"]
+    registries = [ep for ep in evidence.probe.get("entry_points", [])
+                  if ep.get("group") == "mlflow.model_registry_store"]
+    if not registries:
+        return "nothing was registered: the plugin has no model registry store"
+    if not any(ep.get("loaded") for ep in registries):
+        return "nothing was registered: the plugin's model registry store does not load"
+    reasons = sorted({m["registry_skipped"] for m in logging if m.get("registry_skipped")})
+    if reasons:
+        return f"nothing was registered: {'; '.join(reasons)}"
+    return "nothing was registered, and the logging workload recorded no reason"
+
+
 @check("registry")
 def registry(evidence: Evidence) -> tuple[Status, str]:
     """Registered models read back with every version, alias, tag and description."""
     pairs = [(w, g) for m, o in evidence.pairs for w, g in zip(m["registry"], o["registry"])]
     if not pairs:
-        return Status.SKIPPED, "nothing was registered (the plugin has no model registry store)"
+        return Status.SKIPPED, _why_nothing_registered(evidence)
     problems = [p for want, got in pairs for p in _model_problems(want, got)]
     versions = sum(len(w["versions"]) for w, _ in pairs)
     return verdict(problems, f"{len(pairs)} model(s) with {versions} version(s) read back")

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from harness.checks import Evidence, check, verdict
+from harness.checks.facts import no_manifest
 from harness.results import Status
+
+
+def _no_ui(evidence: Evidence) -> str:
+    """Why there is no UI observation: the ui workload looks at the quickstart's run."""
+    return (no_manifest(evidence, "quickstart")
+            or "no evidence: the ui workload did not run (it needs a server)")
 
 
 @check("server-api")
@@ -12,7 +19,7 @@ def server_api(evidence: Evidence) -> tuple[Status, str]:
     the UI page is served."""
     ui = evidence.observed.get("ui")
     if not ui:
-        return Status.SKIPPED, "no ui workload ran"
+        return Status.SKIPPED, _no_ui(evidence)
     api, expected, problems = ui["api"], ui["expected"], []
     if api["status"] != 200:
         problems.append(f"runs/get answered {api['status']}")
@@ -33,7 +40,7 @@ def ui_screenshot(evidence: Evidence) -> tuple[Status, str]:
     """The run page, rendered by headless Chromium, shows ``param1`` and ``foo``."""
     ui = evidence.observed.get("ui")
     if not ui:
-        return Status.SKIPPED, "no ui workload ran"
+        return Status.SKIPPED, _no_ui(evidence)
     browser = ui["browser"]
     if "missing" in browser:
         return Status.SKIPPED, browser["missing"]

@@ -6,6 +6,7 @@ import math
 from typing import Any, Iterator
 
 from harness.checks import Evidence, check, verdict
+from harness.checks.facts import no_manifest
 from harness.results import Status
 
 
@@ -27,6 +28,8 @@ def _readable(evidence: Evidence, problems: list[str]) -> Iterator[tuple[str, di
 
 
 def _no_runs(evidence: Evidence) -> tuple[Status, str] | None:
+    if missing := no_manifest(evidence):
+        return Status.SKIPPED, missing
     if not any(manifest["runs"] for manifest, _ in evidence.pairs):
         return Status.SKIPPED, "the scenario's workloads logged no runs"
     return None
@@ -166,6 +169,10 @@ def context_tags(evidence: Evidence) -> tuple[Status, str]:
     """Tags of the plugin's run context providers appear on runs started with start_run."""
     providers = [p for m, _ in evidence.pairs for p in m["context_providers"]]
     if not providers:
+        declared = any(ep["group"] == "mlflow.run_context_provider"
+                       for ep in evidence.probe["entry_points"])
+        if declared and (missing := no_manifest(evidence)):
+            return Status.SKIPPED, missing
         return Status.SKIPPED, "the plugin has no run context provider"
     problems = [f"run context provider {p['name']} ({p['value']}) raised {p['error']}"
                 for p in providers if p["error"]]

@@ -31,9 +31,13 @@ def _get(url):
 
 def _serve(name, request, workdir):
     port = _free_port()
+    # the registry store the scenario resolved (a plugin's may need its own URI form); left
+    # out, mlflow server would put the registry on the backend store URI
+    registry = request.get("registry_uri") or request["tracking_uri"]
     log = open(os.path.join(workdir, f"server-{name}.log"), "w+")
     argv = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
             "--backend-store-uri", request["tracking_uri"],
+            "--registry-store-uri", registry,
             "--default-artifact-root", request["artifact_root"], "--app-name", name]
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     result = {"name": name, "health": None, "api": None, "exit_code": None}

@@ -1,27 +1,62 @@
 """The documented round trip of each deployment target the plugin declares: create, get, list,
-predict, update, delete, with a pyfunc model logged for the purpose."""
+predict, update, delete, with a pyfunc model logged for the purpose.
+
+Every step runs, whatever the earlier ones did, and each keeps apart what the plugin's method
+did (``error``: it raised) from what the harness made of its answer (``unreadable``: the harness
+could not read what MLflow documents the answer to hold)."""
 
 import mlflow
 import pandas as pd
 from mlflow.deployments import get_deploy_client
 
-from logging_workload import MODEL_INPUT, _log_model
+from logging_workload import MODEL_INPUT, Doubler, _log_model
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
+NAME = "harness-deployment"
+# predict must give the model's own answer on more than one input: a target that answers
+# with a constant (a cached first answer, a canned response) is then caught
+INPUTS = [MODEL_INPUT, [0.5, 7.0, -11.25, 40.0]]
 
-def _step(steps, label, fn):
+
+def _short(value, limit=200):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _step(steps, label, method, call, read=None, wanted="", **extra):
+    """Call the plugin's ``method``; then, apart, read its answer with ``read``."""
+    entry = {"step": label, "method": method, **extra}
+    steps.append(entry)
     try:
-        value = fn()
-        steps.append({"step": label, "value": value})
-        return value
-    except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
-        steps.append({"step": label, "error": describe_error(exc)})
+        answer = call()
+    except Exception as exc:  # noqa: BLE001 - raised inside the plugin's method: its fault
+        entry["error"] = describe_error(exc)
         return None
+    entry["returned"] = type(answer).__name__
+    if read is None:
+        return answer
+    try:
+        entry["value"] = read(answer)
+    except Exception as exc:  # noqa: BLE001 - raised by the harness reading the answer
+        entry.update(unreadable=describe_error(exc), wanted=wanted, answer=_short(answer))
+    return answer
+
+
+def _client(answer):
+    if answer is None:
+        raise ValueError("MLflow found no deployment client for the target")
+    return type(answer).__name__
+
+
+def _name(answer):
+    return str(answer["name"])
 
 
 def _names(listing):
-    return sorted(str(d.get("name") if isinstance(d, dict) else d) for d in listing or [])
+    if isinstance(listing, dict):  # the paginated form base.py mentions: {"deployments": [...]}
+        listing = listing["deployments"]
+    return sorted(str(d["name"]) if isinstance(d, dict) else str(d) for d in listing)
 
 
 def _values(prediction):
@@ -29,6 +64,29 @@ def _values(prediction):
     if isinstance(frame, dict):
         frame = frame.get("predictions", frame)
     return [float(v) for v in pd.DataFrame(frame).iloc[:, 0].tolist()]
+
+
+def _round_trip(client, model_uri):
+    steps = []
+    _step(steps, "create_deployment", "create_deployment",
+          lambda: client.create_deployment(NAME, model_uri, config={}), _name,
+          "the 'name' MLflow documents")
+    _step(steps, "get_deployment", "get_deployment", lambda: client.get_deployment(NAME),
+          _name, "the 'name' MLflow documents")
+    _step(steps, "list_deployments", "list_deployments", lambda: client.list_deployments(),
+          _names, "the deployments' names")
+    for values in INPUTS:
+        frame = pd.DataFrame({"x": values})
+        _step(steps, "predict", "predict", lambda: client.predict(NAME, frame), _values,
+              "predictions", input=values,
+              expected=[float(v) for v in Doubler().predict(None, frame)])
+    # update_deployment's answer is not read: MLflow documents "Returns: None" (see the check)
+    _step(steps, "update_deployment", "update_deployment",
+          lambda: client.update_deployment(NAME, model_uri))
+    _step(steps, "delete_deployment", "delete_deployment", lambda: client.delete_deployment(NAME))
+    _step(steps, "list after delete", "list_deployments", lambda: client.list_deployments(),
+          _names, "the deployments' names")
+    return steps
 
 
 def run(request):
@@ -42,20 +100,9 @@ def run(request):
     for ep in entry_points:
         target = request["targets"].get(ep.name, ep.name)
         steps = []
-        name = "harness-deployment"
-        client = _step(steps, "get_deploy_client", lambda: get_deploy_client(target) and "ok")
-        if client is not None:
-            client = get_deploy_client(target)
-            frame = pd.DataFrame({"x": MODEL_INPUT})
-            _step(steps, "create_deployment", lambda: str(client.create_deployment(
-                name, model_uri, config={})["name"]))
-            _step(steps, "get_deployment", lambda: str(client.get_deployment(name)["name"]))
-            _step(steps, "list_deployments", lambda: _names(client.list_deployments()))
-            _step(steps, "predict", lambda: _values(client.predict(name, frame)))
-            _step(steps, "update_deployment", lambda: str(client.update_deployment(
-                name, model_uri)["name"]))
-            _step(steps, "delete_deployment", lambda: client.delete_deployment(name))
-            _step(steps, "list after delete", lambda: _names(client.list_deployments()))
-        targets.append({"name": ep.name, "target": target, "steps": steps,
-                        "expected": [2.0 * v for v in MODEL_INPUT]})
-    return {"targets": targets, "deployment": name if entry_points else None}
+        client = _step(steps, "get_deploy_client", "get_deploy_client",
+                       lambda: get_deploy_client(target), _client, "a deployment client")
+        if "error" not in steps[-1] and "unreadable" not in steps[-1]:
+            steps += _round_trip(client, model_uri)
+        targets.append({"name": ep.name, "target": target, "steps": steps})
+    return {"targets": targets, "deployment": NAME if entry_points else None}

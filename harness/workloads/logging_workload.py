@@ -156,5 +156,13 @@ def _log_everything(request: dict, recorder: Recorder, options: dict) -> None:
                         child_entry["params"]["child_index"] = str(c)
                         mlflow.log_metric("child_metric", c + 0.25, step=c, timestamp=base_ts)
                         Recorder.metric(child_entry, "child_metric", c + 0.25, c, base_ts)
-    if model_uri and options["registry"] and request.get("registry_store"):
+    # why nothing was registered, as facts the registry check reports when it skips
+    why_not = [why for why, absent in (
+        ("the workload logged no model (model: false, or no run)", not model_uri),
+        ("the workload registers nothing (registry: false)", not options["registry"]),
+        ("the plugin's registry store is not used in this scenario (MLflow's own serves the "
+         "registry role)", not request.get("registry_store"))) if absent]
+    if why_not:
+        recorder.data["registry_skipped"] = "; ".join(why_not)
+    else:
         _registry_round_trip(recorder, client, model_uri, request.get("prefix", "harness"))

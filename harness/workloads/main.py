@@ -8,7 +8,8 @@ import signal
 import sys
 import traceback
 
-RAISED = "__raised__"  # the answer of a workload that raised, as opposed to one that died
+from protocol import RAISED, classify
+
 COMMANDS = {
     "probe": "probe",
     "quickstart": "quickstart",
@@ -37,9 +38,9 @@ def main(argv: list) -> int:
     module = importlib.import_module(COMMANDS[command])
     try:
         answer = module.run(request)
-    except Exception:  # noqa: BLE001 - a raised error is an answer; a dead process is not
+    except Exception as exc:  # noqa: BLE001 - a raised error is an answer; a dead process is not
         traceback.print_exc()
-        answer = {RAISED: traceback.format_exc(limit=0).strip().splitlines()[-1]}
+        answer = classify(exc)
     with open(answer_file + ".tmp", "w") as f:
         json.dump(answer, f)
     os.replace(answer_file + ".tmp", answer_file)

@@ -6,6 +6,7 @@ import sys
 import tempfile
 
 import mlflow
+from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
 
 from recorder import Recorder, describe_error
@@ -27,6 +28,16 @@ with mlflow.start_run():
 """
 
 
+def _status_name(status):
+    """A RunStatus int (``RunStatus.FINISHED`` is 3) as its name; a name stays as it is."""
+    if isinstance(status, int) and not isinstance(status, bool):
+        try:
+            return RunStatus.to_string(status)
+        except Exception:  # noqa: BLE001 - not a RunStatus value: shown as it is
+            return f"{status} (not a RunStatus)"
+    return str(status)
+
+
 def _project(directory):
     with open(os.path.join(directory, "MLproject"), "w") as f:
         f.write(MLPROJECT.format(python=sys.executable))
@@ -45,20 +56,25 @@ def run(request):
                  "status": None, "run": None}
         experiment = new_experiment(request, recorder, f"project-{ep.name}")
         with tempfile.TemporaryDirectory(prefix="project-") as directory:
+            stage = "mlflow.projects.run(..., backend=...)"
             try:
                 submitted = mlflow.projects.run(
                     _project(directory), parameters={"alpha": 0.25}, backend=ep.name,
                     backend_config=request["targets"].get(ep.name, {}), env_manager="local",
                     experiment_id=experiment, synchronous=False)
                 entry["submitted"] = type(submitted).__name__
+                stage = f"{entry['submitted']}.wait()"
                 entry["waited"] = bool(submitted.wait())
-                entry["status"] = str(submitted.get_status())
+                stage = f"{entry['submitted']}.get_status()"
+                entry["status"] = _status_name(submitted.get_status())
+                stage = "reading back the run it reports (MlflowClient().get_run)"
                 run_ = MlflowClient().get_run(submitted.run_id)
-                entry["run"] = {"status": run_.info.status, "params": dict(run_.data.params),
+                entry["run"] = {"status": _status_name(run_.info.status),
+                                "params": dict(run_.data.params),
                                 "metrics": dict(run_.data.metrics),
                                 "experiment_id": run_.info.experiment_id == experiment}
-            except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
-                entry["error"] = describe_error(exc)
+            except Exception as exc:  # noqa: BLE001 - judged by the check, with the stage
+                entry["error"] = f"{stage} raised {describe_error(exc)}"
         backends.append(entry)
     return {"backends": backends, "expected": {"params": {"alpha": "0.25"},
                                                "metrics": {"twice_alpha": 0.5}}}

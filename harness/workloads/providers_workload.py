@@ -57,14 +57,39 @@ def _relay(url, method, payload, headers):
         return exc.code, exc.read()
 
 
+def _plain(value):
+    """The answer as JSON: scalars as they are, mappings with their values made printable."""
+    if isinstance(value, (str, bool, int, float, type(None))):
+        return value
+    return {str(k): v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
+            for k, v in dict(value).items()}
+
+
 def _call(fn):
+    """The plugin's method called; an exception from it is the plugin's (``error``). Reading
+    its answer is the harness's work: an answer it cannot read is ``unreadable``, not an error
+    the method raised."""
     try:
         value = fn()
-        return {"value": value if isinstance(value, (str, bool, int, float, type(None)))
-                else {str(k): v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
-                      for k, v in dict(value).items()}}
     except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
         return {"error": describe_error(exc)}
+    try:
+        return {"value": _plain(value)}
+    except Exception as exc:  # noqa: BLE001 - the answer is not what MLflow documents
+        return {"unreadable": describe_error(exc), "returned": type(value).__name__}
+
+
+def _raised_in(exc, package):
+    """Who raised ``exc``, caught in the harness's own frame: "plugin" when the plugin's code
+    (``package``) was running, else the top-level package the harness had called
+    (``requests``, ``mlflow``, ...)."""
+    modules, tb = [], exc.__traceback__.tb_next  # the first frame is the harness's own
+    while tb is not None:
+        modules.append((tb.tb_frame.f_globals.get("__name__") or "?").split(".")[0])
+        tb = tb.tb_next
+    if package in modules:
+        return "plugin"
+    return modules[0] if modules else "the harness"
 
 
 def _requests(url):
@@ -80,13 +105,25 @@ def _requests(url):
     return {"received": list(_Handler.seen), "errors": errors}
 
 
-def _auth_headers(provider):
+def _auth(provider, package):
+    """get_auth() called (the plugin's method), then its answer applied by ``requests`` as
+    MLflow does (``requests.request(..., auth=answer)``): the headers it adds, or who raised."""
     import requests
 
-    prepared = requests.Request("GET", "http://127.0.0.1/").prepare()
-    before = dict(prepared.headers)
-    after = provider.get_auth()(prepared)
-    return {k: v for k, v in after.headers.items() if before.get(k) != v}
+    try:
+        auth = provider.get_auth()
+    except Exception as exc:  # noqa: BLE001 - raised inside the plugin's method
+        return {"error": describe_error(exc)}
+    request = requests.Request("GET", "http://127.0.0.1/")
+    before = dict(request.prepare().headers)
+    request.auth = auth
+    try:
+        after = request.prepare()
+    except Exception as exc:  # noqa: BLE001 - raised while requests applied the answer
+        return {"returned": type(auth).__name__, "applying": describe_error(exc),
+                "raised_by": _raised_in(exc, package)}
+    return {"value": {k: v for k, v in after.headers.items() if before.get(k) != v},
+            "returned": type(auth).__name__}
 
 
 def run(request):
@@ -106,7 +143,7 @@ def run(request):
         for ep in _plugin_entry_points(plugin, "mlflow.request_auth_provider"):
             provider = ep.load()()
             entry = {"name": ep.name, "auth_name": _call(provider.get_name),
-                     "headers": _call(lambda: _auth_headers(provider))}
+                     "headers": _auth(provider, ep.value.split(":")[0].split(".")[0])}
             if "value" in entry["auth_name"]:
                 os.environ["MLFLOW_TRACKING_AUTH"] = str(entry["auth_name"]["value"])
                 entry["observed"] = _requests(url)
