@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from harness.checks import Evidence, Verdict, check, verdict
+from harness.checks.facts import no_evidence
 from harness.contracts import FEATURES, ROLE_GROUPS
 from harness.results import Status
 
@@ -56,7 +57,7 @@ def judge(feature: str, evidence: Evidence) -> Verdict:
     contract = evidence.contract
     role = FEATURES[feature]
     if not contract:
-        return Verdict(Status.SKIPPED, "no conformance workload ran")
+        return Verdict(Status.SKIPPED, no_evidence("conformance"))
     if role not in contract["roles"]:
         return Verdict(Status.SKIPPED, f"the plugin has no {ROLE_GROUPS[role]} entry point")
     plugin = contract["plugin"]
@@ -84,7 +85,7 @@ def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
     ones it declares missing (strictly: a declaration matching nothing missing fails)."""
     contract = evidence.contract
     if not contract:
-        return Status.SKIPPED, "no conformance workload ran"
+        return Status.SKIPPED, no_evidence("conformance")
     if role not in contract["roles"]:
         return Status.SKIPPED, f"the plugin has no {ROLE_GROUPS[role]} entry point"
     mine = contract.get("surfaces", {}).get("plugin", {}).get(role)

@@ -46,10 +46,18 @@ def step_problem(where: str, step: dict[str, Any]) -> str | None:
         call += f" on {step['input']}"
     if "error" in step:
         return f"{where}: {call} raised {step['error']}"
-    if "unreadable" in step:
-        return (f"{where}: the harness could not read {step['wanted']} from the answer of "
-                f"{call}, {step['answer']} ({step['unreadable']})")
+    if "unreadable" in step:  # the plugin answered; its answer is not what MLflow documents
+        return (f"{where}: {call} answered {step['answer']}, without {step['wanted']} "
+                f"(reading it raised {step['unreadable']})")
     return None
+
+
+def _constant(steps: list[dict[str, Any]]) -> str | None:
+    """The one answer predict gave for inputs the model answers differently, or None."""
+    predicts = [s for s in steps if s["step"] == "predict" and "error" not in s]
+    answers = {repr(s.get("value", s.get("answer"))) for s in predicts}
+    wanted = {repr(s["expected"]) for s in predicts}
+    return answers.pop() if len(predicts) > 1 and len(answers) == 1 < len(wanted) else None
 
 
 def _close(got: list[float], want: list[float]) -> bool:
@@ -87,6 +95,9 @@ def _deployment(target: dict[str, Any], data: dict[str, Any]) -> list[str]:
                                 f"the model gives {step['expected']}")
         elif label == "list after delete" and (left := sorted(names & set(value))):
             problems.append(f"{where}: {left[0]!r} still listed after delete_deployment")
+    if (same := _constant(target["steps"])) is not None:
+        problems.insert(0, f"{where}: predict() answers {same} whatever the input; the model "
+                           "answers each input differently")
         # update_deployment's answer is not judged: MLflow's BaseDeploymentClient documents
         # it as "Returns: None" (mlflow/deployments/base.py, update_deployment docstring, in
         # 2.22.1 and 3.17.2 alike), unlike create_deployment's "Dict corresponding to created

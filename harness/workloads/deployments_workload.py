@@ -70,22 +70,22 @@ def _round_trip(client, model_uri):
     steps = []
     _step(steps, "create_deployment", "create_deployment",
           lambda: client.create_deployment(NAME, model_uri, config={}), _name,
-          "the 'name' MLflow documents")
+          "the 'name' key MLflow documents")
     _step(steps, "get_deployment", "get_deployment", lambda: client.get_deployment(NAME),
-          _name, "the 'name' MLflow documents")
+          _name, "the 'name' key MLflow documents")
     _step(steps, "list_deployments", "list_deployments", lambda: client.list_deployments(),
-          _names, "the deployments' names")
+          _names, "the deployments' names MLflow documents")
     for values in INPUTS:
         frame = pd.DataFrame({"x": values})
         _step(steps, "predict", "predict", lambda: client.predict(NAME, frame), _values,
-              "predictions", input=values,
+              "predictions MLflow can read", input=values,
               expected=[float(v) for v in Doubler().predict(None, frame)])
     # update_deployment's answer is not read: MLflow documents "Returns: None" (see the check)
     _step(steps, "update_deployment", "update_deployment",
           lambda: client.update_deployment(NAME, model_uri))
     _step(steps, "delete_deployment", "delete_deployment", lambda: client.delete_deployment(NAME))
     _step(steps, "list after delete", "list_deployments", lambda: client.list_deployments(),
-          _names, "the deployments' names")
+          _names, "the deployments' names MLflow documents")
     return steps
 
 

@@ -28,7 +28,9 @@ CASES = [
     ("deployment-forgets-delete", "deployments", "deployments",
      "'harness-deployment' still listed after delete_deployment"),
     ("deployment-get-no-name-constant-predict", "deployments", "deployments",
-     "the harness could not read the 'name' MLflow documents from the answer of get_deployment()"),
+     "'state': 'ready'}, without the 'name' key MLflow documents"),
+    ("deployment-get-no-name-constant-predict", "deployments", "deployments",
+     "predict() answers [2.0, 5.0, -6.0] whatever the input"),
     ("deployment-get-no-name-constant-predict", "deployments", "deployments",
      "predict returned [2.0, 5.0, -6.0] for input [0.5, 7.0, -11.25, 40.0], the model gives "
      "[1.0, 14.0, -22.5, 80.0]"),
