@@ -54,6 +54,9 @@ def _why_nothing_registered(evidence: Evidence) -> str:
 def registry(evidence: Evidence) -> tuple[Status, str]:
     """Registered models read back with every version, alias, tag and description."""
     pairs = [(w, g) for m, o in evidence.pairs for w, g in zip(m["registry"], o["registry"])]
+    raised = [m["registry_error"] for m, _ in evidence.pairs if m.get("registry_error")]
+    if raised:
+        return verdict(raised, "")
     if not pairs:
         return Status.SKIPPED, _why_nothing_registered(evidence)
     problems = [p for want, got in pairs for p in _model_problems(want, got)]

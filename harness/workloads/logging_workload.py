@@ -8,7 +8,7 @@ import mlflow
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
-from recorder import Recorder
+from recorder import Recorder, describe_error
 from session import ContextProviders, configure, new_experiment
 
 MODEL_INPUT = [1.0, 2.5, -3.0]
@@ -165,4 +165,9 @@ def _log_everything(request: dict, recorder: Recorder, options: dict) -> None:
     if why_not:
         recorder.data["registry_skipped"] = "; ".join(why_not)
     else:
-        _registry_round_trip(recorder, client, model_uri, request.get("prefix", "harness"))
+        try:
+            _registry_round_trip(recorder, client, model_uri, request.get("prefix", "harness"))
+        except Exception as exc:  # noqa: BLE001 - the registry check reports it; tracking stands
+            recorder.data["registry_error"] = (
+                f"registering a model through the plugin's registry store at "
+                f"{request['registry_uri']} raised {describe_error(exc)}")

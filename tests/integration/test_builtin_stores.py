@@ -71,3 +71,30 @@ def test_an_app_that_fails_to_import_fails_the_app_scenario_and_nothing_else(har
     assert cells["app"]["checks"][0]["blame"] == "plugin"
     assert cells["quickstart"]["status"] == "passed", cells["quickstart"]
     assert outcome.checks("quickstart")["entry-points"]["status"] == "passed"
+
+
+def test_a_plugin_shaped_like_mlflows_example_passes_and_its_real_gap_is_named(harness,
+                                                                                tmp_path):
+    """FileStore and LocalArtifactRepository subclasses and a SQL registry under one scheme:
+    what MLflow's own FileStore does (an extra step-0 point in 3.17, ±inf kept, other error
+    codes, its SQL-only methods) is noted, never failed; a registry given a URI it cannot take
+    (no template for it) is the plugin's failure, with the store's own words."""
+    plugin = str(PLUGINS / "example-shaped")
+    config = tmp_path / "registry.yaml"
+    config.write_text('schemes:\n  example-shaped:\n    registry: "example-shaped:{uri}"\n')
+    outcome = harness("run", plugin, "--config", str(config), "--mlflow-version", "3.17.2",
+                      "--scenario", "quickstart", "--scenario", "logging",
+                      "--scenario", "conformance")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    notes = outcome.report["upstream_notes"]["notes"]
+    assert any("metrics: MLflow's own FileStore does the same" in n for n in notes), notes
+    assert any("tracking.methods: MLflow's own FileStore does the same" in n for n in notes)
+
+    bare = harness("run", plugin, "--mlflow-version", "3.17.2", "--scenario", "logging")
+    assert bare.code == 1, bare.stdout + bare.stderr
+    failed = {n: c for n, c in bare.checks("logging").items() if c["status"] != "passed"}
+    assert list(failed) == ["registry"], failed
+    assert failed["registry"]["blame"] == "plugin"
+    assert "registering a model through the plugin's registry store at example-shaped:" in (
+        failed["registry"]["detail"])
+    assert "Invalid database engine" in failed["registry"]["detail"]
