@@ -23,10 +23,10 @@ from packaging.version import InvalidVersion, Version
 from harness.errors import InfrastructureError, NotInstallable, PluginInstallError
 from harness.indexes import pip_settings, uv_environment
 from harness.plugin import PluginSource
+from harness.workloads.protocol import RAISED
 
 FORMAT = "1"  # bump when the layout of a cached environment changes
 WORKLOADS = Path(__file__).resolve().parent / "workloads"
-RAISED = "__raised__"  # workloads/main.py's answer when the workload raised (its process lived)
 MARKER = "harness-env.json"
 # Clients MLflow's own stores need for the harness's services; every environment gets them.
 DRIVERS = ("psycopg2-binary", "psycopg[binary]", "pymysql", "pymssql", "boto3")
@@ -42,10 +42,14 @@ class ScriptFailed(Exception):
     """A script inside the plugin environment raised (``died`` False), or its process hung or
     died without answering (``died`` True: a crash, a kill, a timeout)."""
 
-    def __init__(self, message: str, output: str, died: bool = False) -> None:
+    def __init__(self, message: str, output: str, died: bool = False, blame: str | None = None,
+                 where: str = "", breaks_mlflow: bool = False) -> None:
         super().__init__(message)
         self.output = output
         self.died = died
+        self.blame = blame  # who the script said is at fault (``protocol.classify``), if it did
+        self.where = where
+        self.breaks_mlflow = breaks_mlflow  # it raised out of `import mlflow` itself
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,11 @@ class PluginEnv:
                                died=True)
         answer = json.loads(answer_file.read_text())
         if isinstance(answer, dict) and RAISED in answer:
-            raise ScriptFailed(f"{command} raised {answer[RAISED]}", output)
+            said, blame = answer[RAISED], answer.get("blame")
+            plain = blame == "plugin" and not answer.get("breaks_mlflow")
+            raise ScriptFailed(f"{command} raised {said}" if plain else said, output,
+                               blame=blame, where=answer.get("where", ""),
+                               breaks_mlflow=bool(answer.get("breaks_mlflow")))
         return answer
 
 
@@ -146,7 +154,8 @@ COMPATIBILITY: tuple[tuple[str, str, str], ...] = (
 
 
 def compatibility_constraints(mlflow_version: str | None) -> list[tuple[str, str]]:
-    """(constraint, reason) pairs for a requested MLflow version (none for "newest")."""
+    """(constraint, reason) pairs for an MLflow version, requested or resolved (none for
+    "newest": the resolved version decides)."""
     if not mlflow_version:
         return []
     try:
@@ -222,6 +231,13 @@ def _locked_version(lock: str, name: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _resolved_mlflow(plugin: PluginSource, lock: str) -> str:
+    mlflow = _locked_version(lock, "mlflow") or _locked_version(lock, "mlflow-skinny")
+    if not mlflow:
+        raise PluginInstallError(f"plugin {plugin.spec}: MLflow is not in the resolved environment")
+    return mlflow
+
+
 def _plugin_name(plugin: PluginSource, lock: str) -> str:
     if plugin.kind == "requirement":
         return Requirement(plugin.install).name
@@ -246,9 +262,17 @@ def ensure_environment(
     progress(f"resolving {plugin.spec} with {mlflow_req}"
              + "".join(f" ({c}: {why})" for c, why in constraints))
     lock = installer.resolve(plugin, mlflow_req, python, tuple(c for c, _ in constraints))
-    mlflow = _locked_version(lock, "mlflow") or _locked_version(lock, "mlflow-skinny")
-    if not mlflow:
-        raise PluginInstallError(f"plugin {plugin.spec}: MLflow is not in the resolved environment")
+    mlflow = _resolved_mlflow(plugin, lock)
+    # However the version was chosen (asked for, or picked by the resolver under the plugin's
+    # own pins), the known-broken pairs of the MLflow that resolved apply: resolve again.
+    missing = [c for c in compatibility_constraints(mlflow) if c not in constraints]
+    if missing:
+        constraints += missing
+        progress(f"MLflow {mlflow} resolved: resolving again with "
+                 + ", ".join(f"{c} ({why})" for c, why in missing))
+        lock = installer.resolve(plugin, f"mlflow=={mlflow}", python,
+                                 tuple(c for c, _ in constraints))
+        mlflow = _resolved_mlflow(plugin, lock)
     key = hashlib.sha256(
         "\0".join([FORMAT, sys.version, lock, plugin.content_hash()]).encode()
     ).hexdigest()[:20]

@@ -136,6 +136,11 @@ class ScenarioRun:
     def __call__(self, scenario: Scenario, rundir: Path) -> ScenarioResult:
         started = time.monotonic()
         version = self.env.mlflow_version
+        if why := self.probe.get("import_mlflow_error"):  # nothing of MLflow can run
+            checks = [CheckResult("entry-points", Status.FAILED, why, Blame.PLUGIN),
+                      *(CheckResult(name, Status.SKIPPED, "not run: `import mlflow` breaks")
+                        for name in scenario.checks if name != "entry-points")]
+            return ScenarioResult.from_checks(scenario.name, version, checks)
         if broken := broken_capabilities(scenario, self.probe["entry_points"]):
             why = (f"not run: the plugin's {', '.join(f'mlflow.{c}' for c in broken)} entry "
                    "point(s) fail to load")
@@ -477,52 +482,28 @@ class _Failures:
         self.outputs: list[str] = []
         self.diagnose = diagnose  # what is wrong with the services right now, if anything
 
-    # A workload whose `import mlflow` raised in code outside MLflow: the traceback's frames,
-    # the workload's own `import mlflow` line among them, then the innermost file and the error.
-    _IMPORT = re.compile(r'File "(?P<file>[^"]+/workloads/[^"/]+\.py)", line \d+.*\n\s+'
-                         r'(?:import mlflow|from mlflow[\w.]* import)\b')
-    _INNERMOST = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
-    _ERROR = re.compile(r"^(?P<error>(?:\w+\.)*(?:SyntaxError|ImportError|ModuleNotFoundError|"
-                        r"IndentationError|TabError)\b.*)$", re.MULTILINE)
-
-    @classmethod
-    def import_break(cls, output: str) -> str | None:
-        """`import mlflow` broken by what the plugin installed (a file outside MLflow's package
-        raised while MLflow imported): that file and line, and the error; else None."""
-        start = output.rfind("Traceback (most recent call last):")
-        trace = output[start:] if start >= 0 else ""
-        if not cls._IMPORT.search(trace):
-            return None
-        frames, errors = list(cls._INNERMOST.finditer(trace)), list(cls._ERROR.finditer(trace))
-        if not frames or not errors:
-            return None
-        where = frames[-1]
-        if "/site-packages/mlflow/" in where["file"]:
-            return None  # MLflow's own code: not the plugin's doing
-        path = where["file"].rpartition("/site-packages/")[2]
-        return (f"`import mlflow` breaks once the plugin is installed: "
-                f"{errors[-1]['error'].strip()[:300]} ({path}:{where['line']})")
-
     def attempt(self, name: str, fn: Callable[..., dict[str, Any]], *args: Any,
                 status: Status = Status.FAILED, hint: str = "") -> dict[str, Any] | None:
         try:
             return fn(*args)
         except ScriptFailed as exc:
-            broken = self.import_break(exc.output)
-            if broken:  # the plugin broke MLflow itself: a finding, whatever else is wrong
-                self.checks.append(CheckResult(name, Status.FAILED, broken, blame=Blame.PLUGIN))
-                self.outputs.append(f"--- {name}: {exc}\n{exc.output}")
+            self.outputs.append(f"--- {name}: {exc}\n{exc.output}")
+            if exc.blame == Blame.HARNESS:  # the harness's own workload code raised
+                self.checks.append(CheckResult(name, Status.ERROR, str(exc), Blame.HARNESS))
                 return None
+            if exc.breaks_mlflow and exc.blame == Blame.PLUGIN:  # the plugin broke MLflow itself:
+                self.checks.append(CheckResult(name, Status.FAILED, str(exc), Blame.PLUGIN))
+                return None  # a finding, whatever else is wrong
             trouble = self.diagnose()
             blame = Blame.PLUGIN if status is Status.FAILED else Blame.INFRASTRUCTURE
-            if exc.died or trouble:  # a hang, a crash or a sick service: no finding, the run broke
+            if exc.died or trouble or exc.blame == Blame.INFRASTRUCTURE:
+                # a hang, a crash, a sick service, MLflow not importing: the run broke
                 status, detail, blame = Status.ERROR, _explain(exc), Blame.INFRASTRUCTURE
             else:
                 detail = f"{exc}{hint}"
             if trouble:
                 detail += f" (while {trouble})"
             self.checks.append(CheckResult(name, status, detail, blame=blame))
-            self.outputs.append(f"--- {name}: {exc}\n{exc.output}")
             return None
 
 

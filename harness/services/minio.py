@@ -18,6 +18,11 @@ from harness.services.base import Binding, Migrate, Service
 
 REGION = "us-east-1"
 MAX_OBJECTS = 10_000
+# What the S3 server's log says when it cannot store more (SeaweedFS: no volume left to write
+# to; MinIO: its drives are full); the first match names the cause in a diagnosis.
+OUT_OF_SPACE = re.compile(
+    r"(No writable volumes.*|no free volumes.*|no space left on device.*|"
+    r"Storage resources are insufficient.*|XMinioStorageFull.*|disk full.*)", re.IGNORECASE)
 
 
 def bucket_name(name: str) -> str:
@@ -31,7 +36,10 @@ class MinIO(Service):
                            substitute_for="minio")
     port = 9000
     data_dir = "/data"
-    data_cap = "1g"  # a capped tmpfs: fast, and fillable without filling the machine's disk
+    # A capped tmpfs: fast, and fillable without filling the machine's disk. A three-version
+    # matrix of the default scenarios writes about 0.7 GB (the load scenario's 100 MB artifact,
+    # on both sides, in each version); memory is used only as it is written.
+    data_cap = "2g"
     attributes = S3_ATTRIBUTES
 
     def default_user(self) -> str:
@@ -47,13 +55,54 @@ class MinIO(Service):
     def command(self) -> list[str]:
         return ["server", "/data"]
 
-    def client(self) -> Any:
+    def client(self, read_timeout: float = 10, attempts: int = 2) -> Any:
         return boto3.client(
             "s3", endpoint_url=self.endpoint(), region_name=REGION,
             aws_access_key_id=self.user, aws_secret_access_key=self.password,
-            config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=10,
-                          retries={"max_attempts": 2}),
+            config=Config(s3={"addressing_style": "path"}, connect_timeout=2,
+                          read_timeout=read_timeout, retries={"max_attempts": attempts}),
         )
+
+    def trouble(self) -> str | None:
+        """Also: the server is running but cannot store a new object (out of space or, for
+        SeaweedFS, out of volumes to write to), by a health round trip in a scratch bucket."""
+        found = super().trouble()
+        if found or self._container is None or self._container._container is None:
+            return found
+        before = self.logs(400)  # the scenario's own failure, before the round trip's
+        failure = self.round_trip()
+        if failure is None:
+            return None
+        said = OUT_OF_SPACE.findall(before) or OUT_OF_SPACE.findall(self.logs(100))
+        detail = f"{self.kind} could not store a new object ({failure})"
+        if said:
+            return f"{detail}; out of space, its log says: {said[-1].strip()[:200]}"
+        return detail
+
+    def round_trip(self) -> str | None:
+        """Put, get and delete a tiny object in a new scratch bucket (removed again): None when
+        that works, else what failed. A new bucket needs new room (in SeaweedFS a volume of
+        its own), so this fails as soon as the service cannot take a scenario's writes."""
+        s3 = self.client(attempts=1)
+        bucket = f"harness-health-{uuid.uuid4().hex[:12]}"
+        try:
+            s3.create_bucket(Bucket=bucket)
+            body = uuid.uuid4().bytes
+            s3.put_object(Bucket=bucket, Key="health", Body=body)
+            if s3.get_object(Bucket=bucket, Key="health")["Body"].read() != body:
+                return "an object read back differently"
+            s3.delete_object(Bucket=bucket, Key="health")
+        except ClientError as exc:
+            return f"{exc.operation_name}: {exc.response.get('Error', {}).get('Code', 'failed')}"
+        except Exception as exc:  # noqa: BLE001 - a diagnosis, never a new failure
+            text = str(exc).strip().splitlines()
+            return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+        finally:
+            try:
+                s3.delete_bucket(Bucket=bucket)
+            except Exception:  # noqa: BLE001 - absent, or the service is broken (said above)
+                pass
+        return None
 
     def ping(self) -> None:
         """Put a probe object and read it back."""

@@ -7,6 +7,7 @@ import inspect
 import types
 import warnings
 
+from protocol import import_break
 from recorder import describe_error
 
 PROVIDER_CALLS = {
@@ -160,12 +161,35 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
     return record
 
 
+def _unimportable(request: dict, why: str) -> dict:
+    """The answer when `import mlflow` itself fails: no entry point can load."""
+    dist = importlib.metadata.distribution(request["plugin"])
+    return {
+        "name": dist.metadata["Name"],
+        "version": dist.version,
+        "mlflow_version": None,
+        "import_mlflow_error": why,
+        "entry_points": [
+            {"group": ep.group, "name": ep.name, "value": ep.value, "loaded": False,
+             "error": why, "problems": [], "abstract_left": [], "calls": None}
+            for ep in sorted((ep for ep in dist.entry_points if ep.group.startswith("mlflow.")),
+                             key=lambda ep: (ep.group, ep.name))
+        ],
+    }
+
+
 def run(request: dict) -> dict:
     # Import MLflow as a user would: its registries load the plugin's entry points now and
     # turn failures into warnings, which are recorded here instead of shown.
     with warnings.catch_warnings(record=True) as import_warnings:
         warnings.simplefilter("always")
-        import mlflow
+        try:
+            import mlflow
+        except Exception as exc:
+            why = import_break(exc)
+            if why is None:
+                raise  # MLflow's own code: the environment is broken, not the plugin
+            return _unimportable(request, why)
 
         registered = {group: _registered(group) for group in REGISTRIES}
         for contract in request["groups"].values():

@@ -7,6 +7,8 @@ Standard library only: the workloads import it as ``protocol``, the harness as
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
 import traceback
 from typing import TypedDict
@@ -17,7 +19,10 @@ PLUGIN, MLFLOW, HARNESS, INFRASTRUCTURE = "plugin", "mlflow", "harness", "infras
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-Raised = TypedDict("Raised", {"__raised__": str, "blame": str, "where": str})
+# __raised__: what happened; blame: who is at fault; where: file:line; breaks_mlflow: the error
+# came out of `import mlflow` itself (installing the plugin broke MLflow)
+Raised = TypedDict("Raised", {"__raised__": str, "blame": str, "where": str,
+                              "breaks_mlflow": bool})
 
 
 class Finding(Exception):
@@ -28,22 +33,78 @@ def _ours(filename: str) -> bool:
     return os.path.dirname(os.path.abspath(filename)) == HERE
 
 
-def classify(exc: BaseException) -> Raised:
-    """The answer for a script that raised ``exc``: its last line, who is at fault and where.
+def _short(path: str) -> str:
+    """A file as its package names it: the part after site-packages, else the last three parts."""
+    _head, sep, tail = path.rpartition("site-packages" + os.sep)
+    return tail if sep else os.sep.join(path.split(os.sep)[-3:])
 
-    The innermost frame decides. The harness's own workload code raising (a KeyError while
-    reading an answer, say) is the harness's fault, unless it raised a ``Finding``. Anywhere
-    else (the plugin's code, or MLflow or a library reacting to what the plugin gave it), the
-    plugin is at fault: the same workload passes on MLflow's own stores.
-    """
-    frames = traceback.extract_tb(exc.__traceback__)
-    last = frames[-1] if frames else None
-    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"{type(exc).__name__}: {exc.msg}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
+
+
+def _where(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost file and line (a SyntaxError's own; the import machinery's frames aside)."""
     if isinstance(exc, SyntaxError) and exc.filename:
-        where = f"{exc.filename}:{exc.lineno}"
-    else:
-        where = f"{last.filename}:{last.lineno}" if last else ""
-    harness_bug = last is not None and _ours(last.filename) and not isinstance(exc, Finding)
-    if harness_bug:
-        line = f"the harness's own {os.path.basename(last.filename)} raised {line}"
-    return {RAISED: line, "blame": HARNESS if harness_bug else PLUGIN, "where": where}
+        return exc.filename, exc.lineno or 0
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    return (frames[-1].filename, frames[-1].lineno or 0) if frames else None
+
+
+def _importing_mlflow(exc: BaseException) -> bool:
+    """Whether ``exc`` escaped an ``import mlflow`` (or ``from mlflow... import``)."""
+    return any((frame.line or "").startswith(("import mlflow", "from mlflow"))
+               for frame in traceback.extract_tb(exc.__traceback__))
+
+
+def _in_mlflow(path: str) -> bool:
+    spec = importlib.util.find_spec("mlflow")
+    root = os.path.dirname(spec.origin) if spec and spec.origin else None
+    return bool(root) and os.path.abspath(path).startswith(root + os.sep)
+
+
+def import_break(exc: BaseException) -> str | None:
+    """Why ``import mlflow`` fails, when the failure is not in MLflow's own code: the plugin or
+    something it installed broke it (a module MLflow imports, e.g. through an entry point at
+    registration, where MLflow catches ImportError but nothing else). None when it is MLflow's
+    own code, or when ``exc`` did not come out of importing MLflow."""
+    where = _where(exc)
+    if where is None or not _importing_mlflow(exc) or _in_mlflow(where[0]):
+        return None
+    through = ""
+    tb = exc.__traceback__
+    while tb is not None:  # the entry point MLflow was loading when it broke, if any
+        found = tb.tb_frame.f_locals.get("entrypoint")
+        if isinstance(found, importlib.metadata.EntryPoint):
+            through = f", loading entry point {found.group}:{found.name} = {found.value}"
+        tb = tb.tb_next
+    return (f"`import mlflow` breaks once the plugin is installed: {_describe(exc)} "
+            f"({_short(where[0])}:{where[1]}{through})")
+
+
+def classify(exc: BaseException) -> Raised:
+    """The answer for a script that raised ``exc``: what happened, who is at fault and where.
+
+    ``import mlflow`` broken outside MLflow's own code is the plugin's doing; broken inside it,
+    the environment's (infrastructure). Otherwise the innermost frame decides: the harness's
+    own workload code raising (a KeyError while reading an answer, say) is the harness's fault,
+    unless it raised a ``Finding``; anywhere else (the plugin's code, or MLflow or a library
+    reacting to what the plugin gave it) the plugin is at fault, since the same workload passes
+    on MLflow's own stores.
+    """
+    found = _where(exc)
+    where = f"{_short(found[0])}:{found[1]}" if found else ""
+    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if broken := import_break(exc):
+        return {RAISED: broken, "blame": PLUGIN, "where": where, "breaks_mlflow": True}
+    if _importing_mlflow(exc):
+        return {RAISED: f"`import mlflow` fails in MLflow's own code: {line}",
+                "blame": INFRASTRUCTURE, "where": where, "breaks_mlflow": True}
+    last = traceback.extract_tb(exc.__traceback__)[-1:] or None
+    if last and _ours(last[0].filename) and not isinstance(exc, Finding):
+        return {RAISED: f"the harness's own {os.path.basename(last[0].filename)} raised {line}",
+                "blame": HARNESS, "where": where, "breaks_mlflow": False}
+    return {RAISED: line, "blame": PLUGIN, "where": where, "breaks_mlflow": False}

@@ -97,3 +97,21 @@ def test_a_server_app_that_cannot_serve_fails_with_the_servers_log(harness, dock
     assert "start_response" in server["detail"]
     assert outcome.report["results"][0]["logs"]["mlflow-server"]
     assert leftovers(docker_client, run=outcome.report["run_id"]) == []
+
+
+def test_mlflow_2_chosen_by_the_plugins_pin_gets_the_sqlalchemy_constraint(harness):
+    # No --mlflow-version: the resolver picks MLflow 2.x for the plugin's `mlflow<3`, and MLflow
+    # 2.x does not import beside SQLAlchemy 2.1; the harness resolves again with the constraint.
+    outcome = harness("run", str(PLUGINS / "pins-old-mlflow"), "--scenario", "entry-points",
+                      "--scenario", "quickstart")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    [env] = outcome.report["environments"]
+    assert env["mlflow_version"].startswith("2."), env
+    assert env["constraints"][0].startswith("sqlalchemy<2.1 (MLflow 2.x imports "
+                                            "FallbackAsyncAdaptedQueuePool"), env
+    assert f"MLflow {env['mlflow_version']} resolved: resolving again with sqlalchemy<2.1" \
+        in outcome.stderr
+    assert {r["scenario"]: r["status"] for r in outcome.report["results"]} == {
+        "entry-points": "passed", "quickstart": "passed"}
+    html = (outcome.report_dir / "report.html").read_text()
+    assert "sqlalchemy&lt;2.1" in html or "sqlalchemy<2.1" in html

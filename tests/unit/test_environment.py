@@ -1,0 +1,70 @@
+"""Environment resolution logic, with the resolver and the builder faked (no uv, no network)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness import environment
+from harness.plugin import PluginSource
+
+
+class FakeInstaller:
+    """Resolves MLflow to ``picks`` (by the MLflow requirement) and records every call."""
+
+    calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def __init__(self, picks: dict[str, str]) -> None:
+        self.picks = picks
+
+    def resolve(self, plugin, mlflow: str, python: str, constraints: tuple[str, ...] = ()) -> str:
+        self.calls.append((mlflow, constraints))
+        version = self.picks.get(mlflow, mlflow.partition("==")[2])
+        sqlalchemy = "2.0.44" if "sqlalchemy<2.1" in constraints else "2.1.0"
+        return f"mlflow=={version}\nsqlalchemy=={sqlalchemy}\npins-old==0.1.0\n"
+
+    def build(self, path: Path, lock: str, python: str, rebuild=None) -> None:
+        path.mkdir(parents=True)
+        (path / "harness-lock.txt").write_text(lock)
+
+
+@pytest.fixture
+def installer(monkeypatch, tmp_path):
+    def make(picks: dict[str, str]) -> FakeInstaller:
+        fake = FakeInstaller(picks)
+        FakeInstaller.calls = []
+        monkeypatch.setattr(environment, "Installer", lambda: fake)
+        return fake
+    monkeypatch.setenv("MLFLOW_PLUGIN_HARNESS_CACHE", str(tmp_path / "cache"))
+    return make
+
+
+PLUGIN = PluginSource("pins-old==0.1.0", "requirement", "pins-old==0.1.0")
+
+
+def test_an_mlflow_2_chosen_by_the_resolver_gets_the_sqlalchemy_constraint(installer):
+    fake = installer({"mlflow": "2.22.1"})
+    env = environment.ensure_environment(PLUGIN, None)
+    assert env.mlflow_version == "2.22.1"
+    assert [c.split(" ")[0] for c in env.constraints] == ["sqlalchemy<2.1"]
+    assert "FallbackAsyncAdaptedQueuePool" in env.constraints[0]
+    # resolved once as asked, then again with MLflow pinned and the constraint added
+    assert fake.calls == [("mlflow", ()), ("mlflow==2.22.1", ("sqlalchemy<2.1",))]
+    assert "sqlalchemy==2.0.44" in (env.path / "harness-lock.txt").read_text()
+    assert json.loads((env.path / environment.MARKER).read_text())["mlflow"] == "2.22.1"
+
+
+def test_an_mlflow_2_asked_for_is_constrained_in_one_resolution(installer):
+    fake = installer({})
+    env = environment.ensure_environment(PLUGIN, "2.22.1")
+    assert [c.split(" ")[0] for c in env.constraints] == ["sqlalchemy<2.1"]
+    assert fake.calls == [("mlflow==2.22.1", ("sqlalchemy<2.1",))]
+
+
+def test_mlflow_3_gets_no_constraint(installer):
+    fake = installer({"mlflow": "3.17.2"})
+    env = environment.ensure_environment(PLUGIN, None)
+    assert env.mlflow_version == "3.17.2" and env.constraints == []
+    assert fake.calls == [("mlflow", ())]
