@@ -55,7 +55,7 @@ def step_problem(where: str, step: dict[str, Any]) -> str | None:
 def _constant(steps: list[dict[str, Any]]) -> str | None:
     """The one answer predict gave for inputs the model answers differently, or None."""
     predicts = [s for s in steps if s["step"] == "predict" and "error" not in s]
-    answers = {repr(s.get("value", s.get("answer"))) for s in predicts}
+    answers = {repr(s["value"]) if "value" in s else s.get("answer") for s in predicts}
     wanted = {repr(s["expected"]) for s in predicts}
     return answers.pop() if len(predicts) > 1 and len(answers) == 1 < len(wanted) else None
 
