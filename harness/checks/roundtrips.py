@@ -155,7 +155,12 @@ def _evaluator(entry: dict[str, Any], data: dict[str, Any]) -> list[str]:
     if not entry["metrics"]:
         return [f"{where}: returned no metrics (can_evaluate refused a regressor, or evaluate "
                 "computed nothing)"]
-    missing = sorted(k for k in entry["metrics"] if k not in entry["on_run"])
+    # mlflow.models.evaluate documents the evaluator config "log_metrics_with_dataset_info":
+    # "whether or not to include information about the evaluation dataset in the name of each
+    # metric logged to MLflow Tracking during evaluation, default value is True" (2.x; from
+    # 3.x evaluate itself logs the returned metrics): `mae_on_data_x` holds `mae`.
+    missing = sorted(k for k in entry["metrics"] if k not in entry["on_run"]
+                     and not any(name.startswith(f"{k}_on_") for name in entry["on_run"]))
     return [f"{where}: metric(s) {missing} returned but not on the run"] if missing else []
 
 

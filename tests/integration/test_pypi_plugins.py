@@ -37,3 +37,13 @@ def test_mlflow_greenplum_plugin_imports_an_mlflow_internal_that_moved(harness):
     assert outcome.code == 1
     detail = outcome.checks("entry-points")["entry-points"]["detail"]
     assert "SqlTraceRequestMetadata" in detail
+
+
+def test_yprov_breaks_import_mlflow_which_is_its_defect_not_bad_input(harness):
+    outcome = harness("run", "yprov-mlflow-plugin==0.2.0", "--scenario", "entry-points")
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    check = outcome.checks("entry-points")["entry-points"]
+    assert (check["status"], check["blame"]) == ("failed", "plugin")
+    assert check["detail"].startswith("`import mlflow` breaks once the plugin is installed: "
+                                      "SyntaxError: f-string")
+    assert "(yprov4ml/prov2card.py:352" in check["detail"]

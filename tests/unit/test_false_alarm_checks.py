@@ -152,3 +152,12 @@ def test_registry_skips_name_the_fact_behind_nothing_registered():
     with_store = Evidence(probe("mlflow.model_registry_store"), logged)
     assert run_check("registry", with_store).detail == (
         "nothing was registered: the workload registers nothing (registry: false)")
+
+
+def test_evaluator_metrics_logged_with_the_dataset_in_their_names_are_on_the_run():
+    def evidence(on_run):
+        entry = {"name": "e", "error": None, "metrics": {"mae": 0.5}, "on_run": on_run}
+        return Evidence({}, observed={"evaluators": {"evaluators": [entry]}})
+
+    assert run_check("evaluators", evidence({"mae_on_data_abc": 0.5})).status is Status.PASSED
+    assert run_check("evaluators", evidence({"mse": 0.5})).status is Status.FAILED
