@@ -10,7 +10,9 @@ def report(tmp_path):
     (tmp_path / "screenshots" / "shot.png").write_bytes(b"\x89PNG fake")
     ok = ScenarioResult("quickstart", "3.17.2", Status.PASSED, attachments={
         "screenshot": "screenshots/shot.png"},
-        checks=[CheckResult("runs", Status.PASSED, "1 run")])
+        checks=[CheckResult("runs", Status.PASSED, "1 run"),
+                CheckResult("metrics", Status.PASSED, "as FileStore does",
+                            notes=["MLflow's own FileStore does the same: 21 points"])])
     bad = ScenarioResult("quickstart", "2.22.1", Status.FAILED, "runs: lost hunter2secret",
                          checks=[CheckResult("runs", Status.FAILED, "lost hunter2secret")],
                          logs={"postgres": "FATAL password hunter2secret"})
@@ -37,3 +39,10 @@ def test_the_matrix_is_scenario_by_version(tmp_path):
     assert matrix["quickstart"]["2.22.1"]["status"] == "failed"
     assert matrix["quickstart"]["3.17.2"] == {"status": "passed", "reason": ""}
     assert "pin: x requires" in matrix["server"]["2.22.1"]["reason"]
+
+
+def test_blame_for_every_failed_check_and_the_upstream_notes_are_shown(tmp_path):
+    text = render(report(tmp_path), Masker({"hunter2secret"}), tmp_path)
+    assert "<th>blame</th>" in text and "<td>plugin</td>" in text
+    assert "checks blamed on: plugin 1; 1 upstream note(s)" in text
+    assert "upstream: MLflow&#x27;s own FileStore does the same: 21 points" in text
