@@ -222,8 +222,11 @@ class ScenarioItem(pytest.Item):
                 return str(excinfo.value)
             lines = [f"{self.scenario.name} (MLflow {self.outcome.mlflow_version}): "
                      f"{self.outcome.status.value}"]
-            lines += [f"  {c.status.value.upper():<7} {c.name}: {self.run.mask(c.detail)}"
+            lines += [f"  {c.status.value.upper():<7} {c.name} [blame: "
+                      f"{c.blame.value if c.blame else '?'}]: {self.run.mask(c.detail)}"
                       for c in self.outcome.checks if c.status.value in ("failed", "error")]
+            lines += [f"  NOTE    {c.name}: {self.run.mask(n)}" for c in self.outcome.checks
+                      for n in c.notes]
             return "\n".join(lines if len(lines) > 1 else [*lines, str(excinfo.value)])
         return super().repr_failure(excinfo)
 

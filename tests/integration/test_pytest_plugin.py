@@ -72,5 +72,6 @@ def test_a_failing_scenario_fails_its_item_with_the_checks_and_container_logs(
         cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 1, proc.stdout[-4000:]
     assert "FAILED mlflow-plugin-harness::postgres-tracking" in proc.stdout
-    assert "FAILED  backend-rows: run " in proc.stdout and ": no row in any table" in proc.stdout
+    assert "FAILED  backend-rows [blame: plugin]: run " in proc.stdout
+    assert ": no row in any table" in proc.stdout
     assert "Captured log of postgres call" in proc.stdout
