@@ -12,24 +12,21 @@ import xml.etree.ElementTree as ET
 from tests.integration.conftest import PLUGINS, leftovers
 
 MATRIX = "2.22.1,3.17.2"
-STORE_SCENARIOS = {"quickstart", "logging", "conformance", "load", "postgres-tracking",
-                   "postgres-restart", "mysql-tracking", "minio-artifacts", "postgres-minio",
-                   "server-postgres-minio"}
+# one scenario or more per backend: local files, PostgreSQL, MySQL, S3 (the contract suite runs
+# in conformance, postgres-tracking, mysql-tracking and minio-artifacts); the reference plugin's
+# tests cover the rest of the default set (load, faults, server mode) with the same stores
+SCENARIOS = ("quickstart", "logging", "conformance", "postgres-tracking", "mysql-tracking",
+             "minio-artifacts")
 
 
-def test_mlflows_own_stores_as_a_plugin_pass_every_scenario_on_both_versions(harness,
-                                                                              docker_client):
+def test_mlflows_own_stores_as_a_plugin_pass_on_every_backend_and_both_versions(harness,
+                                                                               docker_client):
     outcome = harness("run", str(PLUGINS / "builtin-stores"), "--mlflow-version", MATRIX,
-                      "--workers", "2", timeout=2400)
+                      *(arg for s in SCENARIOS for arg in ("--scenario", s)), timeout=2400)
     assert outcome.code == 0, outcome.stdout[-6000:] + outcome.stderr[-3000:]
     cells = {(r["scenario"], r["mlflow_version"]): r for r in outcome.report["results"]}
-    for version in MATRIX.split(","):
-        for scenario in STORE_SCENARIOS:
-            assert cells[(scenario, version)]["status"] == "passed", cells[(scenario, version)]
-    others = {key: r["reason"] for key, r in cells.items() if r["status"] != "passed"}
-    assert all(r["status"] == "skipped" for r in cells.values() if r["status"] != "passed")
-    assert all("lacks the capability" in why or "no URI template" in why
-               for why in others.values()), others
+    assert {key: r["status"] for key, r in cells.items()} == {
+        (s, v): "passed" for s in SCENARIOS for v in MATRIX.split(",")}
     notes = outcome.report["upstream_notes"]
     assert notes["count"] == len(notes["notes"]) > 0
     assert any("3.17.2" in n and "MLflow's own FileStore does the same" in n
@@ -92,7 +89,8 @@ def test_a_plugin_shaped_like_mlflows_example_passes_and_its_real_gap_is_named(h
 
     bare = harness("run", plugin, "--mlflow-version", "3.17.2", "--scenario", "logging")
     assert bare.code == 1, bare.stdout + bare.stderr
-    failed = {n: c for n, c in bare.checks("logging").items() if c["status"] != "passed"}
+    failed = {n: c for n, c in bare.checks("logging").items()
+              if c["status"] in ("failed", "error")}
     assert list(failed) == ["registry"], failed
     assert failed["registry"]["blame"] == "plugin"
     assert "registering a model through the plugin's registry store at example-shaped:" in (
