@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.checks import Evidence, check, verdict
+from harness.checks import Evidence, Verdict, check, verdict
 from harness.checks.facts import no_manifest
-from harness.results import Status
+from harness.results import Blame, Status
 
 
 def _no_ui(evidence: Evidence) -> str:
@@ -47,6 +47,14 @@ def ui_screenshot(evidence: Evidence) -> tuple[Status, str]:
     if "error" in browser:
         return Status.ERROR, f"the browser failed on {browser['url']}: {browser['error']}"
     absent = [word for word, seen in browser["shows"].items() if not seen]
+    api = ui.get("api", {})
+    served = "param1" in api.get("params", {}) and "foo" in api.get("metrics", {})
+    if absent and served:  # the store answered; MLflow's own UI or the browser did not show it
+        return Verdict(Status.ERROR, (
+            f"the REST API answers param1 and foo, but the run page {browser['url']} rendered "
+            f"without {' and '.join(absent)} ({browser['dom_chars']} characters, "
+            f"{ui.get('attempts', 1)} attempt(s)): the browser or MLflow's own UI, not the "
+            "plugin's store"), blame=Blame.HARNESS)
     if absent:
         return Status.FAILED, (f"the run page {browser['url']} rendered without "
                                f"{' and '.join(absent)} ({browser['dom_chars']} characters)")

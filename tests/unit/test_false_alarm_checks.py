@@ -161,3 +161,17 @@ def test_evaluator_metrics_logged_with_the_dataset_in_their_names_are_on_the_run
 
     assert run_check("evaluators", evidence({"mae_on_data_abc": 0.5})).status is Status.PASSED
     assert run_check("evaluators", evidence({"mse": 0.5})).status is Status.FAILED
+
+
+def test_a_run_page_that_did_not_render_what_the_api_serves_is_not_the_plugins_fault():
+    def evidence(api_params):
+        ui = {"api": {"status": 200, "params": api_params, "metrics": {"foo": 1.0}},
+              "attempts": 3, "browser": {"url": "http://127.0.0.1:1/#/r", "dom_chars": 642,
+                                         "shows": {"param1": False, "foo": False},
+                                         "screenshot": "s.png"}}
+        return Evidence({}, observed={"ui": ui})
+
+    unrendered = run_check("ui-screenshot", evidence({"param1": "5"}))
+    assert (unrendered.status, unrendered.blame) == (Status.ERROR, "harness")
+    hidden = run_check("ui-screenshot", evidence({}))  # the server itself hides it: the plugin
+    assert (hidden.status, hidden.blame) == (Status.FAILED, "plugin")
