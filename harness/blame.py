@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from harness.checks import summarise
+from harness.checks import summarise, upstream_note
 from harness.results import Blame, CheckResult, Status
 
 # checks over what the stores hold, whose evidence a built-in store can produce the same way
@@ -25,10 +25,6 @@ _NUMBERED = re.compile(r"\b(experiment|version|run) \d+\b")
 def normal(problem: str) -> str:
     """A problem with the ids that differ between two stores (run and experiment ids) erased."""
     return _NUMBERED.sub(r"\1 <id>", _RUN_ID.sub("<run>", problem))
-
-
-def upstream_note(store: str, problem: str) -> str:
-    return f"MLflow's own {store} does the same: {problem}"
 
 
 def reexamined(mine: CheckResult, theirs: list[tuple[str, CheckResult]]) -> CheckResult:

@@ -79,6 +79,11 @@ def summarise(problems: list[str], limit: int = 3) -> str:
     return shown + more
 
 
+def upstream_note(store: str, finding: str) -> str:
+    """A difference MLflow's own ``store`` shares: noted, never held against the plugin."""
+    return f"MLflow's own {store} does the same: {finding}"
+
+
 def verdict(problems: list[str], ok: str, limit: int = 3) -> Verdict:
     """FAILED listing the first few problems, or PASSED with ``ok``."""
     if not problems:

@@ -12,7 +12,7 @@ import json
 from fnmatch import fnmatchcase
 from typing import Any
 
-from harness.checks import Evidence, Verdict, check, verdict
+from harness.checks import Evidence, Verdict, check, upstream_note, verdict
 from harness.checks.facts import no_evidence
 from harness.contracts import FEATURES, ROLE_GROUPS
 from harness.results import Status
@@ -43,8 +43,8 @@ def differences(plugin: list[list[Any]], oracles: list[tuple[str, list[list[Any]
         label = theirs[0] if theirs[0] != "(missing)" else mine[0]
         same = next((name for name, other in oracles[1:] if _at(other, index) == mine), None)
         if same:
-            notes.append(f"MLflow's own {same} does the same: {label!r}: {_short(mine[1])} "
-                         f"(MLflow's own {_first}: {_short(theirs[1])})")
+            notes.append(upstream_note(same, f"{label!r}: {_short(mine[1])} (MLflow's own "
+                                             f"{_first}: {_short(theirs[1])})"))
         else:
             problems.append(f"{label!r}: plugin {_short(mine[1])}, MLflow's own store "
                             f"{_short(theirs[1])}")
@@ -122,9 +122,9 @@ def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
         limits = sorted(inherited - set(theirs["missing"]))
         detail += (f"; {len(limits)} inherited limitation(s) of MLflow's own {mine['extends']}, "
                    "which it extends (info)")
-        notes.append(f"MLflow's own {mine['extends']} does the same: it lacks {len(limits)} "
-                     f"method(s) MLflow's {theirs['class'].rsplit(':', 1)[-1]} implements: "
-                     + ", ".join(limits[:8]) + (" ..." if len(limits) > 8 else ""))
+        notes.append(upstream_note(mine["extends"], (
+            f"it lacks {len(limits)} method(s) MLflow's {theirs['class'].rsplit(':', 1)[-1]} "
+            "implements: " + ", ".join(limits[:8]) + (" ..." if len(limits) > 8 else ""))))
     return Verdict(Status.PASSED, detail, notes=notes)
 
 

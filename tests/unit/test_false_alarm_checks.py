@@ -165,7 +165,8 @@ def test_evaluator_metrics_logged_with_the_dataset_in_their_names_are_on_the_run
 
 def test_a_run_page_that_did_not_render_what_the_api_serves_is_not_the_plugins_fault():
     def evidence(api_params):
-        ui = {"api": {"status": 200, "params": api_params, "metrics": {"foo": 1.0}},
+        ui = {"api": {"status": 200, "params": api_params, "metrics": {"foo": 1.0},
+                      "serves_run": "param1" in api_params},
               "attempts": 3, "browser": {"url": "http://127.0.0.1:1/#/r", "dom_chars": 642,
                                          "shows": {"param1": False, "foo": False},
                                          "screenshot": "s.png"}}
