@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import time
@@ -29,7 +30,8 @@ commands:
    images      Build (or fetch) the service images ahead of a run
    cleanup     Remove containers, networks, volumes and temp dirs left by dead runs
 
-exit codes: 0 passed, 1 a check failed or nothing passed, 2 bad input, 3 infrastructure error
+exit codes: 0 passed, 1 a check failed, a scenario was inconclusive or nothing passed,
+2 bad input, 3 infrastructure error
 See '{PROG} <command> --help' for the options of a command."""
 
 
@@ -47,7 +49,7 @@ def _progress(start: float):
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from harness.html import write_html
-    from harness.report import Masker, print_summary, write_json, write_junit
+    from harness.report import Masker, print_summary, verdict, write_json, write_junit
     from harness.runner import Options, execute
 
     versions = [v.strip() for item in args.mlflow_version or [] for v in item.split(",")
@@ -57,27 +59,44 @@ def _cmd_run(args: argparse.Namespace) -> int:
         plugin=args.plugin, scenarios=args.scenario or None, mlflow_versions=versions,
         config=args.config, report_dir=args.report_dir, progress=_progress(started),
     )
-    if args.workers not in (None, "1"):
-        from harness.parallel import execute_parallel
+    try:
+        if args.workers not in (None, "1"):
+            from harness.parallel import execute_parallel
 
-        report = execute_parallel(options, args.workers)
-    else:
-        report = execute(options)
+            report = execute_parallel(options, args.workers)
+        else:
+            report = execute(options)
+    except UsageError as exc:  # bad input, or a plugin that cannot be installed: exit 2
+        _write_error_reports(args, exc)
+        raise
     mask = Masker(report.secrets)
     args.report_dir.mkdir(parents=True, exist_ok=True)
     write_json(report, args.report_dir / "report.json", mask)
     write_junit(report, args.report_dir / "junit.xml", mask)
     write_html(report, args.report_dir / "report.html", mask)
     print_summary(report, sys.stdout, mask)
-    code, why = report.exit_code()
+    code, label, why = verdict(report)
     for env in report.environments:
         if env["installable"]:
             print(f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
                   f"(MLflow {env['mlflow_version']})")
     print(_time_line(report, time.monotonic() - started, args.workers))
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
-    print(f"{'OK' if code == 0 else 'FAILED'}: {why}")
+    print(f"{label}: {why}")
     return code
+
+
+def _write_error_reports(args: argparse.Namespace, exc: UsageError) -> None:
+    """Reports naming the error, so CI has something to publish; never in its way."""
+    from harness.errors import PluginInstallError
+    from harness.html import write_error_html
+    from harness.report import Masker, write_error_reports
+
+    kind = "install" if isinstance(exc, PluginInstallError) else "usage"
+    with contextlib.suppress(OSError):
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+        write_error_reports(args.plugin, kind, str(exc), exc.exit_code, args.report_dir, Masker())
+        write_error_html(args.plugin, str(exc), args.report_dir / "report.html", Masker())
 
 
 def _time_line(report: RunReport, wall: float, workers: str | None) -> str:

@@ -22,6 +22,7 @@ Backend = Literal[("local", *CATALOG)]  # type: ignore[valid-type]
 Template = Union[str, dict[Backend, str]]
 Feature = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
 MethodPattern = Annotated[str, StringConstraints(pattern=r"^(tracking|artifacts|registry)\.\S+$")]
+Need = Annotated[str, StringConstraints(pattern=r"^(env|service):[\w.-]+$")]
 
 
 class SchemeTemplates(BaseModel):
@@ -57,6 +58,10 @@ class Settings(BaseModel):
         default_factory=dict, description="dataset constructor name -> example keyword arguments")
     unsupported: dict[Feature, str] = Field(
         default_factory=dict, description="contract features the plugin does not support: reason")
+    needs: list[Need] = Field(
+        default_factory=list, description="what the plugin's stores need to be built: "
+        "'env:NAME' (an environment variable) or 'service:NAME' (a service the scenario runs); "
+        "a scenario where one is missing is skipped, naming it")
     missing_methods: dict[MethodPattern, str] = Field(
         default_factory=dict, description="store methods the plugin leaves unimplemented on "
         "purpose, as '<role>.<method>' (globs allowed, e.g. 'tracking.*trace*'): reason")
@@ -71,6 +76,7 @@ class Settings(BaseModel):
                         deployment_targets={**self.deployment_targets, **other.deployment_targets},
                         datasets={**self.datasets, **other.datasets},
                         unsupported={**self.unsupported, **other.unsupported},
+                        needs=list(dict.fromkeys([*self.needs, *other.needs])),
                         missing_methods={**self.missing_methods, **other.missing_methods})
 
 

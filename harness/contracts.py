@@ -21,6 +21,7 @@ class Group:
     # the capability whose scenarios exercise this group; None: every workload may load it
     # (stores and providers), so every scenario's entry-point checks cover it
     scope: str | None = None
+    class_only: bool = False  # MLflow takes only a class here, never a factory or an instance
 
 
 GROUPS: tuple[Group, ...] = (
@@ -54,11 +55,23 @@ GROUPS: tuple[Group, ...] = (
           "mlflow.data.dataset_source:DatasetSource", scope="dataset_constructor"),
     Group("mlflow.dataset_constructor", "dataset_constructor", scope="dataset_constructor"),
     Group("mlflow.app", "app", scope="app"),
-    Group("mlflow.app.client", "app_client", scope="app"),
-    Group("mlflow.workspace_provider", "workspace_provider", scope="workspace_provider"),
-    Group("mlflow.scorer_store", "scorer_store", scope="scorer_store"),
-    Group("mlflow.labeling_store", "labeling_store", scope="labeling_store"),
-    Group("mlflow.gateway.providers", "gateway_provider", scope="gateway_provider"),
+    # mlflow.server.get_app_client(name, *args, **kwargs) passes the caller's arguments; MLflow's
+    # docs (and its own basic-auth client) pass tracking_uri=
+    Group("mlflow.app.client", "app_client", constructor=((), ("tracking_uri",)), scope="app"),
+    Group("mlflow.workspace_provider", "workspace_provider",
+          "mlflow.store.workspace.abstract_store:AbstractStore", ((), ("workspace_uri",)),
+          scope="workspace_provider"),
+    Group("mlflow.scorer_store", "scorer_store",
+          "mlflow.genai.scorers.registry:AbstractScorerStore", ((), ("tracking_uri",)),
+          scope="scorer_store"),
+    Group("mlflow.labeling_store", "labeling_store",
+          "mlflow.genai.labeling.stores:AbstractLabelingStore", ((), ("tracking_uri",)),
+          scope="labeling_store"),
+    Group("mlflow.gateway.providers", "gateway_provider",
+          "mlflow.gateway.providers.base:BaseProvider", (("config",), ("enable_tracing",)),
+          scope="gateway_provider", class_only=True),
+    Group("mlflow.job_executors", "job_executor", "mlflow.server.jobs.executor:AbstractJobExecutor",
+          (("config",), ()), scope="job_executor", class_only=True),
 )
 
 BY_NAME = {g.name: g for g in GROUPS}

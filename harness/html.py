@@ -10,8 +10,17 @@ import datetime as dt
 from html import escape
 from pathlib import Path
 
-from harness.report import Masker
+from harness.report import Masker, totals, verdict
 from harness.results import RunReport, ScenarioResult, Status
+
+LEGEND = {  # what each status means, shown under the verdict
+    Status.PASSED: "every check held",
+    Status.FAILED: "a check found a defect in the plugin",
+    Status.INCONCLUSIVE: "the plugin could not be put to the test (the reason says what the "
+                         "harness lacks): not a pass, not a defect",
+    Status.SKIPPED: "does not apply to this plugin",
+    Status.ERROR: "the harness or the infrastructure broke",
+}
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -20,6 +29,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding
 text-align:left;vertical-align:top}th{background:#f5f5f5}
 .passed{background:#e6f4ea;color:#137333}.failed{background:#fce8e6;color:#a50e0e}
 .skipped{background:#f1f3f4;color:#5f6368}.error{background:#fef7e0;color:#8a4b00}
+.inconclusive{background:#f3e8fd;color:#681da8}
 .badge{display:inline-block;padding:0 .5em;border-radius:3px;font-weight:600}
 .verdict{font-size:1.2em;padding:.4em .8em;border-radius:4px;display:inline-block}
 pre{background:#f8f8f8;border:1px solid #eee;padding:.6em;overflow:auto;max-height:24em;
@@ -67,12 +77,15 @@ def _entry_points(report: RunReport) -> str:
     rows = "".join(
         f"<tr><td>{escape(ep.group)}</td><td>{escape(ep.name)}</td><td><code>{escape(ep.value)}"
         f"</code></td><td>{_badge(Status.PASSED) if ep.loaded else _badge(Status.FAILED)} "
-        f"{escape(ep.error or '')}</td></tr>" for ep in report.plugin.entry_points)
+        f"{escape(ep.error or '')}"
+        f"{' replaces MLflow&#x27;s own ' + escape(ep.name) + ' store' if ep.overrides else ''}"
+        "</td></tr>" for ep in report.plugin.entry_points)
     return f"<table><tr><th>group</th><th>name</th><th>object</th><th>loads</th></tr>{rows}</table>"
 
 
 def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
-    shown = result.status in (Status.FAILED, Status.ERROR) or result.attachments
+    bad = (Status.FAILED, Status.ERROR, Status.INCONCLUSIVE)
+    shown = result.status in bad or result.attachments
     parts = [f"<details{' open' if shown else ''}>"
              f"<summary>{_badge(result.status)} {escape(result.scenario)} "
              f"<span class=muted>MLflow {escape(result.mlflow_version)} · "
@@ -102,16 +115,16 @@ def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
         images[key] = result.attachments[name]
     for container, text in result.logs.items():
         parts.append(f"<p><b>log of {escape(container)}</b> (last lines)</p><pre>{escape(text)}</pre>")
-    if result.output and result.status in (Status.FAILED, Status.ERROR):
+    if result.output and result.status in bad:
         parts.append(f"<p><b>workload output</b></p><pre>{escape(result.output[-6000:])}</pre>")
     parts.append("</details>")
     return "".join(parts)
 
 
 def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
-    code, why = report.exit_code()
-    verdict = Status.PASSED if code == 0 else Status.FAILED if code == 1 else Status.ERROR
-    counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
+    code, label, why = verdict(report)
+    css = {"OK": Status.PASSED, "INCONCLUSIVE": Status.INCONCLUSIVE}.get(
+        label, Status.FAILED if code == 1 else Status.ERROR).value
     blamed = ", ".join(f"{party} {n}" for party, n in report.blames().items() if n)
     plugin = report.plugin
     images: dict[str, str] = {}
@@ -119,8 +132,10 @@ def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
         f"<h1>MLflow plugin harness: {escape(plugin.name)} {escape(plugin.version)}</h1>",
         f"<p class=muted>{escape(plugin.spec)} · run {escape(report.run_id)} · "
         f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}</p>",
-        f'<p class="verdict {verdict.value}">{"OK" if code == 0 else "FAILED"}: {escape(why)}</p>',
-        f"<p>{counts}</p>",
+        f'<p class="verdict {css}">{label}: {escape(why)}</p>',
+        f"<p>{totals(report)}</p>",
+        "<p class=muted>" + " · ".join(f"{_badge(s)} {escape(m)}" for s, m in LEGEND.items())
+        + "</p>",
         f"<p>checks blamed on: {escape(blamed or 'nobody')}; "
         f"{len(report.notes())} upstream note(s): differences MLflow's own stores share, "
         "not held against the plugin</p>",
@@ -146,3 +161,12 @@ def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
 
 def write_html(report: RunReport, path: Path, mask: Masker) -> None:
     path.write_text(render(report, mask, path.parent))
+
+
+def write_error_html(plugin: str, message: str, path: Path, mask: Masker) -> None:
+    """The run ended before any scenario: the error in place of a report (and of a stale one)."""
+    path.write_text(mask(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>MLflow plugin harness: "
+        f"error</title><style>{STYLE}</style></head><body><h1>MLflow plugin harness: "
+        f"{escape(plugin)}</h1><p class=\"verdict error\">ERROR: {escape(message)}</p>"
+        "<p class=muted>no scenario ran</p></body></html>\n"))

@@ -36,7 +36,8 @@ class _Relay:
         if report.when == "call" or report.when == "setup" and not report.passed:
             worker = getattr(report, "node", None)
             where = f" on {worker.gateway.id}" if worker is not None else ""
-            outcome = "error" if report.when == "setup" and report.failed else report.outcome
+            outcome = dict(report.user_properties).get("mlflow-status") or (  # inconclusive too
+                "error" if report.when == "setup" and report.failed else report.outcome)
             self.options.progress(f"scenario {report.nodeid.split('::', 1)[-1]}: {outcome}"
                                   f"{where} ({self.seconds[report.nodeid]:.1f} s)")
 

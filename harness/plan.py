@@ -15,6 +15,11 @@ class NotPlaceable(Exception):
     """The plugin's store cannot be put on the scenario's backend: the scenario is skipped."""
 
 
+class NeedsTemplate(NotPlaceable):
+    """The plugin fills a role on the scenario's backend but no URI for it is known: nothing
+    can be said about the plugin there, so the scenario is inconclusive (not skipped)."""
+
+
 @dataclass(frozen=True)
 class Stores:
     """The resolved store URIs, which of them the plugin provides, and where each role lives."""
@@ -25,6 +30,7 @@ class Stores:
     plugin_roles: tuple[Role, ...]
     guessed: tuple[str, ...] = ()  # plugin URIs made from the default template, not settings
     backends: dict[str, str] = field(default_factory=dict)  # role -> service name or "local"
+    overrides: dict[str, str] = field(default_factory=dict)  # role -> MLflow scheme it took
 
     def guess_hint(self) -> str:
         """A hint for failures that may come from a guessed URI rather than the plugin."""
@@ -34,14 +40,65 @@ class Stores:
                 "'<scheme>:<dir>'; if the plugin needs another form, give one with --config)")
 
 
+STORE_CAPABILITIES = {BY_NAME[group].capability for group in ROLE_GROUPS.values()}
+
+
+def usable(ep: dict) -> bool:
+    """Whether an entry point counts: it loaded and MLflow registered it (a store that fails
+    to load leaves MLflow's own store for its scheme, so it must not drive URI planning)."""
+    return bool(ep["loaded"]) and ep.get("registered", True)
+
+
 def capabilities(entry_points: list[dict]) -> set[str]:
-    """Capabilities of the plugin: groups with at least one entry point that loads."""
+    """Capabilities of the plugin: groups with at least one usable entry point."""
     return {BY_NAME[ep["group"]].capability for ep in entry_points
-            if ep["loaded"] and ep["group"] in BY_NAME}
+            if usable(ep) and ep["group"] in BY_NAME}
+
+
+def not_applicable(scenario: Scenario, entry_points: list[dict]) -> str | None:
+    """Why the scenario tests nothing of the plugin, or None: it exercises none of the
+    capabilities the plugin's usable entry points provide."""
+    if not entry_points:
+        return "not an MLflow plugin: the package declares no mlflow.* entry point"
+    exercised = scenario.exercised()
+    if _declared(entry_points) & exercised:  # usable ones are tested, broken ones fail it
+        return None
+    return (f"not applicable: the scenario exercises {_listed(exercised)}; the plugin provides "
+            f"{_listed(_declared(entry_points) - exercised) or 'none of them'}")
+
+
+def _declared(entry_points: list[dict]) -> set[str]:
+    return {BY_NAME[ep["group"]].capability for ep in entry_points if ep["group"] in BY_NAME}
+
+
+def _listed(capabilities: set[str], limit: int = 4) -> str:
+    names = [f"mlflow.{c}" for c in sorted(capabilities)]
+    return ", ".join(names[:limit]) + (f" (+{len(names) - limit} more)" if len(names) > limit
+                                       else "")
+
+
+def overridden(entry_points: list[dict]) -> dict[str, list[str]]:
+    """Group -> MLflow's own schemes the plugin's usable stores replace."""
+    found: dict[str, list[str]] = {}
+    for ep in entry_points:
+        if ep.get("overrides") and usable(ep):
+            found.setdefault(ep["group"], []).append(ep["name"].lower())
+    return found
+
+
+def scheme_of(uri: str) -> str:
+    """The scheme MLflow looks a URI up by ("" for a plain path; database engines without
+    their driver: postgresql+psycopg2 -> postgresql)."""
+    head, sep, _rest = uri.partition(":")
+    if not sep or "/" in head or len(head) == 1:  # a path, or a Windows drive letter
+        return ""
+    return head.split("+", 1)[0].lower()
 
 
 def skip_reason(scenario: Scenario, entry_points: list[dict]) -> str | None:
     """Why the plugin cannot run this scenario, or None."""
+    if why := not_applicable(scenario, entry_points):
+        return why
     have = capabilities(entry_points)
     missing = [c for c in scenario.requires if c not in have]
     if missing:
@@ -53,13 +110,17 @@ def skip_reason(scenario: Scenario, entry_points: list[dict]) -> str | None:
 def broken_capabilities(scenario: Scenario, entry_points: list[dict]) -> list[str]:
     """Capabilities the scenario requires that the plugin declares but cannot load: its
     entry points fail the scenario, they do not make it inapplicable."""
-    declared = {BY_NAME[ep["group"]].capability for ep in entry_points if ep["group"] in BY_NAME}
-    have = capabilities(entry_points)
-    return [c for c in scenario.requires if c in declared and c not in have]
+    declared, have = _declared(entry_points), capabilities(entry_points)
+    broken = [c for c in scenario.requires if c in declared and c not in have]
+    exercised = scenario.exercised()
+    if scenario.workloads and not have & exercised:  # all it would test fails to load
+        broken += sorted((declared & exercised) - set(broken))
+    return broken
 
 
 def _schemes(entry_points: list[dict], role: Role) -> list[str]:
-    return sorted(ep["name"] for ep in entry_points if ep["group"] == ROLE_GROUPS[role])
+    return sorted(ep["name"] for ep in entry_points
+                  if ep["group"] == ROLE_GROUPS[role] and usable(ep))
 
 
 def _fill(template: str, values: dict[str, object]) -> str:
@@ -85,14 +146,21 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
     roles: list[Role] = []
     guessed: list[str] = []
     ignored: list[tuple[str, str]] = []  # (role, template) not using the role's service
+    overrides: dict[str, str] = {}
     for role in ROLES:
         schemes = _schemes(entry_points, role)
         if not schemes:
             continue
         backend = backends[role]
+        taken = overridden(entry_points).get(ROLE_GROUPS[role], [])
         chosen = next(((s, t) for s in schemes
                        if (t := _template(settings, s, role, backend)) is not None), None)
-        if chosen:
+        if not chosen and scheme_of(own[role]) in taken:
+            # the plugin replaces MLflow's store for this very URI: it is the plugin's store
+            uris[role], overrides[role] = own[role], scheme_of(own[role])
+        elif not chosen and len(taken) == len(schemes):
+            continue  # it replaces MLflow's stores for other schemes only: MLflow's own serves
+        elif chosen:
             scheme, template = chosen
             uris[role] = _fill(template, {**values, "scheme": scheme, "uri": own[role]})
             if backend != "local" and not _uses(template, backend):
@@ -105,13 +173,20 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
         elif backend == "local" and any(_declares(settings, s, role) for s in schemes):
             continue  # the plugin names where it works, not here: MLflow's own store serves
         elif backend == "local":
-            uris[role] = f"{schemes[0]}:{workdir}/{role}"
+            scheme = next(s for s in schemes if s not in taken)
+            uris[role] = f"{scheme}:{workdir}/{role}"
             guessed.append(uris[role])
         else:
-            raise NotPlaceable(
-                f"the plugin's {ROLE_GROUPS[role]} scheme(s) {', '.join(schemes)} have no URI "
-                f"template for {role} on {backend}; add one under [tool.mlflow-plugin-harness."
-                f"schemes.{schemes[0]}] {role} = {{{backend} = \"...\"}} or in --config")
+            own_schemes = [s for s in schemes if s not in taken]
+            where = (f"add one under [tool.mlflow-plugin-harness.schemes.{own_schemes[0]}] "
+                     f"{role} = {{{backend} = \"...\"}} or in --config")
+            if any(_declares(settings, s, r) for s in own_schemes for r in ROLES):
+                raise NotPlaceable(f"the plugin's settings give no URI for its "
+                                   f"{ROLE_GROUPS[role]} scheme(s) {', '.join(own_schemes)} on "
+                                   f"{backend}: not tested there ({where} if it works there)")
+            raise NeedsTemplate(
+                f"needs a URI template: the plugin's {ROLE_GROUPS[role]} scheme(s) "
+                f"{', '.join(own_schemes)} have no known URI for {role} on {backend}; {where}")
         roles.append(role)
     if ignored and not {backends[r] for r in roles} - {"local"}:
         served = ", ".join(sorted({scenario.stores.backend(r) for r, _ in ignored}))
@@ -122,7 +197,7 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
     if registry is None:  # MLflow's own registry; beside a plugin tracking store, on the fallback
         registry = own["registry"]
     return Stores(uris.get("tracking", own["tracking"]), uris.get("artifacts", own["artifacts"]),
-                  registry, tuple(roles), tuple(guessed), backends)
+                  registry, tuple(roles), tuple(guessed), backends, overrides)
 
 
 def _uses(template: str, service: str) -> bool:

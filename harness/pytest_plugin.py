@@ -2,8 +2,10 @@
 
 ``pytest --mlflow-plugin=.`` adds one test item per scenario (and MLflow version); each runs
 its scenario, in the harness's cached environments, exactly as ``mlflow-plugin-harness run``
-would: passed, failed, skipped (with the reason) and error map onto pytest's outcomes, and
-container logs are attached to failures as report sections. Under pytest-xdist (``-n 2``) each
+would: passed, failed, skipped (with the reason) and error map onto pytest's outcomes; an
+inconclusive scenario fails its item ("inconclusive: <reason>"), since it is not a pass (the
+CLI exits 1 for it) and an xfail or a skip would let it pass silently. Container logs are
+attached to failures as report sections. Under pytest-xdist (``-n 2``) each
 worker has its own services; the workers' reports are merged into one in
 ``--mlflow-report-dir``.
 
@@ -182,6 +184,10 @@ class ScenarioFailed(Exception):
     """A check found a defect in the plugin."""
 
 
+class ScenarioInconclusive(Exception):
+    """The plugin could not be put to the test: not a pass, so the item fails."""
+
+
 class ScenarioItem(pytest.Item):
     """One scenario under one MLflow version ("" when the newest)."""
 
@@ -195,6 +201,7 @@ class ScenarioItem(pytest.Item):
         from harness.results import Status
 
         self.outcome = self.run.result(self.scenario, self.version)
+        self.user_properties.append(("mlflow-status", self.outcome.status.value))  # for xdist
         if self.outcome.status is Status.ERROR:  # the harness or infrastructure broke
             self._attach()
             raise RuntimeError(f"harness error: {self.run.mask(self.outcome.reason)}")
@@ -208,6 +215,9 @@ class ScenarioItem(pytest.Item):
         if self.outcome.status is Status.FAILED:
             self._attach()
             raise ScenarioFailed(self.run.mask(self.outcome.reason))
+        if self.outcome.status is Status.INCONCLUSIVE:
+            self._attach()
+            raise ScenarioInconclusive(f"inconclusive: {self.run.mask(self.outcome.reason)}")
 
     def _attach(self) -> None:
         assert self.outcome is not None
@@ -217,11 +227,13 @@ class ScenarioItem(pytest.Item):
             self.add_report_section("call", "workload output", self.run.mask(self.outcome.output))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, (ScenarioFailed, RuntimeError)):
+        if isinstance(excinfo.value, (ScenarioFailed, ScenarioInconclusive, RuntimeError)):
             if self.outcome is None:  # the harness did not run
                 return str(excinfo.value)
             lines = [f"{self.scenario.name} (MLflow {self.outcome.mlflow_version}): "
                      f"{self.outcome.status.value}"]
+            if isinstance(excinfo.value, ScenarioInconclusive):  # the reason names the checks
+                lines.append(f"  {excinfo.value}")
             lines += [f"  {c.status.value.upper():<7} {c.name} [blame: "
                       f"{c.blame.value if c.blame else '?'}]: {self.run.mask(c.detail)}"
                       for c in self.outcome.checks if c.status.value in ("failed", "error")]

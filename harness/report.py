@@ -7,9 +7,26 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TextIO
 
-from harness.results import Blame, RunReport, ScenarioResult, Status
+from harness.results import Blame, PluginInfo, RunReport, ScenarioResult, Status
 
-_MARK = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP", Status.ERROR: "ERROR"}
+_MARK = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP",
+         Status.ERROR: "ERROR", Status.INCONCLUSIVE: "INCONCLUSIVE"}
+_ORDER = (Status.PASSED, Status.FAILED, Status.INCONCLUSIVE, Status.SKIPPED, Status.ERROR)
+
+
+def totals(report: RunReport) -> str:
+    """``1 passed, 0 failed, 2 inconclusive, 0 skipped, 0 error``."""
+    counts = report.summary()
+    return ", ".join(f"{counts[s.value]} {s.value}" for s in _ORDER)
+
+
+def verdict(report: RunReport) -> tuple[int, str, str]:
+    """The exit code, its label (OK, FAILED or INCONCLUSIVE: the code is 1 because scenarios
+    were inconclusive, nothing failed) and why."""
+    code, why = report.exit_code()
+    counts = report.summary()
+    inconclusive = code == 1 and not counts["failed"] and counts["inconclusive"]
+    return code, "OK" if code == 0 else "INCONCLUSIVE" if inconclusive else "FAILED", why
 
 
 class Masker:
@@ -32,7 +49,12 @@ def _testcase(suite: ET.Element, classname: str, name: str, status: Status, deta
               seconds: float, output: str = "", blame: Blame | None = None,
               notes: list[str] | None = None) -> None:
     """One testcase; a failure's or error's ``type`` names who is blamed (``blame:plugin``),
-    upstream notes are properties."""
+    upstream notes are properties.
+
+    An inconclusive one is a ``<failure type="inconclusive">``, no blame: it is not a pass and
+    makes the exit code 1, like a failure, so CI must not show it green (``<skipped>`` would,
+    and hide it among scenarios that do not apply); nor is it an ``<error>``, which here means
+    the harness or infrastructure broke (exit code 3). The type tells it from a defect."""
     case = ET.SubElement(suite, "testcase", classname=classname, name=name, time=f"{seconds:.3f}")
     if notes:
         props = ET.SubElement(case, "properties")
@@ -44,6 +66,9 @@ def _testcase(suite: ET.Element, classname: str, name: str, status: Status, deta
         ET.SubElement(case, "failure", message=message, type=kind).text = output or detail
     elif status is Status.ERROR:
         ET.SubElement(case, "error", message=message, type=kind).text = output or detail
+    elif status is Status.INCONCLUSIVE:
+        ET.SubElement(case, "failure", message=f"[inconclusive] {detail}",
+                      type="inconclusive").text = output or detail
     elif status is Status.SKIPPED:
         ET.SubElement(case, "skipped", message=detail)
 
@@ -55,26 +80,31 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
         suite = ET.SubElement(root, "testsuite", name=f"{result.scenario}[mlflow {result.mlflow_version}]")
         classname = f"{report.plugin.name}.{result.scenario}"
         checks = result.checks or []
-        if not checks:  # skipped or errored before any check ran
-            _testcase(suite, classname, "scenario", result.status, result.reason, result.duration_s)
-        share = result.duration_s / max(len(checks), 1)
         attached = "\n".join([result.output, *(f"--- log of {name} (last lines) ---\n{text}"
                                                for name, text in result.logs.items())]).strip()
+        shown = (Status.FAILED, Status.ERROR, Status.INCONCLUSIVE)
+        # skipped, errored or inconclusive before any check ran, or for a reason no check has
+        if not checks or result.status is not Status.PASSED and all(
+                c.status is not result.status for c in checks):
+            _testcase(suite, classname, "scenario", result.status, result.reason,
+                      result.duration_s if not checks else 0.0,
+                      attached if result.status in shown else "")
+        share = result.duration_s / max(len(checks), 1)
         for c in checks:
             _testcase(suite, classname, c.name, c.status, c.detail, share,
-                      attached if c.status in (Status.FAILED, Status.ERROR) else "", c.blame,
-                      c.notes)
-        counts = {s: sum(1 for c in checks if c.status is s) for s in Status}
-        suite.set("tests", str(max(len(checks), 1)))
-        suite.set("failures", str(counts[Status.FAILED]))
-        suite.set("errors", str(counts[Status.ERROR] + (not checks and result.status is Status.ERROR)))
-        suite.set("skipped", str(counts[Status.SKIPPED] + (not checks and result.status is Status.SKIPPED)))
+                      attached if c.status in shown else "", c.blame, c.notes)
+        cases = suite.findall("testcase")
+        suite.set("tests", str(len(cases)))
+        for key, tag in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
+            suite.set(key, str(sum(1 for case in cases if case.find(tag) is not None)))
         suite.set("time", f"{result.duration_s:.3f}")
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, 0)) for suite in root)))
     root.set("time", f"{sum(r.duration_s for r in report.results):.3f}")
     props = ET.Element("properties")
     ET.SubElement(props, "property", name="upstream-notes", value=str(len(report.notes())))
+    ET.SubElement(props, "property", name="inconclusive",  # counted in failures, not blamed
+                  value=str(report.summary()["inconclusive"]))
     for party, count in report.blames().items():
         ET.SubElement(props, "property", name=f"blame:{party}", value=str(count))
     root.insert(0, props)
@@ -82,8 +112,28 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
     path.write_text(mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
 
 
-def _line(result: ScenarioResult) -> str:
-    return f"  {_MARK[result.status]:<5} {result.scenario:<22} {result.duration_s:6.1f}s  MLflow {result.mlflow_version}"
+def write_error_reports(plugin: str, kind: str, message: str, exit_code: int, report_dir: Path,
+                        mask: Masker) -> None:
+    """The run ended before any scenario (``kind``: "usage", bad input; "install", a plugin
+    that cannot be installed): a report.json with no results and an ``error``, and a
+    junit.xml whose one testcase carries the error, so CI still has something to publish."""
+    data = RunReport(PluginInfo(plugin, "", "", []), []).to_dict()
+    data["error"] = {"kind": kind, "message": message, "exit_code": exit_code}
+    (report_dir / "report.json").write_text(mask(json.dumps(data, indent=2)) + "\n")
+    counts = {"tests": "1", "failures": "0", "errors": "1", "skipped": "0", "time": "0.000"}
+    root = ET.Element("testsuites", name="mlflow-plugin-harness", **counts)
+    suite = ET.SubElement(root, "testsuite", name="harness.run", **counts)
+    case = ET.SubElement(suite, "testcase", classname="harness.run",
+                         name="plugin-install" if kind == "install" else "usage", time="0.000")
+    ET.SubElement(case, "error", message=message, type=kind).text = message
+    ET.indent(root)
+    (report_dir / "junit.xml").write_text(
+        mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
+
+
+def _line(result: ScenarioResult, width: int) -> str:
+    return (f"  {_MARK[result.status]:<{width}} {result.scenario:<22} {result.duration_s:6.1f}s  "
+            f"MLflow {result.mlflow_version}")
 
 
 def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
@@ -92,10 +142,13 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     print(f"\nplugin {plugin.name} {plugin.version} ({plugin.spec})", file=out)
     for ep in plugin.entry_points:
         state = "ok" if ep.loaded else f"FAILED: {ep.error}"
+        if ep.overrides:
+            state += f" (replaces MLflow's own {ep.name} store)"
         print(f"  {ep.group:<34} {ep.name:<20} {state}", file=out)
     print("", file=out)
+    width = max([5, *(len(_MARK[r.status]) for r in report.results)])
     for result in report.results:
-        print(mask(_line(result)), file=out)
+        print(mask(_line(result, width)), file=out)
         if result.services:
             served = ", ".join(f"{s.name}={s.image}" + (f" (stand-in for {s.substitute_for})"
                                                        if s.substitute_for else "")
@@ -105,8 +158,13 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
             print(mask(f"        skipped: {result.reason}"), file=out)
         elif result.status is Status.ERROR and not result.checks:
             print(mask(f"        error: {result.reason}"), file=out)
+        elif result.status is Status.INCONCLUSIVE and all(
+                c.status is not Status.INCONCLUSIVE for c in result.checks):
+            print(mask(f"        inconclusive: {result.reason}"), file=out)
         for c in result.checks:
-            if c.status in (Status.FAILED, Status.ERROR):
+            if c.status is Status.INCONCLUSIVE:  # no verdict, so nobody to blame
+                print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)
+            elif c.status in (Status.FAILED, Status.ERROR):
                 blame = c.blame.value if c.blame else "?"
                 print(mask(f"        {_MARK[c.status]} {c.name} [blame: {blame}]: {c.detail}"),
                       file=out)
@@ -115,14 +173,15 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     versions = report.versions()
     if len(versions) > 1:
         width = max(len(s) for s in report.matrix()) + 2
+        cell = max(10, *(len(v) + 2 for v in versions), *(len(_MARK[r.status]) + 2
+                                                           for r in report.results))
         print("\ncompatibility matrix", file=out)
-        print(f"  {'scenario':<{width}}" + "".join(f"{v:<10}" for v in versions), file=out)
+        print(f"  {'scenario':<{width}}" + "".join(f"{v:<{cell}}" for v in versions), file=out)
         for scenario, cells in report.matrix().items():
             marks = [_MARK[Status(cells[v]["status"])] if v in cells else "-" for v in versions]
-            print(f"  {scenario:<{width}}" + "".join(f"{m:<10}" for m in marks), file=out)
-    counts = report.summary()
+            print(f"  {scenario:<{width}}" + "".join(f"{m:<{cell}}" for m in marks), file=out)
     blamed = ", ".join(f"{party} {n}" for party, n in report.blames().items() if n)
-    print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items())
+    print("\n" + totals(report)
           + (f"; checks blamed on: {blamed}" if blamed else "")
           + f"; {len(report.notes())} upstream note(s) (MLflow's own stores do the same)",
           file=out)

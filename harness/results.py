@@ -16,6 +16,9 @@ class Status(str, enum.Enum):
     FAILED = "failed"  # a check found a defect in the plugin
     SKIPPED = "skipped"  # not applicable, with the reason
     ERROR = "error"  # the harness or the infrastructure broke
+    # the plugin could not be put to the test (e.g. no URI known for its store): no verdict,
+    # and not a pass either; the reason says what to give the harness
+    INCONCLUSIVE = "inconclusive"
 
 
 class Blame(str, enum.Enum):
@@ -49,7 +52,7 @@ class CheckResult:
             self.blame = Blame.PLUGIN
         elif self.status is Status.ERROR:
             self.blame = Blame.INFRASTRUCTURE
-        if self.status in (Status.PASSED, Status.SKIPPED):
+        if self.status in (Status.PASSED, Status.SKIPPED, Status.INCONCLUSIVE):
             self.blame = None
 
 
@@ -78,10 +81,11 @@ class ScenarioResult:
     @classmethod
     def from_checks(cls, scenario: str, mlflow_version: str, checks: list[CheckResult],
                     gates: tuple[str, ...] = (), **kw: Any) -> ScenarioResult:
-        """Roll check results up: error beats failed beats passed; all skipped is skipped, and
-        so is a scenario whose substantive checks (all but the ``gates``) were all skipped."""
+        """Roll check results up: error beats failed beats inconclusive beats passed; all skipped
+        is skipped, and so is a scenario whose substantive checks (all but the ``gates``) were
+        all skipped."""
         statuses = {c.status for c in checks}
-        for status in (Status.ERROR, Status.FAILED, Status.PASSED):
+        for status in (Status.ERROR, Status.FAILED, Status.INCONCLUSIVE, Status.PASSED):
             if status in statuses:
                 break
         else:
@@ -109,6 +113,7 @@ class EntryPoint:
     value: str
     loaded: bool
     error: str | None = None
+    overrides: bool = False  # it takes one of MLflow's own schemes (MLflow's store is replaced)
 
 
 @dataclass
@@ -185,15 +190,23 @@ class RunReport:
         return counts
 
     def exit_code(self) -> tuple[int, str]:
-        """0: something passed, nothing failed or errored; 1: a defect or nothing passed; 3: error.
+        """0: something passed, nothing failed, errored or was inconclusive; 1: a defect, an
+        inconclusive scenario or nothing passed; 3: error.
 
-        A found defect outranks an infrastructure error: it holds whatever else broke.
+        A found defect outranks an infrastructure error: it holds whatever else broke. An
+        error outranks an inconclusive scenario: the run itself cannot be trusted.
         """
         counts = self.summary()
         if counts["failed"]:
             return 1, f"{counts['failed']} scenario(s) failed"
         if counts["error"]:
             return 3, f"{counts['error']} scenario(s) ended in an error"
+        if counts["inconclusive"]:
+            return 1, (f"{counts['inconclusive']} scenario(s) inconclusive, not a pass: "
+                       "the plugin could not be put to the test (see the reasons)")
+        if not counts["passed"] and self.plugin.name and not self.plugin.entry_points:
+            return 1, ("not an MLflow plugin: the package declares no mlflow.* entry point, "
+                       "so no scenario ran")
         if not counts["passed"]:
             return 1, "nothing passed: every scenario was skipped"
         return 0, f"{counts['passed']} scenario(s) passed"

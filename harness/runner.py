@@ -21,11 +21,13 @@ from harness import ui
 from harness.checks import GATES, Evidence, run_check
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import FEATURES, GROUPS, Role, in_scope
-from harness.environment import WORKLOADS, PluginEnv, ScriptFailed, ensure_environment
+from harness.environment import (WORKLOADS, PluginEnv, ScriptFailed, ensure_environment,
+                                 script_environment)
 from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
 from harness.blame import EXAMINED, reexamined
-from harness.plan import (Builtin, NotPlaceable, Stores, broken_capabilities, builtin_name,
-                          builtins, resolve_stores, skip_reason)
+from harness.plan import (STORE_CAPABILITIES, Builtin, NeedsTemplate, NotPlaceable, Stores,
+                          broken_capabilities, builtin_name, builtins, capabilities, overridden,
+                          resolve_stores, skip_reason, usable)
 from harness.plugin import parse_plugin
 from harness.results import (Blame, CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status, Timings)
@@ -33,6 +35,7 @@ from harness.faults import Injected, inject
 from harness.scenario import (COMPARED, MANIFESTING, OBSERVING, ROLES, Conformance, Fault,
                               Load, Scenario, Ui, Workload, select)
 from harness.server import MlflowServer, ServerSpec, ServerUnavailable
+from harness.services import CATALOG
 from harness.services.base import Binding, Service, ServiceExited
 from harness.services.pool import Outcome, ServicePool
 
@@ -149,7 +152,7 @@ class ScenarioRun:
                       *(CheckResult(name, Status.SKIPPED, why) for name in scenario.checks
                         if name != "entry-points")]
             return ScenarioResult.from_checks(scenario.name, version, checks)
-        reason = skip_reason(scenario, self.probe["entry_points"])
+        reason = skip_reason(scenario, self.probe["entry_points"]) or self._unmet(scenario)
         if reason:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, reason)
         outcomes = {ref.name: self.outcomes[(ref.name, ref.image)] for ref in scenario.services}
@@ -169,12 +172,18 @@ class ScenarioRun:
                         for i, builtin in enumerate(builtins(scenario, side.stores.plugin_roles))]
                        if any(w.kind in COMPARED for w in scenario.workloads) else [])
         except NotPlaceable as exc:
-            return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc), services=infos)
+            status = Status.INCONCLUSIVE if isinstance(exc, NeedsTemplate) else Status.SKIPPED
+            return ScenarioResult(scenario.name, version, status, str(exc), services=infos)
         except Exception as exc:  # noqa: BLE001 - a service that cannot provision: an error
             detail = (_explain(exc) if isinstance(exc, ScriptFailed)
                       else (str(exc).strip().splitlines() or [type(exc).__name__])[0])
             return ScenarioResult(scenario.name, version, Status.ERROR,
                                   f"preparing services failed: {detail}", services=infos)
+        if why := self._untested(scenario, side.stores):
+            return ScenarioResult(scenario.name, version, Status.SKIPPED, why, services=infos)
+        if side.stores.guessed and scenario.workloads and not scenario.server:  # taken?
+            if refused := self._unbuildable(scenario, side, infos):
+                return refused
         if scenario.server:
             served = self._served(scenario, side, outcomes, infos)
             if isinstance(served, ScenarioResult):
@@ -190,6 +199,11 @@ class ScenarioRun:
                         "service": backend,
                         **outcomes[backend].service.inspect(side.bindings[backend])}
             checks.extend(run_check(name, evidence) for name in scenario.checks)
+            if not side.server and scenario.workloads and side.stores.plugin_roles and any(
+                    c.status in (Status.FAILED, Status.ERROR) and c.name not in GATES
+                    for c in checks):
+                if refused := self._unbuildable(scenario, side, infos):
+                    return refused  # a store that cannot be built here says nothing of the plugin
             if not side.server:
                 checks = self._cross_examine(scenario, checks, side.stores.plugin_roles,
                                              outcomes, rundir)
@@ -203,11 +217,74 @@ class ScenarioRun:
                 "registry": stores.registry}
         if side.server:
             uris["server"] = side.server.url
+        if stores.overrides:  # the plugin's store serves one of MLflow's own schemes here
+            uris["overrides"] = ", ".join(f"{r}: {s}" for r, s in stores.overrides.items())
         return ScenarioResult.from_checks(
             scenario.name, version, checks, gates=GATES if scenario.workloads else (),
             duration_s=round(time.monotonic() - started, 2),
             services=infos, stores=uris, output=output[-20000:], attachments=attachments,
             logs=logs)
+
+    def _unmet(self, scenario: Scenario) -> str | None:
+        """The first need the plugin declares that this scenario cannot meet, as a skip reason."""
+        if not scenario.workloads:
+            return None  # loading entry points needs nothing
+        env = {**script_environment({}), **self.settings.env, **scenario.env}
+        for need in self.settings.needs:
+            kind, _, name = need.partition(":")
+            if kind == "env" and name not in env:
+                return (f"needs {need} (declared by the plugin): set {name} in the settings' env "
+                        "(or the environment)")
+            if kind == "service" and name not in {ref.name for ref in scenario.services}:
+                where = ("which this scenario does not run" if name in CATALOG
+                         else "which the harness cannot provide")
+                return f"needs {need} (declared by the plugin), {where}"
+        return None
+
+    def _untested(self, scenario: Scenario, stores: Stores) -> str | None:
+        """Why the scenario would test nothing of the plugin once its stores are placed: all it
+        exercises of the plugin is stores, and none of them is on this scenario's backends."""
+        exercised = capabilities(self.probe["entry_points"]) & scenario.exercised()
+        if (not scenario.workloads or stores.plugin_roles or not exercised
+                or exercised - STORE_CAPABILITIES):
+            return None
+        taken = overridden(self.probe["entry_points"])
+        what = "; ".join(f"{group} replaces MLflow's own {', '.join(names)}"
+                         for group, names in sorted(taken.items()))
+        return ("not applicable: none of the plugin's stores is on this scenario's backends"
+                + (f" (its {what})" if what else ""))
+
+    def _unbuildable(self, scenario: Scenario, side: Side,
+                     infos: list[ServiceInfo]) -> ScenarioResult | None:
+        """Build each of the plugin's stores as MLflow would. One that cannot be built is no
+        verdict on the plugin when it names what this machine lacks (skipped: "needs ...") or
+        when its URI was only guessed (inconclusive: the plugin wants another form)."""
+        roles = side.stores.plugin_roles
+        try:
+            built = self._run(scenario, side, "construct",
+                              {"stores": {role: getattr(side.stores, role) for role in roles}},
+                              timeout=min(scenario.timeout_s, 120))
+        except ScriptFailed:
+            return None  # not a store that refuses: the checks judge it
+        version = self.env.mlflow_version
+        for role, answer in built.items():
+            uri = getattr(side.stores, role)
+            if answer["built"]:
+                continue
+            if answer["needs"]:
+                return ScenarioResult(
+                    scenario.name, version, Status.SKIPPED,
+                    f"needs {answer['needs']}: the plugin's {role} store cannot be built at {uri}",
+                    services=infos)
+            if uri in side.stores.guessed:
+                scheme = uri.split(":", 1)[0]
+                return ScenarioResult(
+                    scenario.name, version, Status.INCONCLUSIVE,
+                    f"needs a URI template: the plugin refuses the guessed {role} URI {uri} "
+                    f"('<scheme>:<dir>'): {answer['error']}; give the form it takes under "
+                    f"[tool.mlflow-plugin-harness.schemes.{scheme}] {role} = \"...\" or in "
+                    "--config", services=infos)
+        return None
 
     def _served(self, scenario: Scenario, side: Side, outcomes: dict[str, Outcome],
                 infos: list[ServiceInfo]) -> Side | ScenarioResult:
@@ -216,8 +293,8 @@ class ScenarioRun:
         try:
             return self._serve(scenario, side)
         except NotPlaceable as exc:
-            return ScenarioResult(scenario.name, version, Status.SKIPPED, str(exc),
-                                  services=infos)
+            status = Status.INCONCLUSIVE if isinstance(exc, NeedsTemplate) else Status.SKIPPED
+            return ScenarioResult(scenario.name, version, status, str(exc), services=infos)
         except ServerUnavailable as exc:
             return ScenarioResult(scenario.name, version, Status.SKIPPED,
                                   f"mlflow server unavailable: {exc}", services=infos)
@@ -338,6 +415,8 @@ class ScenarioRun:
             "registry_uri": stores.registry, "artifact_root": stores.artifacts,
             "registry_store": "registry" in stores.plugin_roles, "prefix": scenario.name,
         }
+        if not entry_points:  # MLflow's own side: its stores, even where the plugin took a scheme
+            request["own_schemes"] = overridden(self.probe["entry_points"])
         return Side(workdir, stores, bindings, request, env)
 
     def _migrate(self, workdir: Path, scenario: Scenario) -> Callable[[str], None]:
@@ -350,10 +429,10 @@ class ScenarioRun:
         return migrate
 
     def _run(self, scenario: Scenario, side: Side, command: str,
-             request: dict[str, Any]) -> dict[str, Any]:
+             request: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         with self.timings.measure("workloads_s"):
             return self.env.run_script(command, {**side.request, **request},
-                                       workdir=side.workdir, timeout=scenario.timeout_s,
+                                       workdir=side.workdir, timeout=timeout or scenario.timeout_s,
                                        env=side.env)
 
     def _workloads(self, scenario: Scenario, side: Side, oracles: list[Side],
@@ -513,7 +592,7 @@ def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None])
     The answer is kept in the environment: an environment never changes once built (its key
     holds the plugin's content), so the same probe code gives the same answer."""
     request = {"plugin": env.plugin_name, "groups": _groups_request()}
-    code = "".join((WORKLOADS / name).read_text() for name in ("main.py", "probe.py"))
+    code = "".join(path.read_text() for path in sorted(WORKLOADS.glob("*.py")))
     key = hashlib.sha256((code + json.dumps(request, sort_keys=True)).encode()).hexdigest()[:16]
     cached = env.path / f"harness-probe-{key}.json"
     if cached.exists():
@@ -599,7 +678,8 @@ class Session:
             probe = probe_plugin(env, workdir, progress)
         self.info = self.info or PluginInfo(
             self.options.plugin, probe["name"], probe["version"],
-            [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"])
+            [EntryPoint(ep["group"], ep["name"], ep["value"], ep["loaded"], ep["error"],
+                        bool(ep.get("overrides")) and usable(ep))
              for ep in probe["entry_points"]])
         runner = ScenarioRun(env, probe, self.settings, self.pool, self.options.report_dir,
                              progress, self.timings)

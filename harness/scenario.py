@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 
-from harness.contracts import CAPABILITIES, FEATURES, Role
+from harness.contracts import CAPABILITIES, FEATURES, GROUPS, Role
 from harness.errors import ScenarioError, UsageError
 from harness.services import CATALOG
 from harness.yamlsource import describe_validation_error, load_with_lines
@@ -215,6 +215,10 @@ class Scenario(_Strict):
     requires: list[Capability] = Field(
         default_factory=list, description="plugin capabilities; the scenario is skipped without them"
     )
+    exercises: list[Capability] | None = Field(
+        None, description="plugin capabilities the scenario puts to the test: it applies to a "
+        "plugin with one of them (default: the stores and providers, plus what it requires; "
+        "without workloads, every capability)")
     services: list[ServiceRef] = Field(default_factory=list,
                                        description="names, or mappings with name and image")
     stores: Stores = Stores()
@@ -226,6 +230,14 @@ class Scenario(_Strict):
                          "container); workloads are its clients over HTTP, artifacts proxied")
     server_app: str | None = Field(None, description="server mode: `--app-name`, one of the "
                                    "plugin's mlflow.app entry points")
+
+    def exercised(self) -> set[str]:
+        """The capabilities this scenario puts to the test (see ``exercises``)."""
+        if self.exercises is not None:
+            return set(self.exercises)
+        if not self.workloads:
+            return set(CAPABILITIES)
+        return {g.capability for g in GROUPS if g.scope is None} | set(self.requires)
 
     @model_validator(mode="after")
     def _ui_needs_a_server(self) -> Scenario:

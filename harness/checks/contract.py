@@ -18,9 +18,20 @@ from harness.contracts import FEATURES, ROLE_GROUPS
 from harness.results import Status
 
 
-def _short(value: Any, limit: int = 120) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[:limit] + "..."
+def _apart(mine: Any, theirs: Any, limit: int = 120, context: int = 40) -> tuple[str, str]:
+    """Both values as JSON (keys sorted): whole when both are short, else each cut to the
+    ``context`` characters either side of the first one where they differ, marked."""
+    a, b = (json.dumps(v, ensure_ascii=False, default=str, sort_keys=True) for v in (mine, theirs))
+    if max(len(a), len(b)) <= limit:
+        return a, b
+    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+    def window(text: str) -> str:
+        start, end = max(0, at - context), at + context
+        return (("..." if start else "") + text[start:at] + f"[differs at char {at + 1}]"
+                + text[at:end] + ("..." if len(text) > end else ""))
+
+    return window(a), window(b)
 
 
 def _at(transcript: list[list[Any]], index: int) -> list[Any]:
@@ -38,16 +49,16 @@ def differences(plugin: list[list[Any]], oracles: list[tuple[str, list[list[Any]
     (_first, reference), problems, notes = oracles[0], [], []
     for index in range(max(len(plugin), len(reference))):
         mine, theirs = _at(plugin, index), _at(reference, index)
-        if mine == theirs:
-            continue
+        if mine == theirs or mine[1] is None and theirs[1] is None:  # null against null or
+            continue  # a missing step (its absence: a set-up failure, reported as such)
         label = theirs[0] if theirs[0] != "(missing)" else mine[0]
         same = next((name for name, other in oracles[1:] if _at(other, index) == mine), None)
+        shown, expected = _apart(mine[1], theirs[1])
         if same:
-            notes.append(upstream_note(same, f"{label!r}: {_short(mine[1])} (MLflow's own "
-                                             f"{_first}: {_short(theirs[1])})"))
+            notes.append(upstream_note(same, f"{label!r}: {shown} (MLflow's own {_first}: "
+                                             f"{expected})"))
         else:
-            problems.append(f"{label!r}: plugin {_short(mine[1])}, MLflow's own store "
-                            f"{_short(theirs[1])}")
+            problems.append(f"{label!r}: plugin {shown}, MLflow's own store {expected}")
     return problems, notes
 
 

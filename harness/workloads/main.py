@@ -24,6 +24,7 @@ COMMANDS = {
     "projects": "projects_workload",
     "evaluators": "evaluators_workload",
     "datasets": "datasets_workload",
+    "construct": "construct",
 }
 
 
@@ -36,6 +37,8 @@ def main(argv: list) -> int:
     with open(request_file) as f:
         request = json.load(f)
     try:  # importing the workload imports MLflow, which loads the plugin's entry points
+        if request.get("own_schemes"):  # MLflow's own stores, where the plugin took a scheme
+            importlib.import_module("own_stores").restore(request["own_schemes"])
         answer = importlib.import_module(COMMANDS[command]).run(request)
     except Exception as exc:  # noqa: BLE001 - a raised error is an answer; a dead process is not
         traceback.print_exc()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import re
 import traceback
 from typing import TypedDict
 
@@ -83,6 +84,54 @@ def import_break(exc: BaseException) -> str | None:
         tb = tb.tb_next
     return (f"`import mlflow` breaks once the plugin is installed: {_describe(exc)} "
             f"({_short(where[0])}:{where[1]}{through})")
+
+
+_ENV = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b")
+_UNSET = re.compile(r"not (?:been )?set|is missing|are missing|must be (?:set|provided|defined)|"
+                    r"is required|are required|not defined|undefined|not configured|"
+                    r"environment variable", re.IGNORECASE)
+_CREDENTIALS = ("NoCredentialsError", "PartialCredentialsError", "NoAuthTokenError",
+                "DefaultCredentialsError", "ClientAuthenticationError", "CredentialUnavailableError",
+                "AuthenticationError", "Unauthorized", "InvalidClientTokenId")
+_CREDENTIAL_WORDS = re.compile(r"credential|api[ _-]?key|access[ _-]?key|secret[ _-]?key|"
+                               r"auth(?:entication)? token|unauthori[sz]ed|not authenticated",
+                               re.IGNORECASE)
+_UNREACHABLE = ("EndpointConnectionError", "ConnectionError", "ConnectTimeout",
+                "NewConnectionError", "MaxRetryError", "gaierror", "ConnectionRefusedError",
+                "ConnectTimeoutError", "ServiceUnavailable")
+_UNREACHABLE_WORDS = re.compile(r"name or service not known|temporary failure in name resolution|"
+                                r"nodename nor servname|connection refused|could not connect|"
+                                r"failed to establish a new connection|could not resolve host|"
+                                r"no route to host|network is unreachable", re.IGNORECASE)
+_HOST = re.compile(r"(?:https?://|host=['\"]?)([\w.-]+)", re.IGNORECASE)
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 20:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def needs(exc: BaseException) -> str | None:
+    """What the store needs that this machine lacks, when ``exc`` (or an error it came from)
+    says so: an unset environment variable (``env:NAME``), credentials, or a host it cannot
+    reach. None for anything else: a defect stays a defect."""
+    for link in _chain(exc):
+        kind, text = type(link).__name__, str(link)
+        names = [n for n in _ENV.findall(text) if not n.startswith("MLFLOW_")]  # MLflow's own
+        if _UNSET.search(text) and names:  # switches are the harness's to set, not needs
+            return f"env:{names[0]} ({_describe(link)})"
+        if kind in _CREDENTIALS or _CREDENTIAL_WORDS.search(text):
+            return f"credentials ({_describe(link)})"
+        if kind in _UNREACHABLE or _UNREACHABLE_WORDS.search(text):
+            host = _HOST.search(text)
+            if host and host.group(1) in ("127.0.0.1", "localhost"):
+                return None  # the scenario's own services: not reaching them is no need
+            return (f"a reachable host{f' {host.group(1)}' if host else ''} "
+                    f"({_describe(link)})")
+    return None
 
 
 def classify(exc: BaseException) -> Raised:

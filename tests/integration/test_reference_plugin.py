@@ -13,7 +13,8 @@ def test_reference_plugin_passes_every_local_scenario(harness):
                       "-s", "datasets")
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     report = outcome.report
-    assert report["summary"] == {"passed": 10, "failed": 0, "skipped": 0, "error": 0}
+    assert report["summary"] == {"passed": 10, "failed": 0, "inconclusive": 0, "skipped": 0,
+                                 "error": 0}
     plugin = report["plugin"]
     assert plugin["name"] == "harness-reference-plugin"
     groups = {(e["group"], e["name"]) for e in plugin["entry_points"] if e["loaded"]}

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 import pytest
 
 from harness.config import SchemeTemplates, Settings
-from harness.plan import NotPlaceable, resolve_stores, skip_reason
+from harness.plan import (NeedsTemplate, NotPlaceable, broken_capabilities, overridden,
+                          resolve_stores, scheme_of, skip_reason)
 from harness.scenario import Scenario
 
 SCENARIO = Scenario(name="s", description="d", checks=["runs"], requires=[])
@@ -77,9 +78,62 @@ def test_plugin_template_per_backend_sees_the_scenarios_uri():
     assert local.artifacts == "ref:/w/artifacts" and not local.guessed
 
 
-def test_a_plugin_role_without_a_template_for_the_service_is_not_placeable():
-    with pytest.raises(NotPlaceable, match="no URI template for tracking on postgres"):
+def test_a_plugin_role_without_any_template_for_the_service_needs_one():
+    with pytest.raises(NeedsTemplate, match="needs a URI template.* tracking on postgres"):
         resolve_stores(PG, [ep("mlflow.tracking_store", "acme")], Settings(), Path("/w"), SERVICES)
+
+
+def test_settings_naming_other_backends_only_make_a_service_not_placeable():
+    settings = Settings(schemes={"acme": SchemeTemplates(tracking={"local": "acme:{workdir}"})})
+    with pytest.raises(NotPlaceable, match="settings give no URI") as raised:
+        resolve_stores(PG, [ep("mlflow.tracking_store", "acme")], settings, Path("/w"), SERVICES)
+    assert not isinstance(raised.value, NeedsTemplate)
+
+
+def test_entry_points_that_fail_to_load_or_register_do_not_drive_planning():
+    eps = [ep("mlflow.tracking_store", "mssql", loaded=False),
+           {**ep("mlflow.tracking_store", "acme"), "registered": False}]
+    stores = resolve_stores(SCENARIO, eps, Settings(), Path("/w"))
+    assert stores.plugin_roles == () and not stores.guessed
+    assert stores.tracking == "sqlite:////w/mlflow.db"
+
+
+def test_a_store_replacing_mlflows_scheme_is_the_plugins_store_at_mlflows_own_uri():
+    taken = [{**ep("mlflow.model_registry_store", name), "overrides": True}
+             for name in ("mssql", "mysql", "postgresql", "sqlite")]
+    local = resolve_stores(SCENARIO, taken, Settings(), Path("/w"))
+    assert local.plugin_roles == ("registry",) and local.registry == "sqlite:////w/mlflow.db"
+    assert local.overrides == {"registry": "sqlite"} and not local.guessed
+    pg = resolve_stores(PG, taken, Settings(), Path("/w"), SERVICES)
+    assert pg.overrides == {"registry": "postgresql"} and pg.backends["registry"] == "postgres"
+    assert overridden(taken) == {"mlflow.model_registry_store": ["mssql", "mysql", "postgresql",
+                                                                 "sqlite"]}
+
+
+def test_a_store_replacing_other_schemes_only_leaves_the_role_to_mlflow():
+    taken = [{**ep("mlflow.model_registry_store", "mssql"), "overrides": True}]
+    stores = resolve_stores(PG, taken, Settings(), Path("/w"), SERVICES)
+    assert stores.plugin_roles == () and stores.overrides == {}
+
+
+def test_scheme_of_uris_as_mlflow_looks_them_up():
+    assert scheme_of("postgresql+psycopg://u@h/db") == "postgresql"
+    assert scheme_of("sqlite:////w/x.db") == "sqlite"
+    assert scheme_of("/w/artifacts") == "" and scheme_of("C:/x") == ""
+    assert scheme_of("s3://b/k") == "s3"
+
+
+def test_scenarios_that_exercise_nothing_the_plugin_provides_are_not_applicable():
+    providers = Scenario(name="p", description="d", checks=["providers"],
+                         exercises=["request_header_provider"], workloads=[{"kind": "providers"}])
+    stores_only = [ep("mlflow.tracking_store", "acme")]
+    assert "not applicable" in skip_reason(providers, stores_only)
+    assert skip_reason(providers, [ep("mlflow.request_header_provider", "h")]) is None
+    assert skip_reason(SCENARIO, []).startswith("not an MLflow plugin")
+    # a declared entry point that fails to load makes the scenario fail, not inapplicable
+    broken = [ep("mlflow.request_header_provider", "h", loaded=False)]
+    assert skip_reason(providers, broken) is None
+    assert broken_capabilities(providers, broken) == ["request_header_provider"]
 
 
 def test_declared_templates_for_other_backends_leave_local_roles_to_mlflow():

@@ -62,3 +62,27 @@ def test_the_harnesss_own_code_raising_is_a_harness_error_and_a_finding_is_not(t
                           "blame": "plugin", "where": answer["where"], "breaks_mlflow": False}
     finally:
         shim.unlink()
+
+
+def test_needs_names_what_the_machine_lacks_and_nothing_else():
+    sys.path.insert(0, str(WORKLOADS))
+    try:
+        from protocol import needs
+    finally:
+        sys.path.remove(str(WORKLOADS))
+    unset = RuntimeError("KERNEL_WEDATA_CLOUD_SDK_SECRET_ID is not set")
+    assert needs(unset).startswith("env:KERNEL_WEDATA_CLOUD_SDK_SECRET_ID ")
+    try:  # the cause of a wrapped error counts
+        try:
+            raise type("NoCredentialsError", (Exception,), {})("Unable to locate credentials")
+        except Exception as exc:
+            raise ValueError("store failed") from exc
+    except ValueError as wrapped:
+        assert needs(wrapped).startswith("credentials (NoCredentialsError")
+    far = ConnectionError("HTTPSConnectionPool(host='dynamodb.eu-west-1.amazonaws.com', port=443)")
+    assert needs(far).startswith("a reachable host dynamodb.eu-west-1.amazonaws.com")
+    # the run's own services, MLflow's own switches and plain defects are no needs
+    assert needs(ConnectionError("HTTPConnectionPool(host='127.0.0.1', port=5): refused")) is None
+    assert needs(RuntimeError("set `MLFLOW_ALLOW_FILE_STORE=true` if it is required")) is None
+    assert needs(ValueError("URI must use dynamodb:// scheme, got: dynamodb:/tmp/x")) is None
+    assert needs(KeyError("run_id")) is None

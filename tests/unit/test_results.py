@@ -1,12 +1,15 @@
 import xml.etree.ElementTree as ET
 
 from harness.report import Masker, write_junit
-from harness.results import CheckResult, PluginInfo, RunReport, ScenarioResult, Status
+from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
+                             Status)
+
+EPS = [EntryPoint("mlflow.tracking_store", "p", "p:Store", True)]
 
 
 def report(*statuses: Status) -> RunReport:
     results = [ScenarioResult(f"s{i}", "3.0", s, reason="why") for i, s in enumerate(statuses)]
-    return RunReport(PluginInfo("p", "p", "1", []), results)
+    return RunReport(PluginInfo("p", "p", "1", EPS), results)
 
 
 def test_exit_codes():
@@ -15,6 +18,20 @@ def test_exit_codes():
     assert report(Status.SKIPPED).exit_code() == (1, "nothing passed: every scenario was skipped")
     assert report(Status.PASSED, Status.ERROR).exit_code()[0] == 3
     assert report(Status.FAILED, Status.ERROR).exit_code()[0] == 1
+    inconclusive = report(Status.PASSED, Status.INCONCLUSIVE).exit_code()
+    assert inconclusive[0] == 1 and "inconclusive, not a pass" in inconclusive[1]
+    assert report(Status.INCONCLUSIVE, Status.ERROR).exit_code()[0] == 3
+    assert report(Status.INCONCLUSIVE, Status.FAILED).exit_code()[0] == 1
+    bare = RunReport(PluginInfo("p", "p", "1", []), [ScenarioResult("s", "3", Status.SKIPPED)])
+    assert bare.exit_code()[1].startswith("not an MLflow plugin")
+
+
+def test_inconclusive_rolls_up_below_failed_and_above_passed():
+    checks = [CheckResult("a", Status.PASSED), CheckResult("b", Status.INCONCLUSIVE, "no URI")]
+    result = ScenarioResult.from_checks("s", "3", checks)
+    assert result.status is Status.INCONCLUSIVE and checks[1].blame is None
+    checks.append(CheckResult("c", Status.FAILED, "bad"))
+    assert ScenarioResult.from_checks("s", "3", checks).status is Status.FAILED
 
 
 def test_rollup_error_beats_failed_beats_passed():

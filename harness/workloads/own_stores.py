@@ -1,0 +1,107 @@
+"""MLflow's own store builders, as MLflow registers them before any plugin's entry points.
+
+A plugin can register a store under one of MLflow's own schemes (``postgresql``, ``sqlite``,
+``file``, ``s3`` ...) and so replace MLflow's store for it. The probe reports such overrides;
+the oracle's processes put MLflow's own builders back (``restore``), so MLflow's own store is
+what the plugin is compared with, never the plugin itself.
+"""
+
+import contextlib
+import importlib
+import inspect
+import types
+
+TRACKING, REGISTRY, ARTIFACTS = ("mlflow.tracking_store", "mlflow.model_registry_store",
+                                 "mlflow.artifact_repository")
+
+
+@contextlib.contextmanager
+def _no_entry_points(*classes):
+    """While inside, registries register MLflow's own stores only."""
+    saved = [(cls, cls.__dict__.get("register_entrypoints")) for cls in classes]
+    for cls, _ in saved:
+        cls.register_entrypoints = lambda self: None
+    try:
+        yield
+    finally:
+        for cls, method in saved:
+            if method is None:
+                del cls.register_entrypoints
+            else:
+                cls.register_entrypoints = method
+
+
+def _tracking() -> dict:
+    utils = importlib.import_module("mlflow.tracking._tracking_service.utils")
+    live = utils._tracking_store_registry
+    fresh = type(live)()
+    with _no_entry_points(type(live)):
+        utils._tracking_store_registry = fresh
+        try:
+            utils._register_tracking_stores()
+        finally:
+            utils._tracking_store_registry = live
+    return dict(fresh._registry)
+
+
+def _registry() -> dict:
+    utils = importlib.import_module("mlflow.tracking._model_registry.utils")
+    live = utils._get_store_registry()
+    with _no_entry_points(type(live)):
+        utils._model_registry_store_registry = None
+        try:
+            fresh = utils._get_store_registry()
+        finally:
+            utils._model_registry_store_registry = live
+    return dict(fresh._registry)
+
+
+def _artifacts() -> dict:
+    """The registry module registers at import: run its source again, entry points hidden."""
+    module = importlib.import_module("mlflow.store.artifact.artifact_repository_registry")
+    plugins = importlib.import_module("mlflow.utils.plugins")
+    copy = types.ModuleType(module.__name__)
+    copy.__dict__.update({"__file__": module.__file__, "__package__": module.__package__})
+    saved = plugins.get_entry_points
+    plugins.get_entry_points = lambda group: []
+    try:
+        exec(compile(inspect.getsource(module), module.__file__, "exec"), copy.__dict__)
+    finally:
+        plugins.get_entry_points = saved
+    return dict(copy._artifact_repository_registry._registry)
+
+
+_OWN = {TRACKING: _tracking, REGISTRY: _registry, ARTIFACTS: _artifacts}
+
+
+def own_builders() -> dict:
+    """Group -> {scheme: MLflow's own builder}; a group whose registry this MLflow version
+    builds differently is left out (its overrides are then not detected)."""
+    found = {}
+    for group, build in _OWN.items():
+        try:
+            found[group] = build()
+        except Exception:  # noqa: BLE001 - another MLflow version's internals
+            continue
+    return found
+
+
+def _live(group: str):
+    if group == TRACKING:
+        return importlib.import_module("mlflow.tracking._tracking_service.utils")\
+            ._tracking_store_registry
+    if group == REGISTRY:
+        return importlib.import_module("mlflow.tracking._model_registry.utils")._get_store_registry()
+    return importlib.import_module("mlflow.store.artifact.artifact_repository_registry")\
+        ._artifact_repository_registry
+
+
+def restore(schemes: dict) -> None:
+    """Register MLflow's own builder again for each ``{group: [scheme, ...]}`` a plugin took."""
+    own = own_builders()
+    for group, names in schemes.items():
+        if group not in own:
+            raise RuntimeError(f"cannot find MLflow's own {group} stores in this MLflow version")
+        registry = _live(group)
+        for name in names:
+            registry.register(name, own[group][name])

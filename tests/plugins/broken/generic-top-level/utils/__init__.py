@@ -1,0 +1,2 @@
+def header_value():
+    return "generic-top-level"

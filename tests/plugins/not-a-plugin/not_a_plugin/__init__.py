@@ -1,0 +1,1 @@
+"""Uses MLflow, extends nothing of it."""
