@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+from harness.checks import GATES
 from harness.config import Settings
 from harness.contracts import BY_NAME, ROLE_GROUPS, Role
+from harness.results import CheckResult, Status
 from harness.scenario import ROLES, Scenario, template_fields
 
 
@@ -32,12 +34,17 @@ class Stores:
     backends: dict[str, str] = field(default_factory=dict)  # role -> service name or "local"
     overrides: dict[str, str] = field(default_factory=dict)  # role -> MLflow scheme it took
 
-    def guess_hint(self) -> str:
-        """A hint for failures that may come from a guessed URI rather than the plugin."""
+    def unproven(self, checks: list[CheckResult]) -> list[CheckResult]:
+        """With a guessed URI, what the plugin's stores did is no verdict on the plugin: its
+        failed checks (the entry-point gates aside) are inconclusive, saying how to get one."""
         if not self.guessed:
-            return ""
-        return (f" (the plugin's URI {', '.join(self.guessed)} came from the default template "
-                "'<scheme>:<dir>'; if the plugin needs another form, give one with --config)")
+            return checks
+        hint = (f" (with the guessed URI {', '.join(self.guessed)}, '<scheme>:<dir>': for a "
+                "verdict, give the plugin's URI form as a template under [tool.mlflow-plugin-"
+                "harness.schemes.<scheme>] or in --config)")
+        return [CheckResult(c.name, Status.INCONCLUSIVE, c.detail + hint, notes=c.notes,
+                            problems=c.problems)
+                if c.status is Status.FAILED and c.name not in GATES else c for c in checks]
 
 
 STORE_CAPABILITIES = {BY_NAME[group].capability for group in ROLE_GROUPS.values()}
@@ -198,6 +205,25 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
         registry = own["registry"]
     return Stores(uris.get("tracking", own["tracking"]), uris.get("artifacts", own["artifacts"]),
                   registry, tuple(roles), tuple(guessed), backends, overrides)
+
+
+class _Anything:
+    """A service's fields before it runs: every attribute is a placeholder."""
+
+    def __getattr__(self, name: str) -> str:
+        return f"<{name}>"
+
+
+def unplaceable(scenario: Scenario, entry_points: list[dict],
+                settings: Settings) -> NotPlaceable | None:
+    """Why the plugin's stores cannot be put on the scenario's backends at all, decided before
+    its services start (none need to: the scenario ends skipped or inconclusive)."""
+    try:
+        resolve_stores(scenario, entry_points, settings, Path("/"),
+                       {ref.name: _Anything() for ref in scenario.services})
+    except NotPlaceable as exc:
+        return exc
+    return None
 
 
 def _uses(template: str, service: str) -> bool:

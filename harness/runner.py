@@ -27,7 +27,7 @@ from harness.errors import HarnessError, NotInstallable, PluginInstallError, Usa
 from harness.blame import EXAMINED, reexamined
 from harness.plan import (STORE_CAPABILITIES, Builtin, NeedsTemplate, NotPlaceable, Stores,
                           broken_capabilities, builtin_name, builtins, capabilities, overridden,
-                          resolve_stores, skip_reason, usable)
+                          resolve_stores, skip_reason, unplaceable, usable)
 from harness.plugin import parse_plugin
 from harness.results import (Blame, CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status, Timings)
@@ -155,6 +155,9 @@ class ScenarioRun:
         reason = skip_reason(scenario, self.probe["entry_points"]) or self._unmet(scenario)
         if reason:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, reason)
+        if unplaced := unplaceable(scenario, self.probe["entry_points"], self.settings):
+            status = Status.INCONCLUSIVE if isinstance(unplaced, NeedsTemplate) else Status.SKIPPED
+            return ScenarioResult(scenario.name, version, status, str(unplaced))
         outcomes = {ref.name: self.outcomes[(ref.name, ref.image)] for ref in scenario.services}
         infos = [ServiceInfo(name, name, o.service.image, o.substitute_for)
                  for name, o in outcomes.items() if o.service]
@@ -171,7 +174,7 @@ class ScenarioRun:
                                    [], builtin)
                         for i, builtin in enumerate(builtins(scenario, side.stores.plugin_roles))]
                        if any(w.kind in COMPARED for w in scenario.workloads) else [])
-        except NotPlaceable as exc:
+        except NotPlaceable as exc:  # decided above, before the services started
             status = Status.INCONCLUSIVE if isinstance(exc, NeedsTemplate) else Status.SKIPPED
             return ScenarioResult(scenario.name, version, status, str(exc), services=infos)
         except Exception as exc:  # noqa: BLE001 - a service that cannot provision: an error
@@ -207,6 +210,7 @@ class ScenarioRun:
             if not side.server:
                 checks = self._cross_examine(scenario, checks, side.stores.plugin_roles,
                                              outcomes, rundir)
+            checks = side.stores.unproven(checks)
             logs = (self._logs(outcomes, side.server)
                     if any(c.status in (Status.FAILED, Status.ERROR) for c in checks) else {})
         finally:
@@ -542,8 +546,7 @@ class ScenarioRun:
                 evidence.observed[workload.kind] = observed
         else:
             manifest = failures.attempt(f"workload:{workload.kind}", run, side, workload.kind,
-                                        {"options": workload.model_dump()},
-                                        hint=side.stores.guess_hint())
+                                        {"options": workload.model_dump()})
             if manifest is None:
                 return
             self.progress(f"{scenario.name}: reading back through MLflow")
@@ -562,7 +565,7 @@ class _Failures:
         self.diagnose = diagnose  # what is wrong with the services right now, if anything
 
     def attempt(self, name: str, fn: Callable[..., dict[str, Any]], *args: Any,
-                status: Status = Status.FAILED, hint: str = "") -> dict[str, Any] | None:
+                status: Status = Status.FAILED) -> dict[str, Any] | None:
         try:
             return fn(*args)
         except ScriptFailed as exc:
@@ -579,7 +582,7 @@ class _Failures:
                 # a hang, a crash, a sick service, MLflow not importing: the run broke
                 status, detail, blame = Status.ERROR, _explain(exc), Blame.INFRASTRUCTURE
             else:
-                detail = f"{exc}{hint}"
+                detail = str(exc)
             if trouble:
                 detail += f" (while {trouble})"
             self.checks.append(CheckResult(name, status, detail, blame=blame))
@@ -690,10 +693,12 @@ class Session:
         prepared = self.prepare(version)
         if prepared.runner is None:
             return
+        eps = prepared.probe.get("entry_points", [])
+        wanted = [s for s in scenarios
+                  if not skip_reason(s, eps) and not unplaceable(s, eps, self.settings)]
         with self.timings.measure("services_s"):
-            self.pool.start({(ref.name, ref.image): None for s in scenarios for ref in s.services
-                             if not skip_reason(s, prepared.probe.get("entry_points", []))
-                             and (ref.name, ref.image) not in self.pool.outcomes})
+            self.pool.start({(ref.name, ref.image): None for s in wanted for ref in s.services
+                             if (ref.name, ref.image) not in self.pool.outcomes})
 
     def run(self, scenario: Scenario, version: str | None) -> ScenarioResult:
         """Run one scenario under one MLflow version (its services started if need be)."""

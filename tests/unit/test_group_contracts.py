@@ -1,5 +1,6 @@
-"""Group contracts and packaging facts: the probe's pure helpers (run here against the harness's
-own MLflow and small hand-made files and distributions) and the entry-points check over them."""
+"""Group contracts and packaging facts: the pure helpers of the probe and of its groups and
+packaging_facts modules (run here against the harness's own MLflow and small hand-made files and
+distributions) and the entry-points check over them."""
 
 import builtins
 import importlib.metadata
@@ -17,6 +18,8 @@ from harness.results import Status
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "harness" / "workloads"))
 
+import groups  # noqa: E402
+import packaging_facts  # noqa: E402
 import probe  # noqa: E402
 
 MLFLOW_ROOT = os.path.dirname(importlib.util.find_spec("mlflow").origin)
@@ -47,13 +50,13 @@ def test_the_groups_mlflow_loads_are_read_from_every_way_its_source_names_them(t
     write(tmp_path / "g.py", 'MLFLOW_PROJECT_ENTRY_POINT = "mlflow.project.entryPoint"\n'
                              "print(get_entry_points)\n")
     write(tmp_path / "tests" / "h.py", 'get_entry_points("mlflow.test_only")\n')
-    assert probe.mlflow_groups(str(tmp_path)) == [
+    assert groups.mlflow_groups(str(tmp_path)) == [
         "mlflow.app", "mlflow.job_executors", "mlflow.old_style", "mlflow.scorer_store",
         "mlflow.tracking_store", "mlflow.workspace_provider"]
 
 
 def test_every_group_the_installed_mlflow_loads_has_a_contract():
-    loaded = probe.mlflow_groups(MLFLOW_ROOT)
+    loaded = groups.mlflow_groups(MLFLOW_ROOT)
     assert {"mlflow.job_executors", "mlflow.workspace_provider", "mlflow.app.client",
             "mlflow.scorer_store", "mlflow.labeling_store", "mlflow.gateway.providers",
             "mlflow.tracking_store", "mlflow.deployments"} <= set(loaded)
@@ -169,7 +172,7 @@ def test_imports_of_the_plugins_own_files_are_traced_and_failed_ones_are_not(tmp
     imported: dict = {}
     sys.path.insert(0, str(tmp_path))
     try:
-        with probe._traced_imports({str(init), str(sub)}, imported):
+        with packaging_facts.traced_imports({str(init), str(sub)}, imported):
             importlib.import_module("traced_pkg_x2")
     finally:
         sys.path.remove(str(tmp_path))
@@ -186,7 +189,7 @@ def test_imports_inside_a_try_catching_import_error_are_optional(tmp_path):
         "try:", "    import e", "except:", "    pass",
         "try:", "    import f", "except ValueError:", "    pass",
     ]) + "\n")
-    assert probe._optional_imports(str(path)) == frozenset({3, 7, 11})
+    assert packaging_facts._optional_imports(str(path)) == frozenset({3, 7, 11})
 
 
 def fake_distribution(tmp_path: Path, metadata: str, files: dict[str, str]):
@@ -205,8 +208,9 @@ def test_top_level_names_come_from_the_files_and_namespace_packages_are_marked(t
         "legacy_ns/__init__.py": "__path__ = __import__('pkgutil').extend_path(__path__, "
                                  "__name__)\n",
         "../../bin/fake-cli": "", "fake_plugin/py.typed": ""})
-    assert probe._top_level(dist) == {"fake_plugin": False, "utils": False, "single": False,
-                                      "google": True, "legacy_ns": True}
+    assert packaging_facts._top_level(dist) == {"fake_plugin": False, "utils": False,
+                                                "single": False, "google": True,
+                                                "legacy_ns": True}
 
 
 def test_the_declared_closure_follows_requirements_but_not_extras_nobody_asked_for(tmp_path):
@@ -214,10 +218,10 @@ def test_the_declared_closure_follows_requirements_but_not_extras_nobody_asked_f
                                        "Requires-Dist: pytest>=8; extra == 'dev'\n"
                                        "Requires-Dist: nowhere-installed; python_version < '3'\n",
                              {"fake_plugin/__init__.py": ""})
-    declared = probe._declared(dist)
+    declared = packaging_facts._declared(dist)
     assert {"mlflow", "mlflow-skinny", "requests", "sqlalchemy"} <= declared
     assert "pytest" not in declared and "nowhere-installed" not in declared
-    assert probe._extras(dist) == {"pytest": ["dev"]}
+    assert packaging_facts._extras(dist) == {"pytest": ["dev"]}
 
 
 def test_an_import_no_declared_dependency_provides_is_reported_with_where_and_extra(tmp_path):
@@ -229,26 +233,26 @@ def test_an_import_no_declared_dependency_provides_is_reported_with_where_and_ex
     imported = {"json": {(init, 1)}, "requests": {(init, 2)}, "pytest": {(init, 3)},
                 "fake_plugin": {(init, 4)}}
     providers = importlib.metadata.packages_distributions()
-    found = probe._undeclared(dist, probe._top_level(dist), imported, providers)
+    found = packaging_facts._undeclared(dist, packaging_facts._top_level(dist), imported, providers)
     [only] = found  # json: the standard library; requests: through mlflow; fake_plugin: its own
     assert only["where"].endswith("/fake_plugin/__init__.py:3")
     assert {**only, "where": ""} == {"module": "pytest", "where": "", "distribution": "pytest",
                                      "extras": ["dev"]}
     optional = write(tmp_path / "fake_plugin" / "opt.py",
                      "try:\n    import pytest\nexcept ImportError:\n    pytest = None\n")
-    assert probe._undeclared(dist, {}, {"pytest": {(str(optional), 2)}}, providers) == []
+    assert packaging_facts._undeclared(dist, {}, {"pytest": {(str(optional), 2)}}, providers) == []
 
 
 # --- syntax against Requires-Python -------------------------------------------------------
 
 
 def test_the_lowest_python_a_requires_python_admits():
-    assert probe._lowest_minor(">=3.8") == 8
-    assert probe._lowest_minor(">3.8") == 8
-    assert probe._lowest_minor("~=3.9") == 9
-    assert probe._lowest_minor(">=3.7,!=3.7.*") == 8
-    assert probe._lowest_minor(">=4") is None
-    assert probe._lowest_minor("not a specifier") is None
+    assert packaging_facts._lowest_minor(">=3.8") == 8
+    assert packaging_facts._lowest_minor(">3.8") == 8
+    assert packaging_facts._lowest_minor("~=3.9") == 9
+    assert packaging_facts._lowest_minor(">=3.7,!=3.7.*") == 8
+    assert packaging_facts._lowest_minor(">=4") is None
+    assert packaging_facts._lowest_minor("not a specifier") is None
 
 
 def test_syntax_newer_than_requires_python_is_found_at_its_statement(tmp_path):
@@ -259,12 +263,12 @@ def test_syntax_newer_than_requires_python_is_found_at_its_statement(tmp_path):
                    "        return n\n")
     broken = write(tmp_path / "pkg" / "broken.py", "def f(:\n")  # parses nowhere: not reported
     files = {str(match), str(walrus), str(broken)}
-    found = probe._newer_syntax(">=3.7", files)
+    found = packaging_facts._newer_syntax(">=3.7", files)
     assert [(f["where"].rsplit("/", 1)[-1], f["needs"]) for f in found] == [
         ("size.py:2", "3.8"), ("stage.py:5", "3.10")]
     assert found[1]["error"] == "Pattern matching is only supported in Python 3.10 and greater"
-    assert probe._newer_syntax(">=3.10", files) == []
-    assert probe._newer_syntax(None, files) == []
+    assert packaging_facts._newer_syntax(">=3.10", files) == []
+    assert packaging_facts._newer_syntax(None, files) == []
 
 
 # --- the entry-points check ---------------------------------------------------------------

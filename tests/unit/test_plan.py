@@ -171,3 +171,27 @@ def test_a_template_that_ignores_the_service_does_not_test_it():
         resolve_stores(PG, [ep("mlflow.tracking_store", "acme"),
                             ep("mlflow.model_registry_store", "acme")], settings, Path("/w"),
                        SERVICES)
+
+
+def test_placement_is_decided_before_services_start():
+    from harness.plan import unplaceable
+
+    assert isinstance(unplaceable(PG, [ep("mlflow.tracking_store", "acme")], Settings()),
+                      NeedsTemplate)
+    settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{postgres.uri}")})
+    assert unplaceable(PG, [ep("mlflow.tracking_store", "acme")], settings) is None
+
+
+def test_failures_with_a_guessed_uri_are_inconclusive_but_entry_point_gates_stay_failed():
+    from harness.results import CheckResult, Status
+
+    guessed = resolve_stores(SCENARIO, [ep("mlflow.tracking_store", "acme")], Settings(), Path("/w"))
+    checks = [CheckResult("runs", Status.FAILED, "status RUNNING"),
+              CheckResult("entry-points", Status.FAILED, "fails to load"),
+              CheckResult("params", Status.PASSED)]
+    judged = guessed.unproven(checks)
+    assert [c.status for c in judged] == [Status.INCONCLUSIVE, Status.FAILED, Status.PASSED]
+    assert "guessed URI acme:/w/tracking" in judged[0].detail and judged[0].blame is None
+    settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{workdir}/t")})
+    given = resolve_stores(SCENARIO, [ep("mlflow.tracking_store", "acme")], settings, Path("/w"))
+    assert given.unproven(checks) == checks
