@@ -161,9 +161,10 @@ def _undeclared(dist, own: dict, imported: dict, providers: dict) -> list:
             continue
         kept = sorted((path, line) for path, line in places
                       if line not in _optional_imports(path))
-        if kept:
+        if kept:  # several distributions may install it (mlflow, mlflow-skinny): its own name
+            named = next((d for d in dists if _canonical(d) == _canonical(module)), dists[0])
             found.append({"module": module, "where": f"{_short(kept[0][0])}:{kept[0][1]}",
-                          "distribution": dists[0], "extras": extras.get(_canonical(dists[0]), [])})
+                          "distribution": named, "extras": extras.get(_canonical(named), [])})
     return found
 
 
