@@ -39,7 +39,7 @@ images: venv engine
 	  else echo "make: no Docker engine; not building service images" >&2; fi
 
 check: venv images browser
-	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 $(PYTEST_ARGS)
+	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 --durations=15 $(PYTEST_ARGS)
 
 bench: venv images
 	cd $(HERE) && $(VENV)/bin/python tests/bench/bench.py
