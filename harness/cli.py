@@ -48,8 +48,7 @@ def _progress(start: float):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from harness.html import write_html
-    from harness.report import Masker, print_summary, verdict, write_json, write_junit
+    from harness.report import print_summary, verdict, write_reports
     from harness.runner import Options, execute
 
     versions = [v.strip() for item in args.mlflow_version or [] for v in item.split(",")
@@ -69,11 +68,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except UsageError as exc:  # bad input, or a plugin that cannot be installed: exit 2
         _write_error_reports(args, exc)
         raise
-    mask = Masker(report.secrets)
-    args.report_dir.mkdir(parents=True, exist_ok=True)
-    write_json(report, args.report_dir / "report.json", mask)
-    write_junit(report, args.report_dir / "junit.xml", mask)
-    write_html(report, args.report_dir / "report.html", mask)
+    mask = write_reports(report, args.report_dir)
     print_summary(report, sys.stdout, mask)
     code, label, why = verdict(report)
     for env in report.environments:

@@ -23,7 +23,7 @@ class NeedsTemplate(NotPlaceable):
 
 
 @dataclass(frozen=True)
-class Stores:
+class PlacedStores:
     """The resolved store URIs, which of them the plugin provides, and where each role lives."""
 
     tracking: str
@@ -139,7 +139,8 @@ def _fill(template: str, values: dict[str, object]) -> str:
 
 
 def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Settings,
-                   workdir: Path, services: dict[str, SimpleNamespace] | None = None) -> Stores:
+                   workdir: Path, services: dict[str, SimpleNamespace] | None = None
+                   ) -> PlacedStores:
     """Use the plugin's scheme for each role it fills, MLflow's own store for the rest.
 
     Raises NotPlaceable when the plugin fills a role whose backend is a service but has no
@@ -203,8 +204,9 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
     registry = uris.get("registry")
     if registry is None:  # MLflow's own registry; beside a plugin tracking store, on the fallback
         registry = own["registry"]
-    return Stores(uris.get("tracking", own["tracking"]), uris.get("artifacts", own["artifacts"]),
-                  registry, tuple(roles), tuple(guessed), backends, overrides)
+    return PlacedStores(uris.get("tracking", own["tracking"]),
+                        uris.get("artifacts", own["artifacts"]), registry, tuple(roles),
+                        tuple(guessed), backends, overrides)
 
 
 class _Anything:

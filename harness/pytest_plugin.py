@@ -150,14 +150,9 @@ def _merged(parts: list[dict[str, Any]], order: list[str]) -> RunReport:
 
 
 def _write(report: RunReport, report_dir: Path) -> None:
-    from harness.html import write_html
-    from harness.report import Masker, write_json, write_junit
+    from harness.report import write_reports
 
-    mask = Masker(report.secrets)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    write_json(report, report_dir / "report.json", mask)
-    write_junit(report, report_dir / "junit.xml", mask)
-    write_html(report, report_dir / "report.html", mask)
+    write_reports(report, report_dir)
 
 
 def pytest_configure(config: pytest.Config) -> None:

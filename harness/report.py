@@ -185,3 +185,16 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
           + (f"; checks blamed on: {blamed}" if blamed else "")
           + f"; {len(report.notes())} upstream note(s) (MLflow's own stores do the same)",
           file=out)
+
+
+def write_reports(report: RunReport, report_dir: Path) -> Masker:
+    """report.json, junit.xml and report.html in ``report_dir``, every secret masked; the mask,
+    for whatever else the caller prints."""
+    from harness.html import write_html  # it renders with this module's helpers
+
+    mask = Masker(report.secrets)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    write_json(report, report_dir / "report.json", mask)
+    write_junit(report, report_dir / "junit.xml", mask)
+    write_html(report, report_dir / "report.html", mask)
+    return mask

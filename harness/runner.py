@@ -25,9 +25,9 @@ from harness.environment import (WORKLOADS, PluginEnv, ScriptFailed, ensure_envi
                                  script_environment)
 from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
 from harness.blame import EXAMINED, reexamined
-from harness.plan import (STORE_CAPABILITIES, Builtin, NeedsTemplate, NotPlaceable, Stores,
-                          broken_capabilities, builtin_name, builtins, capabilities, overridden,
-                          resolve_stores, skip_reason, unplaceable, usable)
+from harness.plan import (STORE_CAPABILITIES, Builtin, NeedsTemplate, NotPlaceable,
+                          PlacedStores, broken_capabilities, builtin_name, builtins, capabilities,
+                          overridden, resolve_stores, skip_reason, unplaceable, usable)
 from harness.plugin import parse_plugin
 from harness.results import (Blame, CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status, Timings)
@@ -118,12 +118,12 @@ class Side:
     """Where workloads run: the plugin's stores, or MLflow's own (the oracle) beside them."""
 
     workdir: Path
-    stores: Stores
+    stores: PlacedStores
     bindings: dict[str, Binding]
     request: dict[str, Any]
     env: dict[str, str]
     server: MlflowServer | None = None  # server mode: the workloads are its HTTP clients
-    server_stores: Stores | None = None  # the URIs the server uses, inside the run's network
+    server_stores: PlacedStores | None = None  # the server's URIs, inside the run's network
 
 
 class ScenarioRun:
@@ -245,7 +245,7 @@ class ScenarioRun:
                 return f"needs {need} (declared by the plugin), {where}"
         return None
 
-    def _untested(self, scenario: Scenario, stores: Stores) -> str | None:
+    def _untested(self, scenario: Scenario, stores: PlacedStores) -> str | None:
         """Why the scenario would test nothing of the plugin once its stores are placed: all it
         exercises of the plugin is stores, and none of them is on this scenario's backends."""
         exercised = capabilities(self.probe["entry_points"]) & scenario.exercised()

@@ -74,7 +74,7 @@ class ServiceRef(_Strict):
     image: str | None = Field(None, description="e.g. postgres:16; default: the pinned image")
 
 
-class Stores(_Strict):
+class StoreTemplates(_Strict):
     """Where each role's data lives, as MLflow's own store URI.
 
     The plugin's URI template for a role sees this as ``{uri}``. ``{workdir}`` is the scenario's
@@ -221,7 +221,7 @@ class Scenario(_Strict):
         "without workloads, every capability)")
     services: list[ServiceRef] = Field(default_factory=list,
                                        description="names, or mappings with name and image")
-    stores: Stores = Stores()
+    stores: StoreTemplates = StoreTemplates()
     workloads: list[Workload] = Field(default_factory=list)
     checks: list[CheckName] = Field(min_length=1)
     timeout_s: int = Field(600, ge=1, le=24 * 3600, description="per workload or check process")
@@ -279,7 +279,7 @@ class Scenario(_Strict):
 
     @field_validator("stores")
     @classmethod
-    def _store_templates(cls, value: Stores, info: ValidationInfo) -> Stores:
+    def _store_templates(cls, value: StoreTemplates, info: ValidationInfo) -> StoreTemplates:
         for role in ROLES:
             template = getattr(value, role)
             if template is not None:
