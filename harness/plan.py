@@ -11,6 +11,7 @@ from harness.config import Settings
 from harness.contracts import BY_NAME, ROLE_GROUPS, Role
 from harness.results import CheckResult, Status
 from harness.scenario import ROLES, Scenario, template_fields
+from harness.services import CATALOG
 
 
 class NotPlaceable(Exception):
@@ -82,6 +83,38 @@ def _listed(capabilities: set[str], limit: int = 4) -> str:
     names = [f"mlflow.{c}" for c in sorted(capabilities)]
     return ", ".join(names[:limit]) + (f" (+{len(names) - limit} more)" if len(names) > limit
                                        else "")
+
+
+def unmet(scenario: Scenario, settings: Settings, environ: dict[str, str]) -> str | None:
+    """The first need the plugin declares that the scenario cannot meet (``environ``: the
+    plugin's processes' environment), as a skip reason."""
+    if not scenario.workloads:
+        return None  # loading entry points needs nothing
+    env = {**environ, **settings.env, **scenario.env}
+    for need in settings.needs:
+        kind, _, name = need.partition(":")
+        if kind == "env" and name not in env:
+            return (f"needs {need} (declared by the plugin): set {name} in the settings' env "
+                    "(or the environment)")
+        if kind == "service" and name not in {ref.name for ref in scenario.services}:
+            where = ("which this scenario does not run" if name in CATALOG
+                     else "which the harness cannot provide")
+            return f"needs {need} (declared by the plugin), {where}"
+    return None
+
+
+def untested(scenario: Scenario, entry_points: list[dict], stores: PlacedStores) -> str | None:
+    """Why the scenario would test nothing of the plugin once its stores are placed: all it
+    exercises of the plugin is stores, and none of them is on this scenario's backends."""
+    exercised = capabilities(entry_points) & scenario.exercised()
+    if (not scenario.workloads or stores.plugin_roles or not exercised
+            or exercised - STORE_CAPABILITIES):
+        return None
+    taken = overridden(entry_points)
+    what = "; ".join(f"{group} replaces MLflow's own {', '.join(names)}"
+                     for group, names in sorted(taken.items()))
+    return ("not applicable: none of the plugin's stores is on this scenario's backends"
+            + (f" (its {what})" if what else ""))
 
 
 def overridden(entry_points: list[dict]) -> dict[str, list[str]]:

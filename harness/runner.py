@@ -25,9 +25,9 @@ from harness.environment import (WORKLOADS, PluginEnv, ScriptFailed, ensure_envi
                                  script_environment)
 from harness.errors import HarnessError, NotInstallable, PluginInstallError, UsageError
 from harness.blame import EXAMINED, reexamined
-from harness.plan import (STORE_CAPABILITIES, Builtin, NeedsTemplate, NotPlaceable,
-                          PlacedStores, broken_capabilities, builtin_name, builtins, capabilities,
-                          overridden, resolve_stores, skip_reason, unplaceable, usable)
+from harness.plan import (Builtin, NeedsTemplate, NotPlaceable, PlacedStores,
+                          broken_capabilities, builtin_name, builtins, overridden, resolve_stores,
+                          skip_reason, unmet, unplaceable, untested, usable)
 from harness.plugin import parse_plugin
 from harness.results import (Blame, CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
                              ServiceInfo, Status, Timings)
@@ -35,7 +35,6 @@ from harness.faults import Injected, inject
 from harness.scenario import (COMPARED, MANIFESTING, OBSERVING, ROLES, Conformance, Fault,
                               Load, Scenario, Ui, Workload, select)
 from harness.server import MlflowServer, ServerSpec, ServerUnavailable
-from harness.services import CATALOG
 from harness.services.base import Binding, Service, ServiceExited
 from harness.services.pool import Outcome, ServicePool
 
@@ -152,7 +151,8 @@ class ScenarioRun:
                       *(CheckResult(name, Status.SKIPPED, why) for name in scenario.checks
                         if name != "entry-points")]
             return ScenarioResult.from_checks(scenario.name, version, checks)
-        reason = skip_reason(scenario, self.probe["entry_points"]) or self._unmet(scenario)
+        reason = (skip_reason(scenario, self.probe["entry_points"])
+                  or unmet(scenario, self.settings, script_environment({})))
         if reason:
             return ScenarioResult(scenario.name, version, Status.SKIPPED, reason)
         if unplaced := unplaceable(scenario, self.probe["entry_points"], self.settings):
@@ -182,7 +182,7 @@ class ScenarioRun:
                       else (str(exc).strip().splitlines() or [type(exc).__name__])[0])
             return ScenarioResult(scenario.name, version, Status.ERROR,
                                   f"preparing services failed: {detail}", services=infos)
-        if why := self._untested(scenario, side.stores):
+        if why := untested(scenario, self.probe["entry_points"], side.stores):
             return ScenarioResult(scenario.name, version, Status.SKIPPED, why, services=infos)
         if side.stores.guessed and scenario.workloads and not scenario.server:  # taken?
             if refused := self._unbuildable(scenario, side, infos):
@@ -228,35 +228,6 @@ class ScenarioRun:
             duration_s=round(time.monotonic() - started, 2),
             services=infos, stores=uris, output=output[-20000:], attachments=attachments,
             logs=logs)
-
-    def _unmet(self, scenario: Scenario) -> str | None:
-        """The first need the plugin declares that this scenario cannot meet, as a skip reason."""
-        if not scenario.workloads:
-            return None  # loading entry points needs nothing
-        env = {**script_environment({}), **self.settings.env, **scenario.env}
-        for need in self.settings.needs:
-            kind, _, name = need.partition(":")
-            if kind == "env" and name not in env:
-                return (f"needs {need} (declared by the plugin): set {name} in the settings' env "
-                        "(or the environment)")
-            if kind == "service" and name not in {ref.name for ref in scenario.services}:
-                where = ("which this scenario does not run" if name in CATALOG
-                         else "which the harness cannot provide")
-                return f"needs {need} (declared by the plugin), {where}"
-        return None
-
-    def _untested(self, scenario: Scenario, stores: PlacedStores) -> str | None:
-        """Why the scenario would test nothing of the plugin once its stores are placed: all it
-        exercises of the plugin is stores, and none of them is on this scenario's backends."""
-        exercised = capabilities(self.probe["entry_points"]) & scenario.exercised()
-        if (not scenario.workloads or stores.plugin_roles or not exercised
-                or exercised - STORE_CAPABILITIES):
-            return None
-        taken = overridden(self.probe["entry_points"])
-        what = "; ".join(f"{group} replaces MLflow's own {', '.join(names)}"
-                         for group, names in sorted(taken.items()))
-        return ("not applicable: none of the plugin's stores is on this scenario's backends"
-                + (f" (its {what})" if what else ""))
 
     def _unbuildable(self, scenario: Scenario, side: Side,
                      infos: list[ServiceInfo]) -> ScenarioResult | None:

@@ -195,3 +195,24 @@ def test_failures_with_a_guessed_uri_are_inconclusive_but_entry_point_gates_stay
     settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{workdir}/t")})
     given = resolve_stores(SCENARIO, [ep("mlflow.tracking_store", "acme")], settings, Path("/w"))
     assert given.unproven(checks) == checks
+
+
+def test_declared_needs_are_met_by_the_environment_or_the_scenarios_services():
+    from harness.plan import unmet
+
+    quickstart = Scenario(name="q", description="d", checks=["runs"],
+                          workloads=[{"kind": "quickstart"}])
+    settings = Settings(needs=["env:TOKEN", "service:postgres"])
+    assert unmet(quickstart, settings, {}).startswith("needs env:TOKEN (declared by the plugin)")
+    assert "which this scenario does not run" in unmet(quickstart, settings, {"TOKEN": "t"})
+    assert unmet(SCENARIO, settings, {}) is None  # no workloads: loading needs nothing
+
+
+def test_a_plugin_whose_stores_are_all_elsewhere_tests_nothing_here():
+    from harness.plan import untested
+
+    quickstart = Scenario(name="q", description="d", checks=["runs"],
+                          workloads=[{"kind": "quickstart"}], exercises=["model_registry_store"])
+    taken = [{**ep("mlflow.model_registry_store", "mssql"), "overrides": True}]
+    stores = resolve_stores(quickstart, taken, Settings(), Path("/w"))
+    assert "replaces MLflow's own mssql" in untested(quickstart, taken, stores)
