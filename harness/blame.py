@@ -15,8 +15,15 @@ from harness.checks import summarise, upstream_note
 from harness.results import Blame, CheckResult, Status
 
 # checks over what the stores hold, whose evidence a built-in store can produce the same way
-EXAMINED = {"runs": "tracking", "params": "tracking", "metrics": "tracking", "tags": "tracking",
-            "artifacts": "artifacts", "models": "artifacts", "registry": "registry"}
+EXAMINED = {
+    "runs": "tracking",
+    "params": "tracking",
+    "metrics": "tracking",
+    "tags": "tracking",
+    "artifacts": "artifacts",
+    "models": "artifacts",
+    "registry": "registry",
+}
 
 _RUN_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _NUMBERED = re.compile(r"\b(experiment|version|run) \d+\b")
@@ -34,8 +41,14 @@ def reexamined(mine: CheckResult, theirs: list[tuple[str, CheckResult]]) -> Chec
         return mine
     notes, left = list(mine.notes), []
     for problem in mine.problems:
-        store = next((name for name, result in theirs
-                      if normal(problem) in {normal(p) for p in result.problems}), None)
+        store = next(
+            (
+                name
+                for name, result in theirs
+                if normal(problem) in {normal(p) for p in result.problems}
+            ),
+            None,
+        )
         if store:
             notes.append(upstream_note(store, problem))
         else:
@@ -44,8 +57,12 @@ def reexamined(mine: CheckResult, theirs: list[tuple[str, CheckResult]]) -> Chec
         return mine
     if left:
         return CheckResult(mine.name, Status.FAILED, summarise(left), Blame.PLUGIN, notes, left)
-    stores = sorted({name for name, _ in theirs if any(n.startswith(f"MLflow's own {name} ")
-                                                       for n in notes)})
-    return CheckResult(mine.name, Status.PASSED,
-                       f"behaves as MLflow's own {', '.join(stores)} does ({len(notes)} upstream "
-                       "note(s))", notes=notes)
+    stores = sorted(
+        {name for name, _ in theirs if any(n.startswith(f"MLflow's own {name} ") for n in notes)}
+    )
+    return CheckResult(
+        mine.name,
+        Status.PASSED,
+        f"behaves as MLflow's own {', '.join(stores)} does ({len(notes)} upstream note(s))",
+        notes=notes,
+    )

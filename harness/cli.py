@@ -51,12 +51,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from harness.report import print_summary, verdict, write_reports
     from harness.runner import Options, execute
 
-    versions = [v.strip() for item in args.mlflow_version or [] for v in item.split(",")
-                if v.strip()]
+    versions = [
+        v.strip() for item in args.mlflow_version or [] for v in item.split(",") if v.strip()
+    ]
     started = time.monotonic()
     options = Options(
-        plugin=args.plugin, scenarios=args.scenario or None, mlflow_versions=versions,
-        config=args.config, report_dir=args.report_dir, progress=_progress(started),
+        plugin=args.plugin,
+        scenarios=args.scenario or None,
+        mlflow_versions=versions,
+        config=args.config,
+        report_dir=args.report_dir,
+        progress=_progress(started),
     )
     try:
         if args.workers not in (None, "1"):
@@ -73,8 +78,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     code, label, why = verdict(report)
     for env in report.environments:
         if env["installable"]:
-            print(f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
-                  f"(MLflow {env['mlflow_version']})")
+            print(
+                f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
+                f"(MLflow {env['mlflow_version']})"
+            )
     print(_time_line(report, time.monotonic() - started, args.workers))
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
     print(f"{label}: {why}")
@@ -98,8 +105,10 @@ def _time_line(report: RunReport, wall: float, workers: str | None) -> str:
     """Where the time went: the environments, the services, the work in the plugin's
     environment, and the rest (the harness's own overhead)."""
     t = report.timings
-    parts = (f"environments {t.environments_s:.1f} s, services {t.services_s:.1f} s, "
-             f"workloads {t.workloads_s:.1f} s")
+    parts = (
+        f"environments {t.environments_s:.1f} s, services {t.services_s:.1f} s, "
+        f"workloads {t.workloads_s:.1f} s"
+    )
     if workers not in (None, "1"):
         return f"time: {wall:.1f} s on {workers} workers (summed over them: {parts})"
     rest = wall - t.environments_s - t.services_s - t.workloads_s
@@ -185,52 +194,87 @@ def _cmd_cleanup(_args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, usage=USAGE, add_help=True,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog=PROG, usage=USAGE, add_help=True, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
 
-    run = sub.add_parser("run", help="run scenarios against a plugin",
-                         usage=f"{PROG} run PLUGIN [--scenario NAME]... [options]",
-                         description="Install PLUGIN (a source directory, a wheel or sdist, or a "
-                         "pip requirement) with MLflow in a cached isolated environment, "
-                         "then run scenarios against it and write reports.")
+    run = sub.add_parser(
+        "run",
+        help="run scenarios against a plugin",
+        usage=f"{PROG} run PLUGIN [--scenario NAME]... [options]",
+        description="Install PLUGIN (a source directory, a wheel or sdist, or a "
+        "pip requirement) with MLflow in a cached isolated environment, "
+        "then run scenarios against it and write reports.",
+    )
     run.add_argument("plugin", metavar="PLUGIN")
-    run.add_argument("-s", "--scenario", action="append", metavar="NAME",
-                     help="scenario name or YAML file (repeatable; default: all)")
-    run.add_argument("--mlflow-version", action="append", metavar="VERSION[,VERSION...]",
-                     help="MLflow version(s) to test against, each in its own cached "
-                     "environment; several make a compatibility matrix (default: newest)")
-    run.add_argument("--config", type=Path, metavar="FILE",
-                     help="YAML settings: URI templates per scheme, extra environment")
-    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
-                     help="where report.html, report.json and junit.xml go (default: reports)")
-    run.add_argument("-j", "--workers", type=_workers, metavar="N",
-                     help="run scenarios in parallel on N pytest-xdist workers (or 'auto': one "
-                     "per CPU), each with its own services (default: 1)")
+    run.add_argument(
+        "-s",
+        "--scenario",
+        action="append",
+        metavar="NAME",
+        help="scenario name or YAML file (repeatable; default: all)",
+    )
+    run.add_argument(
+        "--mlflow-version",
+        action="append",
+        metavar="VERSION[,VERSION...]",
+        help="MLflow version(s) to test against, each in its own cached "
+        "environment; several make a compatibility matrix (default: newest)",
+    )
+    run.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="YAML settings: URI templates per scheme, extra environment",
+    )
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where report.html, report.json and junit.xml go (default: reports)",
+    )
+    run.add_argument(
+        "-j",
+        "--workers",
+        type=_workers,
+        metavar="N",
+        help="run scenarios in parallel on N pytest-xdist workers (or 'auto': one "
+        "per CPU), each with its own services (default: 1)",
+    )
     run.set_defaults(func=_cmd_run)
 
     sub.add_parser("scenarios", help="list scenarios").set_defaults(func=_cmd_scenarios)
-    validate = sub.add_parser("validate", help="validate scenario files",
-                              usage=f"{PROG} validate FILE...")
+    validate = sub.add_parser(
+        "validate", help="validate scenario files", usage=f"{PROG} validate FILE..."
+    )
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=_cmd_validate)
     sub.add_parser("schema", help="print the scenario JSON Schema").set_defaults(func=_cmd_schema)
-    sub.add_parser("doctor", help="check this machine's set-up",
-                   description="Check the Docker engine, the service images, registry "
-                   "reachability, debootstrap and the CA bundle; print the fix for each problem."
-                   ).set_defaults(func=_cmd_doctor)
-    images = sub.add_parser("images", help="prepare service images",
-                            usage=f"{PROG} images build [SERVICE...]",
-                            description="Use each service's official image when present or "
-                            "pullable, else build it from images/ (tagged by content hash).")
+    sub.add_parser(
+        "doctor",
+        help="check this machine's set-up",
+        description="Check the Docker engine, the service images, registry "
+        "reachability, debootstrap and the CA bundle; print the fix for each problem.",
+    ).set_defaults(func=_cmd_doctor)
+    images = sub.add_parser(
+        "images",
+        help="prepare service images",
+        usage=f"{PROG} images build [SERVICE...]",
+        description="Use each service's official image when present or "
+        "pullable, else build it from images/ (tagged by content hash).",
+    )
     images.add_argument("action", choices=["build"], metavar="build")
     images.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
     images.set_defaults(func=_cmd_images)
-    sub.add_parser("cleanup", help="remove what dead runs left",
-                   description="Remove the containers, networks, volumes and temp dirs of harness "
-                   "runs whose process is gone (e.g. after kill -9). Live runs are untouched."
-                   ).set_defaults(func=_cmd_cleanup)
+    sub.add_parser(
+        "cleanup",
+        help="remove what dead runs left",
+        description="Remove the containers, networks, volumes and temp dirs of harness "
+        "runs whose process is gone (e.g. after kill -9). Live runs are untouched.",
+    ).set_defaults(func=_cmd_cleanup)
     return parser
 
 

@@ -17,7 +17,6 @@ from harness.errors import ScenarioError
 from harness.services import CATALOG
 from harness.yamlsource import describe_validation_error, load_with_lines
 
-
 Backend = Literal[("local", *CATALOG)]  # type: ignore[valid-type]
 Template = Union[str, dict[Backend, str]]
 Feature = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
@@ -53,18 +52,25 @@ class Settings(BaseModel):
     schemes: dict[str, SchemeTemplates] = Field(default_factory=dict)
     env: dict[str, str] = Field(default_factory=dict, description="environment for workloads")
     deployment_targets: dict[str, str] = Field(
-        default_factory=dict, description="deployment target name -> target URI to test against")
+        default_factory=dict, description="deployment target name -> target URI to test against"
+    )
     datasets: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="dataset constructor name -> example keyword arguments")
+        default_factory=dict, description="dataset constructor name -> example keyword arguments"
+    )
     unsupported: dict[Feature, str] = Field(
-        default_factory=dict, description="contract features the plugin does not support: reason")
+        default_factory=dict, description="contract features the plugin does not support: reason"
+    )
     needs: list[Need] = Field(
-        default_factory=list, description="what the plugin's stores need to be built: "
+        default_factory=list,
+        description="what the plugin's stores need to be built: "
         "'env:NAME' (an environment variable) or 'service:NAME' (a service the scenario runs); "
-        "a scenario where one is missing is skipped, naming it")
+        "a scenario where one is missing is skipped, naming it",
+    )
     missing_methods: dict[MethodPattern, str] = Field(
-        default_factory=dict, description="store methods the plugin leaves unimplemented on "
-        "purpose, as '<role>.<method>' (globs allowed, e.g. 'tracking.*trace*'): reason")
+        default_factory=dict,
+        description="store methods the plugin leaves unimplemented on "
+        "purpose, as '<role>.<method>' (globs allowed, e.g. 'tracking.*trace*'): reason",
+    )
 
     def merged(self, other: Settings) -> Settings:
         """``other`` overrides this, scheme by scheme and variable by variable."""
@@ -72,12 +78,15 @@ class Settings(BaseModel):
         for name, templates in other.schemes.items():
             base = schemes.get(name, SchemeTemplates())
             schemes[name] = base.model_copy(update=templates.model_dump(exclude_none=True))
-        return Settings(schemes=schemes, env={**self.env, **other.env},
-                        deployment_targets={**self.deployment_targets, **other.deployment_targets},
-                        datasets={**self.datasets, **other.datasets},
-                        unsupported={**self.unsupported, **other.unsupported},
-                        needs=list(dict.fromkeys([*self.needs, *other.needs])),
-                        missing_methods={**self.missing_methods, **other.missing_methods})
+        return Settings(
+            schemes=schemes,
+            env={**self.env, **other.env},
+            deployment_targets={**self.deployment_targets, **other.deployment_targets},
+            datasets={**self.datasets, **other.datasets},
+            unsupported={**self.unsupported, **other.unsupported},
+            needs=list(dict.fromkeys([*self.needs, *other.needs])),
+            missing_methods={**self.missing_methods, **other.missing_methods},
+        )
 
 
 def load_config(path: Path) -> Settings:

@@ -28,8 +28,12 @@ def _engine() -> tuple[Finding, docker.DockerClient | None]:
     try:
         client = engine.connect(timeout=15)
     except HarnessError as exc:
-        return Finding("engine", "fail", str(exc).split(": run")[0],
-                       "sudo scripts/ensure-docker  (or start Docker; check DOCKER_HOST)"), None
+        return Finding(
+            "engine",
+            "fail",
+            str(exc).split(": run")[0],
+            "sudo scripts/ensure-docker  (or start Docker; check DOCKER_HOST)",
+        ), None
     version = client.version().get("Version", "?")
     where = os.environ.get("DOCKER_HOST", "the default socket")
     return Finding("engine", "ok", f"Docker {version} at {where}"), client
@@ -49,13 +53,23 @@ def _images(client: docker.DockerClient) -> list[Finding]:
             what += f", stands in for {spec.substitute_for})" if spec.substitute_for else ")"
             findings.append(Finding(f"image {name}", "ok", what))
         elif spec.build:
-            findings.append(Finding(f"image {name}", "fail",
-                                    f"neither {spec.official} nor a local build is present",
-                                    "mlflow-plugin-harness images build"))
+            findings.append(
+                Finding(
+                    f"image {name}",
+                    "fail",
+                    f"neither {spec.official} nor a local build is present",
+                    "mlflow-plugin-harness images build",
+                )
+            )
         else:
-            findings.append(Finding(f"image {name}", "warn",
-                                    f"{spec.official} is not present; {spec.why_no_build}",
-                                    f"docker pull {spec.official}  (scenarios using it are skipped)"))
+            findings.append(
+                Finding(
+                    f"image {name}",
+                    "warn",
+                    f"{spec.official} is not present; {spec.why_no_build}",
+                    f"docker pull {spec.official}  (scenarios using it are skipped)",
+                )
+            )
     return findings
 
 
@@ -67,17 +81,24 @@ def _registry(client: docker.DockerClient) -> Finding:
         client.api.inspect_distribution(probe)
         return Finding("registry", "ok", f"reachable (looked up {probe})")
     except DockerException as exc:
-        return Finding("registry", "warn",
-                       f"unreachable ({images.pull_failure(exc)}); images are built locally",
-                       "nothing needed offline; to use official images configure a registry "
-                       "mirror in /etc/docker/daemon.json")
+        return Finding(
+            "registry",
+            "warn",
+            f"unreachable ({images.pull_failure(exc)}); images are built locally",
+            "nothing needed offline; to use official images configure a registry "
+            "mirror in /etc/docker/daemon.json",
+        )
 
 
 def _base_tools() -> Finding:
     if shutil.which("debootstrap") and os.geteuid() == 0:
         return Finding("debootstrap", "ok", "available to bootstrap a Debian base image offline")
-    return Finding("debootstrap", "warn", "needed (as root) when no Debian base image can be pulled",
-                   "sudo apt-get install debootstrap")
+    return Finding(
+        "debootstrap",
+        "warn",
+        "needed (as root) when no Debian base image can be pulled",
+        "sudo apt-get install debootstrap",
+    )
 
 
 def _browser() -> Finding:
@@ -86,16 +107,24 @@ def _browser() -> Finding:
     found = browser()
     if found:
         return Finding("browser", "ok", f"{found} (server mode's UI screenshot)")
-    return Finding("browser", "warn", "no Chromium: server mode skips the UI screenshot",
-                   FIX.removeprefix("run `").split("`")[0])
+    return Finding(
+        "browser",
+        "warn",
+        "no Chromium: server mode skips the UI screenshot",
+        FIX.removeprefix("run `").split("`")[0],
+    )
 
 
 def _ca() -> Finding:
     bundle = ca_bundle()
     if Path(bundle).is_file():
         return Finding("CA bundle", "ok", f"{bundle} (TLS is verified with it, never disabled)")
-    return Finding("CA bundle", "warn", f"{bundle} does not exist",
-                   "install ca-certificates, or point SSL_CERT_FILE at your CA bundle")
+    return Finding(
+        "CA bundle",
+        "warn",
+        f"{bundle} does not exist",
+        "install ca-certificates, or point SSL_CERT_FILE at your CA bundle",
+    )
 
 
 def diagnose() -> list[Finding]:

@@ -29,7 +29,9 @@ def connect(timeout: int = 120) -> docker.DockerClient:
         client.ping()
         return client
     except DockerException as exc:
-        raise InfrastructureError(f"Docker is not reachable at {_where()} ({_why(exc)}): {FIX}") from None
+        raise InfrastructureError(
+            f"Docker is not reachable at {_where()} ({_why(exc)}): {FIX}"
+        ) from None
 
 
 def _where() -> str:
@@ -38,8 +40,12 @@ def _where() -> str:
 
 def _why(exc: Exception) -> str:
     text = str(exc)
-    for needle, why in (("No such file", "no such socket"), ("Connection refused", "connection refused"),
-                        ("Permission denied", "permission denied"), ("timed out", "timed out")):
+    for needle, why in (
+        ("No such file", "no such socket"),
+        ("Connection refused", "connection refused"),
+        ("Permission denied", "permission denied"),
+        ("timed out", "timed out"),
+    ):
         if needle in text:
             return why
     return text.splitlines()[0][-120:] if text else type(exc).__name__
@@ -64,8 +70,12 @@ class RunLabels:
     group: str = field(default_factory=lambda: os.environ.get(GROUP_VARIABLE, ""))
 
     def as_dict(self) -> dict[str, str]:
-        labels = {LABEL: "1", LABEL_RUN: self.run_id, LABEL_PID: str(self.pid),
-                  LABEL_HOST: self.host}
+        labels = {
+            LABEL: "1",
+            LABEL_RUN: self.run_id,
+            LABEL_PID: str(self.pid),
+            LABEL_HOST: self.host,
+        }
         return {**labels, LABEL_GROUP: self.group} if self.group else labels
 
     def name(self, what: str) -> str:
@@ -96,8 +106,12 @@ def remove_group(client: docker.DockerClient, group: str) -> list[str]:
     return remove_run(client, selector=[f"{LABEL_GROUP}={group}"])
 
 
-def remove_run(client: docker.DockerClient, run_id: str | None = None,
-               only_dead: bool = False, selector: list[str] | None = None) -> list[str]:
+def remove_run(
+    client: docker.DockerClient,
+    run_id: str | None = None,
+    only_dead: bool = False,
+    selector: list[str] | None = None,
+) -> list[str]:
     """Remove the harness's containers, then networks and volumes, of one run or of dead runs
     (or those ``selector`` picks).
 

@@ -12,9 +12,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -42,8 +43,15 @@ class ScriptFailed(Exception):
     """A script inside the plugin environment raised (``died`` False), or its process hung or
     died without answering (``died`` True: a crash, a kill, a timeout)."""
 
-    def __init__(self, message: str, output: str, died: bool = False, blame: str | None = None,
-                 where: str = "", breaks_mlflow: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        output: str,
+        died: bool = False,
+        blame: str | None = None,
+        where: str = "",
+        breaks_mlflow: bool = False,
+    ) -> None:
         super().__init__(message)
         self.output = output
         self.died = died
@@ -68,7 +76,12 @@ class PluginEnv:
         return self.path / "bin" / "python"
 
     def run_script(
-        self, command: str, request: dict[str, Any], *, workdir: Path, timeout: float,
+        self,
+        command: str,
+        request: dict[str, Any],
+        *,
+        workdir: Path,
+        timeout: float,
         env: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Run ``workloads/main.py COMMAND`` with a JSON request; return its JSON answer."""
@@ -76,12 +89,21 @@ class PluginEnv:
         answer_file = workdir / f"{command}.answer.json"
         request_file.write_text(json.dumps(request))
         answer_file.unlink(missing_ok=True)
-        argv = [str(self.python), str(WORKLOADS / "main.py"), command,
-                str(request_file), str(answer_file)]
+        argv = [
+            str(self.python),
+            str(WORKLOADS / "main.py"),
+            command,
+            str(request_file),
+            str(answer_file),
+        ]
         proc = subprocess.Popen(
-            argv, cwd=workdir, env=script_environment(env or {}, self.path / "bin"),
+            argv,
+            cwd=workdir,
+            env=script_environment(env or {}, self.path / "bin"),
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         try:
             output, _ = proc.communicate(timeout=timeout)
@@ -93,24 +115,33 @@ class PluginEnv:
                 pass
             os.killpg(proc.pid, signal.SIGKILL)
             output, _ = proc.communicate()
-            raise ScriptFailed(f"{command} hung: no answer within {timeout:g} s", output,
-                               died=True) from None
+            raise ScriptFailed(
+                f"{command} hung: no answer within {timeout:g} s", output, died=True
+            ) from None
         except BaseException:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise
         if proc.returncode != 0 or not answer_file.exists():
-            how = (f"killed by {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
-                   else f"exited with code {proc.returncode}")
-            raise ScriptFailed(f"{command} crashed: its process {how} without answering", output,
-                               died=True)
+            how = (
+                f"killed by {signal.Signals(-proc.returncode).name}"
+                if proc.returncode < 0
+                else f"exited with code {proc.returncode}"
+            )
+            raise ScriptFailed(
+                f"{command} crashed: its process {how} without answering", output, died=True
+            )
         answer = json.loads(answer_file.read_text())
         if isinstance(answer, dict) and RAISED in answer:
             said, blame = answer[RAISED], answer.get("blame")
             plain = blame == "plugin" and not answer.get("breaks_mlflow")
-            raise ScriptFailed(f"{command} raised {said}" if plain else said, output,
-                               blame=blame, where=answer.get("where", ""),
-                               breaks_mlflow=bool(answer.get("breaks_mlflow")))
+            raise ScriptFailed(
+                f"{command} raised {said}" if plain else said,
+                output,
+                blame=blame,
+                where=answer.get("where", ""),
+                breaks_mlflow=bool(answer.get("breaks_mlflow")),
+            )
         return answer
 
 
@@ -118,7 +149,8 @@ def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> di
     """The host environment minus what would leak into the plugin's process, plus ``extra``;
     with ``bin_dir`` first on PATH, as in an activated venv (plugins spawn ``mlflow`` itself)."""
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("MLFLOW_", "PYTHON", "VIRTUAL_ENV", "AWS_", "DOCKER_"))
     }
     if bin_dir is not None:
@@ -148,8 +180,11 @@ def explain_conflict(stderr: str, mlflow_requirement: str) -> str:
 # Known-broken pairs the resolver cannot see, each with why: constraints added (and reported)
 # when the requested MLflow matches. MLflow 2.x imports a pool class SQLAlchemy 2.1 removed.
 COMPATIBILITY: tuple[tuple[str, str, str], ...] = (
-    ("<3", "sqlalchemy<2.1", "MLflow 2.x imports FallbackAsyncAdaptedQueuePool, gone in "
-                             "SQLAlchemy 2.1"),
+    (
+        "<3",
+        "sqlalchemy<2.1",
+        "MLflow 2.x imports FallbackAsyncAdaptedQueuePool, gone in SQLAlchemy 2.1",
+    ),
 )
 
 
@@ -162,8 +197,11 @@ def compatibility_constraints(mlflow_version: str | None) -> list[tuple[str, str
         version = Version(mlflow_version)
     except InvalidVersion:
         return []
-    return [(constraint, why) for spec, constraint, why in COMPATIBILITY
-            if version in SpecifierSet(spec)]
+    return [
+        (constraint, why)
+        for spec, constraint, why in COMPATIBILITY
+        if version in SpecifierSet(spec)
+    ]
 
 
 class Installer:
@@ -181,25 +219,46 @@ class Installer:
             self.uv = found
         self.env = {**os.environ, **uv_environment(pip_settings())}
 
-    def _uv(self, *args: str, stdin: str | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
+    def _uv(
+        self, *args: str, stdin: str | None = None, timeout: float = 1800
+    ) -> subprocess.CompletedProcess:
         try:
             return subprocess.run(
-                [self.uv, *args], input=stdin, capture_output=True, text=True,
-                env=self.env, timeout=timeout, check=False,
+                [self.uv, *args],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                env=self.env,
+                timeout=timeout,
+                check=False,
             )
         except subprocess.TimeoutExpired:
-            raise InfrastructureError(f"uv {args[0]} {args[1]} timed out after {timeout:g} s") from None
+            raise InfrastructureError(
+                f"uv {args[0]} {args[1]} timed out after {timeout:g} s"
+            ) from None
 
-    def resolve(self, plugin: PluginSource, mlflow: str, python: str,
-                constraints: tuple[str, ...] = ()) -> str:
+    def resolve(
+        self, plugin: PluginSource, mlflow: str, python: str, constraints: tuple[str, ...] = ()
+    ) -> str:
         """Pin every package the plugin and MLflow need; the lock is the environment's identity."""
         requirements = "\n".join([plugin.install, mlflow, *DRIVERS, *constraints]) + "\n"
-        out = self._uv("pip", "compile", "-q", "--no-header", "--no-annotate",
-                       "--python", python, "-", stdin=requirements)
+        out = self._uv(
+            "pip",
+            "compile",
+            "-q",
+            "--no-header",
+            "--no-annotate",
+            "--python",
+            python,
+            "-",
+            stdin=requirements,
+        )
         if out.returncode != 0:
             if "No solution found" in out.stderr:
-                message = (f"plugin {plugin.spec} cannot be installed with {mlflow}: "
-                           f"{explain_conflict(out.stderr, mlflow)}")
+                message = (
+                    f"plugin {plugin.spec} cannot be installed with {mlflow}: "
+                    f"{explain_conflict(out.stderr, mlflow)}"
+                )
                 pin = conflict_pin(out.stderr)
                 if pin:
                     raise NotInstallable(message, mlflow, pin)
@@ -219,8 +278,15 @@ class Installer:
             raise InfrastructureError(f"uv venv failed: {venv.stderr.strip()}")
         (path / "harness-lock.txt").write_text(lock)
         refresh = ("--refresh-package", rebuild) if rebuild else ()
-        sync = self._uv("pip", "sync", "-q", *refresh, "--python", str(path / "bin" / "python"),
-                        str(path / "harness-lock.txt"))
+        sync = self._uv(
+            "pip",
+            "sync",
+            "-q",
+            *refresh,
+            "--python",
+            str(path / "bin" / "python"),
+            str(path / "harness-lock.txt"),
+        )
         if sync.returncode != 0:
             last = sync.stderr.strip().splitlines()[-1] if sync.stderr.strip() else "no output"
             raise PluginInstallError(f"installing the plugin failed: {last}")
@@ -250,7 +316,8 @@ def _plugin_name(plugin: PluginSource, lock: str) -> str:
 
 
 def ensure_environment(
-    plugin: PluginSource, mlflow_version: str | None,
+    plugin: PluginSource,
+    mlflow_version: str | None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> PluginEnv:
     """Return a cached environment for plugin + MLflow + this Python, building it if needed."""
@@ -259,8 +326,10 @@ def ensure_environment(
     python = sys.executable
     mlflow_req = f"mlflow=={mlflow_version}" if mlflow_version else "mlflow"
     constraints = compatibility_constraints(mlflow_version)
-    progress(f"resolving {plugin.spec} with {mlflow_req}"
-             + "".join(f" ({c}: {why})" for c, why in constraints))
+    progress(
+        f"resolving {plugin.spec} with {mlflow_req}"
+        + "".join(f" ({c}: {why})" for c, why in constraints)
+    )
     lock = installer.resolve(plugin, mlflow_req, python, tuple(c for c, _ in constraints))
     mlflow = _resolved_mlflow(plugin, lock)
     # However the version was chosen (asked for, or picked by the resolver under the plugin's
@@ -268,10 +337,13 @@ def ensure_environment(
     missing = [c for c in compatibility_constraints(mlflow) if c not in constraints]
     if missing:
         constraints += missing
-        progress(f"MLflow {mlflow} resolved: resolving again with "
-                 + ", ".join(f"{c} ({why})" for c, why in missing))
-        lock = installer.resolve(plugin, f"mlflow=={mlflow}", python,
-                                 tuple(c for c, _ in constraints))
+        progress(
+            f"MLflow {mlflow} resolved: resolving again with "
+            + ", ".join(f"{c} ({why})" for c, why in missing)
+        )
+        lock = installer.resolve(
+            plugin, f"mlflow=={mlflow}", python, tuple(c for c, _ in constraints)
+        )
         mlflow = _resolved_mlflow(plugin, lock)
     key = hashlib.sha256(
         "\0".join([FORMAT, sys.version, lock, plugin.content_hash()]).encode()
@@ -295,5 +367,11 @@ def ensure_environment(
             (path / MARKER).write_text(json.dumps({"plugin": name, "mlflow": mlflow}))
         else:
             os.utime(path / MARKER)
-    return PluginEnv(path, name, mlflow, reused, time.monotonic() - started,
-                     [f"{c} ({why})" for c, why in constraints])
+    return PluginEnv(
+        path,
+        name,
+        mlflow,
+        reused,
+        time.monotonic() - started,
+        [f"{c} ({why})" for c, why in constraints],
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from harness.scenario import Fault
 from harness.services.base import Service
@@ -12,8 +12,9 @@ from harness.services.base import Service
 class Injected:
     """A fault in effect: undone after its duration or by ``end()``, whichever comes first."""
 
-    def __init__(self, what: str, undo: Callable[[], None] | None = None,
-                 seconds: float = 0.0) -> None:
+    def __init__(
+        self, what: str, undo: Callable[[], None] | None = None, seconds: float = 0.0
+    ) -> None:
         self.what = what
         self._undo = undo
         self._lock = threading.Lock()

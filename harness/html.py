@@ -17,7 +17,7 @@ LEGEND = {  # what each status means, shown under the verdict
     Status.PASSED: "every check held",
     Status.FAILED: "a check found a defect in the plugin",
     Status.INCONCLUSIVE: "the plugin could not be put to the test (the reason says what the "
-                         "harness lacks): not a pass, not a defect",
+    "harness lacks): not a pass, not a defect",
     Status.SKIPPED: "does not apply to this plugin",
     Status.ERROR: "the harness or the infrastructure broke",
 }
@@ -51,9 +51,16 @@ def _matrix(report: RunReport) -> str:
     for scenario, cells in report.matrix().items():
         tds = "".join(
             f'<td class="{c["status"]}" title="{escape(c["reason"])}">{c["status"]}'
-            + (f'<div class="muted">{escape(c["reason"][:160])}</div>'
-               if c["status"] != "passed" and c["reason"] else "") + "</td>"
-            if (c := cells.get(v)) else "<td>-</td>" for v in versions)
+            + (
+                f'<div class="muted">{escape(c["reason"][:160])}</div>'
+                if c["status"] != "passed" and c["reason"]
+                else ""
+            )
+            + "</td>"
+            if (c := cells.get(v))
+            else "<td>-</td>"
+            for v in versions
+        )
         rows.append(f"<tr><th>{escape(scenario)}</th>{tds}</tr>")
     return f"<table><tr><th>scenario</th>{head}</tr>{''.join(rows)}</table>"
 
@@ -63,14 +70,20 @@ def _environments(report: RunReport) -> str:
     for env in report.environments:
         if env.get("installable"):
             extra = "; ".join(env.get("constraints") or []) or "none"
-            rows.append(f"<tr><td>{escape(env['mlflow_version'])}</td><td>"
-                        f"{'reused' if env['reused'] else 'built'} in {env['seconds']} s</td>"
-                        f"<td>{escape(extra)}</td><td><code>{escape(env['path'])}</code></td></tr>")
+            rows.append(
+                f"<tr><td>{escape(env['mlflow_version'])}</td><td>"
+                f"{'reused' if env['reused'] else 'built'} in {env['seconds']} s</td>"
+                f"<td>{escape(extra)}</td><td><code>{escape(env['path'])}</code></td></tr>"
+            )
         else:
-            rows.append(f"<tr><td>{escape(str(env['mlflow_version']))}</td>"
-                        f"<td colspan=3>{escape(env['reason'])}</td></tr>")
-    return ("<table><tr><th>MLflow</th><th>environment</th><th>added constraints</th>"
-            f"<th>path</th></tr>{''.join(rows)}</table>")
+            rows.append(
+                f"<tr><td>{escape(str(env['mlflow_version']))}</td>"
+                f"<td colspan=3>{escape(env['reason'])}</td></tr>"
+            )
+    return (
+        "<table><tr><th>MLflow</th><th>environment</th><th>added constraints</th>"
+        f"<th>path</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _entry_points(report: RunReport) -> str:
@@ -79,42 +92,63 @@ def _entry_points(report: RunReport) -> str:
         f"</code></td><td>{_badge(Status.PASSED) if ep.loaded else _badge(Status.FAILED)} "
         f"{escape(ep.error or '')}"
         f"{' replaces MLflow&#x27;s own ' + escape(ep.name) + ' store' if ep.overrides else ''}"
-        "</td></tr>" for ep in report.plugin.entry_points)
+        "</td></tr>"
+        for ep in report.plugin.entry_points
+    )
     return f"<table><tr><th>group</th><th>name</th><th>object</th><th>loads</th></tr>{rows}</table>"
 
 
 def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
     bad = (Status.FAILED, Status.ERROR, Status.INCONCLUSIVE)
     shown = result.status in bad or result.attachments
-    parts = [f"<details{' open' if shown else ''}>"
-             f"<summary>{_badge(result.status)} {escape(result.scenario)} "
-             f"<span class=muted>MLflow {escape(result.mlflow_version)} · "
-             f"{result.duration_s:.1f} s</span></summary>"]
+    parts = [
+        f"<details{' open' if shown else ''}>"
+        f"<summary>{_badge(result.status)} {escape(result.scenario)} "
+        f"<span class=muted>MLflow {escape(result.mlflow_version)} · "
+        f"{result.duration_s:.1f} s</span></summary>"
+    ]
     if result.reason:
         parts.append(f"<p>{escape(result.reason)}</p>")
     if result.services:
-        parts.append("<p>services: " + ", ".join(
-            f"{escape(s.name)} = <code>{escape(s.image)}</code>"
-            + (f" (stand-in for {escape(s.substitute_for)})" if s.substitute_for else "")
-            for s in result.services) + "</p>")
+        parts.append(
+            "<p>services: "
+            + ", ".join(
+                f"{escape(s.name)} = <code>{escape(s.image)}</code>"
+                + (f" (stand-in for {escape(s.substitute_for)})" if s.substitute_for else "")
+                for s in result.services
+            )
+            + "</p>"
+        )
     if result.stores:
-        parts.append("<p>stores: " + ", ".join(
-            f"{escape(role)} <code>{escape(str(uri))}</code>" for role, uri in result.stores.items()
-            if uri) + "</p>")
+        parts.append(
+            "<p>stores: "
+            + ", ".join(
+                f"{escape(role)} <code>{escape(str(uri))}</code>"
+                for role, uri in result.stores.items()
+                if uri
+            )
+            + "</p>"
+        )
     if result.checks:
         rows = "".join(
             f"<tr><td>{escape(c.name)}</td><td>{_badge(c.status)}</td>"
             f"<td>{escape(c.blame.value) if c.blame else ''}</td><td>{escape(c.detail)}"
             + "".join(f'<div class="muted">upstream: {escape(n)}</div>' for n in c.notes)
-            + "</td></tr>" for c in result.checks)
-        parts.append("<table><tr><th>check</th><th>status</th><th>blame</th><th>detail</th></tr>"
-                     f"{rows}</table>")
+            + "</td></tr>"
+            for c in result.checks
+        )
+        parts.append(
+            "<table><tr><th>check</th><th>status</th><th>blame</th><th>detail</th></tr>"
+            f"{rows}</table>"
+        )
     for name in result.attachments:
         key = f"@@IMAGE:{result.scenario}:{result.mlflow_version}:{name}@@"
         parts.append(f"<p><b>{escape(name)}</b></p><p>{key}</p>")
         images[key] = result.attachments[name]
     for container, text in result.logs.items():
-        parts.append(f"<p><b>log of {escape(container)}</b> (last lines)</p><pre>{escape(text)}</pre>")
+        parts.append(
+            f"<p><b>log of {escape(container)}</b> (last lines)</p><pre>{escape(text)}</pre>"
+        )
     if result.output and result.status in bad:
         parts.append(f"<p><b>workload output</b></p><pre>{escape(result.output[-6000:])}</pre>")
     parts.append("</details>")
@@ -124,30 +158,37 @@ def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
 def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
     code, label, why = verdict(report)
     css = {"OK": Status.PASSED, "INCONCLUSIVE": Status.INCONCLUSIVE}.get(
-        label, Status.FAILED if code == 1 else Status.ERROR).value
+        label, Status.FAILED if code == 1 else Status.ERROR
+    ).value
     blamed = ", ".join(f"{party} {n}" for party, n in report.blames().items() if n)
     plugin = report.plugin
     images: dict[str, str] = {}
     body = [
         f"<h1>MLflow plugin harness: {escape(plugin.name)} {escape(plugin.version)}</h1>",
         f"<p class=muted>{escape(plugin.spec)} · run {escape(report.run_id)} · "
-        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}</p>",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}</p>",
         f'<p class="verdict {css}">{label}: {escape(why)}</p>',
         f"<p>{totals(report)}</p>",
-        "<p class=muted>" + " · ".join(f"{_badge(s)} {escape(m)}" for s, m in LEGEND.items())
+        "<p class=muted>"
+        + " · ".join(f"{_badge(s)} {escape(m)}" for s, m in LEGEND.items())
         + "</p>",
         f"<p>checks blamed on: {escape(blamed or 'nobody')}; "
         f"{len(report.notes())} upstream note(s): differences MLflow's own stores share, "
         "not held against the plugin</p>",
-        "<h2>Compatibility matrix</h2>", _matrix(report),
-        "<h2>Environments</h2>", _environments(report),
-        "<h2>Entry points</h2>", _entry_points(report),
+        "<h2>Compatibility matrix</h2>",
+        _matrix(report),
+        "<h2>Environments</h2>",
+        _environments(report),
+        "<h2>Entry points</h2>",
+        _entry_points(report),
         "<h2>Scenarios</h2>",
         *(_scenario(r, images) for r in report.results),
     ]
-    text = mask("<!doctype html><html lang=en><head><meta charset=utf-8>"
-                f"<title>{escape(plugin.name)}: MLflow plugin harness report</title>"
-                f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>\n")
+    text = mask(
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{escape(plugin.name)}: MLflow plugin harness report</title>"
+        f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>\n"
+    )
     for key, relative in images.items():
         file = report_dir / relative
         if file.is_file():
@@ -165,8 +206,11 @@ def write_html(report: RunReport, path: Path, mask: Masker) -> None:
 
 def write_error_html(plugin: str, message: str, path: Path, mask: Masker) -> None:
     """The run ended before any scenario: the error in place of a report (and of a stale one)."""
-    path.write_text(mask(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>MLflow plugin harness: "
-        f"error</title><style>{STYLE}</style></head><body><h1>MLflow plugin harness: "
-        f"{escape(plugin)}</h1><p class=\"verdict error\">ERROR: {escape(message)}</p>"
-        "<p class=muted>no scenario ran</p></body></html>\n"))
+    path.write_text(
+        mask(
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>MLflow plugin harness: "
+            f"error</title><style>{STYLE}</style></head><body><h1>MLflow plugin harness: "
+            f'{escape(plugin)}</h1><p class="verdict error">ERROR: {escape(message)}</p>'
+            "<p class=muted>no scenario ran</p></body></html>\n"
+        )
+    )

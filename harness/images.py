@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
@@ -57,7 +57,8 @@ def pull_policy() -> str:
     policy = os.environ.get("MLFLOW_PLUGIN_HARNESS_PULL", "auto")
     if policy not in PULL_POLICIES:
         raise InfrastructureError(
-            f"MLFLOW_PLUGIN_HARNESS_PULL={policy!r}: expected one of {', '.join(PULL_POLICIES)}")
+            f"MLFLOW_PLUGIN_HARNESS_PULL={policy!r}: expected one of {', '.join(PULL_POLICIES)}"
+        )
     return policy
 
 
@@ -81,8 +82,15 @@ def _pull(client: docker.DockerClient, image: str) -> str | None:
 def pull_failure(exc: Exception) -> str:
     """The gist of a failed registry request (Docker's messages run to hundreds of characters)."""
     text = getattr(exc, "explanation", None) or str(exc)
-    for gist in ("no such host", "connection refused", "i/o timeout", "unauthorized",
-                 "manifest unknown", "not found", "denied"):
+    for gist in (
+        "no such host",
+        "connection refused",
+        "i/o timeout",
+        "unauthorized",
+        "manifest unknown",
+        "not found",
+        "denied",
+    ):
         if gist in text.lower():
             return gist
     return text.splitlines()[0][-160:] if text else type(exc).__name__
@@ -100,8 +108,9 @@ def find_or_pull(client: docker.DockerClient, image: str, policy: str) -> tuple[
     return None, f"cannot be pulled ({failure})"
 
 
-def resolve(client: docker.DockerClient, spec: ImageSpec, override: str | None,
-            progress: Progress) -> Resolved:
+def resolve(
+    client: docker.DockerClient, spec: ImageSpec, override: str | None, progress: Progress
+) -> Resolved:
     """The image to run: an override or the official image, else the local build."""
     policy = pull_policy()
     wanted = override or spec.official
@@ -110,7 +119,9 @@ def resolve(client: docker.DockerClient, spec: ImageSpec, override: str | None,
         return Resolved(wanted, source)
     if override or not spec.build:
         reason = spec.why_no_build if not override and spec.why_no_build else ""
-        raise ImageUnavailable(f"image {wanted} is unavailable: {why}{'; ' + reason if reason else ''}")
+        raise ImageUnavailable(
+            f"image {wanted} is unavailable: {why}{'; ' + reason if reason else ''}"
+        )
     progress(f"{wanted} {why.split(' (')[0]}; using a local build from images/{spec.build}")
     return Resolved(build_service(client, spec.build, progress), "built", spec.substitute_for)
 
@@ -153,7 +164,9 @@ def apt_mirror(suite: str, apt: Path = Path("/etc/apt")) -> str:
     for uris, suites in candidates:
         if suite in suites and uris:
             return uris[0]
-    raise ImageUnavailable(f"no apt source for Debian {suite} on this machine to bootstrap a base image")
+    raise ImageUnavailable(
+        f"no apt source for Debian {suite} on this machine to bootstrap a base image"
+    )
 
 
 def base_image(client: docker.DockerClient, progress: Progress) -> str:
@@ -171,21 +184,27 @@ def base_image(client: docker.DockerClient, progress: Progress) -> str:
     if source:
         return official
     if mirror is None:
-        raise ImageUnavailable(f"{official} {why}, and no apt source for Debian {suite} here "
-                               "to bootstrap a base from")
+        raise ImageUnavailable(
+            f"{official} {why}, and no apt source for Debian {suite} here to bootstrap a base from"
+        )
     with _lock("base-image"):
         if present(client, tag):
             return tag
         if shutil.which("debootstrap") is None or os.geteuid() != 0:
             raise ImageUnavailable(
                 f"{official} {why}, and bootstrapping a base needs root and debootstrap "
-                "(`sudo apt-get install debootstrap`)")
+                "(`sudo apt-get install debootstrap`)"
+            )
         progress(f"bootstrapping {tag} from Debian packages (debootstrap, about 30 s)")
         with tempfile.TemporaryDirectory(prefix=f"{REPO}-{os.getpid()}-base-") as tmp:
             root = Path(tmp) / "root"
             done = subprocess.run(
                 ["debootstrap", "--variant=minbase", suite, str(root), mirror],
-                capture_output=True, text=True, timeout=900, check=False)
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
             if done.returncode != 0:
                 last = (done.stdout + done.stderr).strip().splitlines()[-1:]
                 raise InfrastructureError(f"debootstrap failed: {' '.join(last)}")
@@ -194,8 +213,12 @@ def base_image(client: docker.DockerClient, progress: Progress) -> str:
             with tarfile.open(archive, "w") as tar:
                 tar.add(root, arcname=".")
             repository, _, version = tag.partition(":")
-            client.api.import_image_from_file(str(archive), repository=repository, tag=version,
-                                              changes=[f'LABEL {BUILT_LABEL}="base"'])
+            client.api.import_image_from_file(
+                str(archive),
+                repository=repository,
+                tag=version,
+                changes=[f'LABEL {BUILT_LABEL}="base"'],
+            )
     return tag
 
 
@@ -215,12 +238,28 @@ def _prepare_context(name: str, source: Path, context: Path) -> None:
         target = context / "wheel"
         installer = Installer()
         done = subprocess.run(
-            [installer.uv, "pip", "install", "-q", "--no-deps", "--target", str(target),
-             "-r", str(requirements)], capture_output=True, text=True, env=installer.env,
-            timeout=900, check=False)
+            [
+                installer.uv,
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--target",
+                str(target),
+                "-r",
+                str(requirements),
+            ],
+            capture_output=True,
+            text=True,
+            env=installer.env,
+            timeout=900,
+            check=False,
+        )
         if done.returncode != 0:
-            raise InfrastructureError(f"fetching {requirements.read_text().strip()} for "
-                                      f"images/{name} failed: {done.stderr.strip()[-300:]}")
+            raise InfrastructureError(
+                f"fetching {requirements.read_text().strip()} for "
+                f"images/{name} failed: {done.stderr.strip()[-300:]}"
+            )
         for binary in (target / "bin").iterdir():
             shutil.move(str(binary), context / binary.name)
         shutil.rmtree(target)
@@ -247,12 +286,19 @@ def build_service(client: docker.DockerClient, name: str, progress: Progress) ->
             lines: list[str] = []
             try:
                 for chunk in client.api.build(
-                        path=str(context), tag=tag, buildargs={"BASE": base}, rm=True,
-                        forcerm=True, decode=True, labels={BUILT_LABEL: name}):
+                    path=str(context),
+                    tag=tag,
+                    buildargs={"BASE": base},
+                    rm=True,
+                    forcerm=True,
+                    decode=True,
+                    labels={BUILT_LABEL: name},
+                ):
                     if "error" in chunk:
                         raise InfrastructureError(
                             f"building images/{name} failed: {chunk['error'].strip()} "
-                            f"(last output: {' | '.join(lines[-3:])})")
+                            f"(last output: {' | '.join(lines[-3:])})"
+                        )
                     text = chunk.get("stream", "").strip()
                     if text:
                         lines.append(text)

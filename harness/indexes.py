@@ -47,7 +47,10 @@ def pip_settings(python: str = sys.executable) -> dict[str, str]:
     try:
         out = subprocess.run(
             [python, "-m", "pip", "config", "list"],
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return {}
@@ -56,8 +59,11 @@ def pip_settings(python: str = sys.executable) -> dict[str, str]:
 
 def ca_bundle() -> str:
     """The CA bundle this machine verifies TLS with: SSL_CERT_FILE, pip's ``cert``, or Debian's."""
-    return (os.environ.get("SSL_CERT_FILE") or pip_settings().get("cert")
-            or "/etc/ssl/certs/ca-certificates.crt")
+    return (
+        os.environ.get("SSL_CERT_FILE")
+        or pip_settings().get("cert")
+        or "/etc/ssl/certs/ca-certificates.crt"
+    )
 
 
 def uv_environment(settings: dict[str, str]) -> dict[str, str]:

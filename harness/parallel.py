@@ -33,13 +33,16 @@ class _Relay:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """One line per scenario as it ends (its work happens in the item's set-up)."""
         self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
-        if report.when == "call" or report.when == "setup" and not report.passed:
+        if report.when == "call" or (report.when == "setup" and not report.passed):
             worker = getattr(report, "node", None)
             where = f" on {worker.gateway.id}" if worker is not None else ""
             outcome = dict(report.user_properties).get("mlflow-status") or (  # inconclusive too
-                "error" if report.when == "setup" and report.failed else report.outcome)
-            self.options.progress(f"scenario {report.nodeid.split('::', 1)[-1]}: {outcome}"
-                                  f"{where} ({self.seconds[report.nodeid]:.1f} s)")
+                "error" if report.when == "setup" and report.failed else report.outcome
+            )
+            self.options.progress(
+                f"scenario {report.nodeid.split('::', 1)[-1]}: {outcome}"
+                f"{where} ({self.seconds[report.nodeid]:.1f} s)"
+            )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         from harness.pytest_plugin import REPORT
@@ -53,17 +56,33 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
     with Session(options) as session:
         for version in session.versions:
             session.prepare(version)
-        versions = [prepared.env.mlflow_version if prepared.env else str(version)
-                    for version, prepared in session.prepared.items()]
+        versions = [
+            prepared.env.mlflow_version if prepared.env else str(version)
+            for version, prepared in session.prepared.items()
+        ]
     group = engine.RunLabels().run_id
     os.environ[engine.GROUP_VARIABLE] = group  # the workers inherit it
     with tempfile.TemporaryDirectory(prefix=f"mlflow-plugin-harness-{os.getpid()}-") as empty:
         ini = Path(empty) / "pytest.ini"
         ini.write_text("[pytest]\n")
-        argv = ["-n", workers, "-p", "no:cacheprovider", "-p", "no:terminal",
-                "-p", "no:warnings", "--rootdir", empty, "-c", str(ini),
-                "--mlflow-plugin", options.plugin,
-                "--mlflow-report-dir", str(options.report_dir.resolve())]
+        argv = [
+            "-n",
+            workers,
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:terminal",
+            "-p",
+            "no:warnings",
+            "--rootdir",
+            empty,
+            "-c",
+            str(ini),
+            "--mlflow-plugin",
+            options.plugin,
+            "--mlflow-report-dir",
+            str(options.report_dir.resolve()),
+        ]
         argv += [arg for s in options.scenarios or [] for arg in ("--mlflow-scenario", s)]
         argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
         if options.config:
@@ -78,13 +97,21 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if relay.report is None:
-        raise InfrastructureError(f"the pytest-xdist workers produced no report "
-                                  f"(pytest exit code {int(code)})")
+        raise InfrastructureError(
+            f"the pytest-xdist workers produced no report (pytest exit code {int(code)})"
+        )
     done = {(r.scenario, r.mlflow_version) for r in relay.report.results}
     relay.report.results += [  # a worker that died took its scenarios' results with it
-        ScenarioResult(s.name, version, Status.ERROR, "its pytest-xdist worker died before "
-                       f"reporting it (pytest exit code {int(code)})")
-        for version in versions for s in scenarios if (s.name, version) not in done]
+        ScenarioResult(
+            s.name,
+            version,
+            Status.ERROR,
+            f"its pytest-xdist worker died before reporting it (pytest exit code {int(code)})",
+        )
+        for version in versions
+        for s in scenarios
+        if (s.name, version) not in done
+    ]
     return relay.report
 
 
@@ -102,6 +129,6 @@ def _remove_group(group: str) -> None:
 def workers_argument(value: Any) -> str:
     """``auto`` or a positive number, as pytest-xdist's ``-n`` takes it."""
     text = str(value).strip()
-    if text == "auto" or text.isdigit() and int(text) > 0:
+    if text == "auto" or (text.isdigit() and int(text) > 0):
         return text
     raise ValueError(f"--workers takes a positive number or 'auto', not {text!r}")

@@ -40,12 +40,19 @@ class PlacedStores:
         failed checks (the entry-point gates aside) are inconclusive, saying how to get one."""
         if not self.guessed:
             return checks
-        hint = (f" (with the guessed URI {', '.join(self.guessed)}, '<scheme>:<dir>': for a "
-                "verdict, give the plugin's URI form as a template under [tool.mlflow-plugin-"
-                "harness.schemes.<scheme>] or in --config)")
-        return [CheckResult(c.name, Status.INCONCLUSIVE, c.detail + hint, notes=c.notes,
-                            problems=c.problems)
-                if c.status is Status.FAILED and c.name not in GATES else c for c in checks]
+        hint = (
+            f" (with the guessed URI {', '.join(self.guessed)}, '<scheme>:<dir>': for a "
+            "verdict, give the plugin's URI form as a template under [tool.mlflow-plugin-"
+            "harness.schemes.<scheme>] or in --config)"
+        )
+        return [
+            CheckResult(
+                c.name, Status.INCONCLUSIVE, c.detail + hint, notes=c.notes, problems=c.problems
+            )
+            if c.status is Status.FAILED and c.name not in GATES
+            else c
+            for c in checks
+        ]
 
 
 STORE_CAPABILITIES = {BY_NAME[group].capability for group in ROLE_GROUPS.values()}
@@ -59,8 +66,11 @@ def usable(ep: dict) -> bool:
 
 def capabilities(entry_points: list[dict]) -> set[str]:
     """Capabilities of the plugin: groups with at least one usable entry point."""
-    return {BY_NAME[ep["group"]].capability for ep in entry_points
-            if usable(ep) and ep["group"] in BY_NAME}
+    return {
+        BY_NAME[ep["group"]].capability
+        for ep in entry_points
+        if usable(ep) and ep["group"] in BY_NAME
+    }
 
 
 def not_applicable(scenario: Scenario, entry_points: list[dict]) -> str | None:
@@ -71,8 +81,10 @@ def not_applicable(scenario: Scenario, entry_points: list[dict]) -> str | None:
     exercised = scenario.exercised()
     if _declared(entry_points) & exercised:  # usable ones are tested, broken ones fail it
         return None
-    return (f"not applicable: the scenario exercises {_listed(exercised)}; the plugin provides "
-            f"{_listed(_declared(entry_points) - exercised) or 'none of them'}")
+    return (
+        f"not applicable: the scenario exercises {_listed(exercised)}; the plugin provides "
+        f"{_listed(_declared(entry_points) - exercised) or 'none of them'}"
+    )
 
 
 def _declared(entry_points: list[dict]) -> set[str]:
@@ -81,8 +93,9 @@ def _declared(entry_points: list[dict]) -> set[str]:
 
 def _listed(capabilities: set[str], limit: int = 4) -> str:
     names = [f"mlflow.{c}" for c in sorted(capabilities)]
-    return ", ".join(names[:limit]) + (f" (+{len(names) - limit} more)" if len(names) > limit
-                                       else "")
+    return ", ".join(names[:limit]) + (
+        f" (+{len(names) - limit} more)" if len(names) > limit else ""
+    )
 
 
 def unmet(scenario: Scenario, settings: Settings, environ: dict[str, str]) -> str | None:
@@ -94,11 +107,16 @@ def unmet(scenario: Scenario, settings: Settings, environ: dict[str, str]) -> st
     for need in settings.needs:
         kind, _, name = need.partition(":")
         if kind == "env" and name not in env:
-            return (f"needs {need} (declared by the plugin): set {name} in the settings' env "
-                    "(or the environment)")
+            return (
+                f"needs {need} (declared by the plugin): set {name} in the settings' env "
+                "(or the environment)"
+            )
         if kind == "service" and name not in {ref.name for ref in scenario.services}:
-            where = ("which this scenario does not run" if name in CATALOG
-                     else "which the harness cannot provide")
+            where = (
+                "which this scenario does not run"
+                if name in CATALOG
+                else "which the harness cannot provide"
+            )
             return f"needs {need} (declared by the plugin), {where}"
     return None
 
@@ -107,14 +125,21 @@ def untested(scenario: Scenario, entry_points: list[dict], stores: PlacedStores)
     """Why the scenario would test nothing of the plugin once its stores are placed: all it
     exercises of the plugin is stores, and none of them is on this scenario's backends."""
     exercised = capabilities(entry_points) & scenario.exercised()
-    if (not scenario.workloads or stores.plugin_roles or not exercised
-            or exercised - STORE_CAPABILITIES):
+    if (
+        not scenario.workloads
+        or stores.plugin_roles
+        or not exercised
+        or exercised - STORE_CAPABILITIES
+    ):
         return None
     taken = overridden(entry_points)
-    what = "; ".join(f"{group} replaces MLflow's own {', '.join(names)}"
-                     for group, names in sorted(taken.items()))
-    return ("not applicable: none of the plugin's stores is on this scenario's backends"
-            + (f" (its {what})" if what else ""))
+    what = "; ".join(
+        f"{group} replaces MLflow's own {', '.join(names)}"
+        for group, names in sorted(taken.items())
+    )
+    return "not applicable: none of the plugin's stores is on this scenario's backends" + (
+        f" (its {what})" if what else ""
+    )
 
 
 def overridden(entry_points: list[dict]) -> dict[str, list[str]]:
@@ -159,29 +184,38 @@ def broken_capabilities(scenario: Scenario, entry_points: list[dict]) -> list[st
 
 
 def _schemes(entry_points: list[dict], role: Role) -> list[str]:
-    return sorted(ep["name"] for ep in entry_points
-                  if ep["group"] == ROLE_GROUPS[role] and usable(ep))
+    return sorted(
+        ep["name"] for ep in entry_points if ep["group"] == ROLE_GROUPS[role] and usable(ep)
+    )
 
 
 def _fill(template: str, values: dict[str, object]) -> str:
     missing = {name for name, _ in template_fields(template) if name not in values}
     if missing:
-        raise NotPlaceable(f"template {template!r} names {', '.join(sorted(missing))}, which "
-                           "this scenario does not have")
+        raise NotPlaceable(
+            f"template {template!r} names {', '.join(sorted(missing))}, which "
+            "this scenario does not have"
+        )
     return template.format(**values)
 
 
-def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Settings,
-                   workdir: Path, services: dict[str, SimpleNamespace] | None = None
-                   ) -> PlacedStores:
+def resolve_stores(
+    scenario: Scenario,
+    entry_points: list[dict],
+    settings: Settings,
+    workdir: Path,
+    services: dict[str, SimpleNamespace] | None = None,
+) -> PlacedStores:
     """Use the plugin's scheme for each role it fills, MLflow's own store for the rest.
 
     Raises NotPlaceable when the plugin fills a role whose backend is a service but has no
     URI template for that service.
     """
     values: dict[str, object] = {"workdir": str(workdir), **(services or {})}
-    own = {role: _fill(getattr(scenario.stores, role) or scenario.stores.tracking, values)
-           for role in ROLES}
+    own = {
+        role: _fill(getattr(scenario.stores, role) or scenario.stores.tracking, values)
+        for role in ROLES
+    }
     backends = {role: scenario.stores.backend(role) for role in ROLES}
     uris: dict[str, str] = {}
     roles: list[Role] = []
@@ -194,8 +228,10 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
             continue
         backend = backends[role]
         taken = overridden(entry_points).get(ROLE_GROUPS[role], [])
-        chosen = next(((s, t) for s in schemes
-                       if (t := _template(settings, s, role, backend)) is not None), None)
+        chosen = next(
+            ((s, t) for s in schemes if (t := _template(settings, s, role, backend)) is not None),
+            None,
+        )
         if not chosen and scheme_of(own[role]) in taken:
             # the plugin replaces MLflow's store for this very URI: it is the plugin's store
             uris[role], overrides[role] = own[role], scheme_of(own[role])
@@ -207,8 +243,11 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
             if backend != "local" and not _uses(template, backend):
                 ignored.append((role, template))
                 backends[role] = "local"  # the plugin's store is elsewhere: not on the service
-        elif role == "registry" and "tracking" in uris and (
-                _schemes(entry_points, "tracking")[0] in schemes):
+        elif (
+            role == "registry"
+            and "tracking" in uris
+            and (_schemes(entry_points, "tracking")[0] in schemes)
+        ):
             uris[role] = uris["tracking"]  # one store behind one scheme, as MLflow defaults
             backends[role] = backends["tracking"]
         elif backend == "local" and any(_declares(settings, s, role) for s in schemes):
@@ -219,27 +258,40 @@ def resolve_stores(scenario: Scenario, entry_points: list[dict], settings: Setti
             guessed.append(uris[role])
         else:
             own_schemes = [s for s in schemes if s not in taken]
-            where = (f"add one under [tool.mlflow-plugin-harness.schemes.{own_schemes[0]}] "
-                     f"{role} = {{{backend} = \"...\"}} or in --config")
+            where = (
+                f"add one under [tool.mlflow-plugin-harness.schemes.{own_schemes[0]}] "
+                f'{role} = {{{backend} = "..."}} or in --config'
+            )
             if any(_declares(settings, s, r) for s in own_schemes for r in ROLES):
-                raise NotPlaceable(f"the plugin's settings give no URI for its "
-                                   f"{ROLE_GROUPS[role]} scheme(s) {', '.join(own_schemes)} on "
-                                   f"{backend}: not tested there ({where} if it works there)")
+                raise NotPlaceable(
+                    f"the plugin's settings give no URI for its "
+                    f"{ROLE_GROUPS[role]} scheme(s) {', '.join(own_schemes)} on "
+                    f"{backend}: not tested there ({where} if it works there)"
+                )
             raise NeedsTemplate(
                 f"needs a URI template: the plugin's {ROLE_GROUPS[role]} scheme(s) "
-                f"{', '.join(own_schemes)} have no known URI for {role} on {backend}; {where}")
+                f"{', '.join(own_schemes)} have no known URI for {role} on {backend}; {where}"
+            )
         roles.append(role)
     if ignored and not {backends[r] for r in roles} - {"local"}:
         served = ", ".join(sorted({scenario.stores.backend(r) for r, _ in ignored}))
         which = ", ".join(f"{role} ({template!r})" for role, template in ignored)
-        raise NotPlaceable(f"the plugin's URI template for {which} does not use {served}: this "
-                           f"scenario would not test the plugin on {served}")
+        raise NotPlaceable(
+            f"the plugin's URI template for {which} does not use {served}: this "
+            f"scenario would not test the plugin on {served}"
+        )
     registry = uris.get("registry")
     if registry is None:  # MLflow's own registry; beside a plugin tracking store, on the fallback
         registry = own["registry"]
-    return PlacedStores(uris.get("tracking", own["tracking"]),
-                        uris.get("artifacts", own["artifacts"]), registry, tuple(roles),
-                        tuple(guessed), backends, overrides)
+    return PlacedStores(
+        uris.get("tracking", own["tracking"]),
+        uris.get("artifacts", own["artifacts"]),
+        registry,
+        tuple(roles),
+        tuple(guessed),
+        backends,
+        overrides,
+    )
 
 
 class _Anything:
@@ -249,13 +301,19 @@ class _Anything:
         return f"<{name}>"
 
 
-def unplaceable(scenario: Scenario, entry_points: list[dict],
-                settings: Settings) -> NotPlaceable | None:
+def unplaceable(
+    scenario: Scenario, entry_points: list[dict], settings: Settings
+) -> NotPlaceable | None:
     """Why the plugin's stores cannot be put on the scenario's backends at all, decided before
     its services start (none need to: the scenario ends skipped or inconclusive)."""
     try:
-        resolve_stores(scenario, entry_points, settings, Path("/"),
-                       {ref.name: _Anything() for ref in scenario.services})
+        resolve_stores(
+            scenario,
+            entry_points,
+            settings,
+            Path("/"),
+            {ref.name: _Anything() for ref in scenario.services},
+        )
     except NotPlaceable as exc:
         return exc
     return None
@@ -293,11 +351,15 @@ _SQL = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL", "mssql
 
 def builtin_name(role: Role, uri: str) -> str:
     """MLflow's own store class that serves ``uri`` for ``role``, as a person would name it."""
-    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower() if "://" in uri or uri.startswith(
-        "file:") else "file"
+    scheme = (
+        uri.split(":", 1)[0].split("+", 1)[0].lower()
+        if "://" in uri or uri.startswith("file:")
+        else "file"
+    )
     if role == "artifacts":
         return {"s3": "S3ArtifactRepository", "file": "LocalArtifactRepository"}.get(
-            scheme, f"MLflow's {scheme} artifact repository")
+            scheme, f"MLflow's {scheme} artifact repository"
+        )
     if scheme in _SQL:
         return f"SqlAlchemyStore ({_SQL[scheme]})"
     return "FileStore" if scheme == "file" else f"MLflow's {scheme} store"
@@ -308,9 +370,16 @@ def builtins(scenario: Scenario, roles: tuple[Role, ...] = ROLES) -> list[Builti
     plugin's ``roles``: on local files, MLflow's FileStore beside its SQLite store (the file
     store needs an opt-in in 3.x)."""
     found = [Builtin({}, {})]
-    local = [role for role in ("tracking", "registry")
-             if scenario.stores.backend(role) == "local" and role in roles]
+    local = [
+        role
+        for role in ("tracking", "registry")
+        if scenario.stores.backend(role) == "local" and role in roles
+    ]
     if local:
-        found.append(Builtin({role: "file:{workdir}/file-store" for role in local},
-                             {"MLFLOW_ALLOW_FILE_STORE": "true"}))
+        found.append(
+            Builtin(
+                dict.fromkeys(local, "file:{workdir}/file-store"),
+                {"MLFLOW_ALLOW_FILE_STORE": "true"},
+            )
+        )
     return found

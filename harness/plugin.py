@@ -14,8 +14,20 @@ from harness.errors import UsageError
 
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
 _SKIP_DIRS = {
-    ".git", ".hg", "__pycache__", "build", "dist", ".venv", "venv", ".tox", ".nox",
-    "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", "reports",
+    ".git",
+    ".hg",
+    "__pycache__",
+    "build",
+    "dist",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "reports",
 }
 
 
@@ -84,5 +96,7 @@ def parse_plugin(spec: str) -> PluginSource:
     try:
         req = Requirement(spec)
     except InvalidRequirement as exc:
-        raise UsageError(f"plugin is neither a path nor a valid requirement: {spec} ({exc})") from None
+        raise UsageError(
+            f"plugin is neither a path nor a valid requirement: {spec} ({exc})"
+        ) from None
     return PluginSource(spec, "requirement", str(req))

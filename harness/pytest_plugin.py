@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -32,17 +33,37 @@ if TYPE_CHECKING:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mlflow-plugin-harness", "MLflow plugin harness")
-    group.addoption("--mlflow-plugin", metavar="PLUGIN",
-                    help="run the harness's scenarios against PLUGIN (a directory, a wheel or "
-                    "a requirement), one test item per scenario")
-    group.addoption("--mlflow-scenario", action="append", metavar="NAME",
-                    help="scenario name or YAML file (repeatable; default: all)")
-    group.addoption("--mlflow-version", action="append", metavar="VERSION[,VERSION...]",
-                    help="MLflow version(s) to test against (default: newest)")
-    group.addoption("--mlflow-config", type=Path, metavar="FILE",
-                    help="the harness's YAML settings for the plugin")
-    group.addoption("--mlflow-report-dir", type=Path, default=Path("reports/mlflow-plugin-harness"),
-                    metavar="DIR", help="where report.html, report.json and junit.xml go")
+    group.addoption(
+        "--mlflow-plugin",
+        metavar="PLUGIN",
+        help="run the harness's scenarios against PLUGIN (a directory, a wheel or "
+        "a requirement), one test item per scenario",
+    )
+    group.addoption(
+        "--mlflow-scenario",
+        action="append",
+        metavar="NAME",
+        help="scenario name or YAML file (repeatable; default: all)",
+    )
+    group.addoption(
+        "--mlflow-version",
+        action="append",
+        metavar="VERSION[,VERSION...]",
+        help="MLflow version(s) to test against (default: newest)",
+    )
+    group.addoption(
+        "--mlflow-config",
+        type=Path,
+        metavar="FILE",
+        help="the harness's YAML settings for the plugin",
+    )
+    group.addoption(
+        "--mlflow-report-dir",
+        type=Path,
+        default=Path("reports/mlflow-plugin-harness"),
+        metavar="DIR",
+        help="where report.html, report.json and junit.xml go",
+    )
 
 
 REPORT = pytest.StashKey["RunReport"]()  # the merged report, once the session has finished
@@ -67,10 +88,18 @@ class HarnessRun:
 
     def options(self) -> dict[str, Any]:
         opt = self.config.getoption
-        return {"plugin": opt("mlflow_plugin"), "scenarios": opt("mlflow_scenario") or None,
-                "versions": [v.strip() for item in opt("mlflow_version") or []
-                             for v in item.split(",") if v.strip()],
-                "config": opt("mlflow_config"), "report_dir": opt("mlflow_report_dir")}
+        return {
+            "plugin": opt("mlflow_plugin"),
+            "scenarios": opt("mlflow_scenario") or None,
+            "versions": [
+                v.strip()
+                for item in opt("mlflow_version") or []
+                for v in item.split(",")
+                if v.strip()
+            ],
+            "config": opt("mlflow_config"),
+            "report_dir": opt("mlflow_report_dir"),
+        }
 
     def result(self, scenario: Scenario, version: str) -> ScenarioResult:
         from harness.errors import HarnessError
@@ -99,9 +128,16 @@ class HarnessRun:
                 if reporter is not None and self.config.getoption("verbose") > 0:
                     reporter.write_line(f"mlflow-plugin-harness: {message}")
 
-            self.session = Session(Options(
-                plugin=o["plugin"], scenarios=o["scenarios"], mlflow_versions=o["versions"],
-                config=o["config"], report_dir=o["report_dir"], progress=progress))
+            self.session = Session(
+                Options(
+                    plugin=o["plugin"],
+                    scenarios=o["scenarios"],
+                    mlflow_versions=o["versions"],
+                    config=o["config"],
+                    report_dir=o["report_dir"],
+                    progress=progress,
+                )
+            )
         return self.session
 
     def finish(self) -> None:
@@ -119,7 +155,8 @@ class HarnessRun:
         if worker is not None:  # masked here: the secrets never leave the worker
             if report is not None:
                 self.config.workeroutput[_WORKER_OUTPUT] = Masker(report.secrets)(
-                    json.dumps(report.to_dict()))
+                    json.dumps(report.to_dict())
+                )
             return
         if self.workers:
             from harness.scenario import select
@@ -186,8 +223,7 @@ class ScenarioInconclusive(Exception):
 class ScenarioItem(pytest.Item):
     """One scenario under one MLflow version ("" when the newest)."""
 
-    def __init__(self, *, scenario: Scenario, version: str, run: HarnessRun,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, version: str, run: HarnessRun, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario, self.version, self.run = scenario, version, run
         self.outcome: ScenarioResult | None = None
@@ -225,15 +261,23 @@ class ScenarioItem(pytest.Item):
         if isinstance(excinfo.value, (ScenarioFailed, ScenarioInconclusive, RuntimeError)):
             if self.outcome is None:  # the harness did not run
                 return str(excinfo.value)
-            lines = [f"{self.scenario.name} (MLflow {self.outcome.mlflow_version}): "
-                     f"{self.outcome.status.value}"]
+            lines = [
+                f"{self.scenario.name} (MLflow {self.outcome.mlflow_version}): "
+                f"{self.outcome.status.value}"
+            ]
             if isinstance(excinfo.value, ScenarioInconclusive):  # the reason names the checks
                 lines.append(f"  {excinfo.value}")
-            lines += [f"  {c.status.value.upper():<7} {c.name} [blame: "
-                      f"{c.blame.value if c.blame else '?'}]: {self.run.mask(c.detail)}"
-                      for c in self.outcome.checks if c.status.value in ("failed", "error")]
-            lines += [f"  NOTE    {c.name}: {self.run.mask(n)}" for c in self.outcome.checks
-                      for n in c.notes]
+            lines += [
+                f"  {c.status.value.upper():<7} {c.name} [blame: "
+                f"{c.blame.value if c.blame else '?'}]: {self.run.mask(c.detail)}"
+                for c in self.outcome.checks
+                if c.status.value in ("failed", "error")
+            ]
+            lines += [
+                f"  NOTE    {c.name}: {self.run.mask(n)}"
+                for c in self.outcome.checks
+                for n in c.notes
+            ]
             return "\n".join(lines if len(lines) > 1 else [*lines, str(excinfo.value)])
         return super().repr_failure(excinfo)
 
@@ -241,8 +285,9 @@ class ScenarioItem(pytest.Item):
         return "mlflow-plugin-harness", None, f"scenario {self.name}"
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """With --mlflow-plugin, one item per selected scenario and MLflow version."""
     if not config.getoption("mlflow_plugin"):
         return
@@ -253,16 +298,25 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     added = []
     for scenario, version in itertools.product(select(run.options()["scenarios"]), versions):
         name = f"{scenario.name}[mlflow-{version}]" if version else scenario.name
-        added.append(ScenarioItem.from_parent(session, name=name,
-                                              nodeid=f"mlflow-plugin-harness::{name}",
-                                              scenario=scenario, version=version, run=run))
+        added.append(
+            ScenarioItem.from_parent(
+                session,
+                name=name,
+                nodeid=f"mlflow-plugin-harness::{name}",
+                scenario=scenario,
+                version=version,
+                run=run,
+            )
+        )
     items.extend(added)
     # reported like collected items, so "collected N items" counts them
-    config.hook.pytest_collectreport(report=pytest.CollectReport(
-        "mlflow-plugin-harness", "passed", None, added))
+    config.hook.pytest_collectreport(
+        report=pytest.CollectReport("mlflow-plugin-harness", "passed", None, added)
+    )
 
 
 # ------------------------------------------------------------------ service fixtures
+
 
 @pytest.fixture(scope="session")
 def mlflow_services() -> Iterator[ServicePool]:
@@ -294,7 +348,9 @@ def _service(pool: ServicePool, name: str, request: pytest.FixtureRequest) -> Si
 
 
 @pytest.fixture
-def mlflow_postgres(mlflow_services: ServicePool, request: pytest.FixtureRequest) -> SimpleNamespace:
+def mlflow_postgres(
+    mlflow_services: ServicePool, request: pytest.FixtureRequest
+) -> SimpleNamespace:
     """A fresh PostgreSQL database: ``uri`` (SQLAlchemy URL), host, port, user, password,
     database."""
     return _service(mlflow_services, "postgres", request)

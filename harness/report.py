@@ -9,8 +9,13 @@ from typing import TextIO
 
 from harness.results import Blame, PluginInfo, RunReport, ScenarioResult, Status
 
-_MARK = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP",
-         Status.ERROR: "ERROR", Status.INCONCLUSIVE: "INCONCLUSIVE"}
+_MARK = {
+    Status.PASSED: "PASS",
+    Status.FAILED: "FAIL",
+    Status.SKIPPED: "SKIP",
+    Status.ERROR: "ERROR",
+    Status.INCONCLUSIVE: "INCONCLUSIVE",
+}
 _ORDER = (Status.PASSED, Status.FAILED, Status.INCONCLUSIVE, Status.SKIPPED, Status.ERROR)
 
 
@@ -45,9 +50,17 @@ def write_json(report: RunReport, path: Path, mask: Masker) -> None:
     path.write_text(mask(json.dumps(report.to_dict(), indent=2, default=str)) + "\n")
 
 
-def _testcase(suite: ET.Element, classname: str, name: str, status: Status, detail: str,
-              seconds: float, output: str = "", blame: Blame | None = None,
-              notes: list[str] | None = None) -> None:
+def _testcase(
+    suite: ET.Element,
+    classname: str,
+    name: str,
+    status: Status,
+    detail: str,
+    seconds: float,
+    output: str = "",
+    blame: Blame | None = None,
+    notes: list[str] | None = None,
+) -> None:
     """One testcase; a failure's or error's ``type`` names who is blamed (``blame:plugin``),
     upstream notes are properties.
 
@@ -67,8 +80,9 @@ def _testcase(suite: ET.Element, classname: str, name: str, status: Status, deta
     elif status is Status.ERROR:
         ET.SubElement(case, "error", message=message, type=kind).text = output or detail
     elif status is Status.INCONCLUSIVE:
-        ET.SubElement(case, "failure", message=f"[inconclusive] {detail}",
-                      type="inconclusive").text = output or detail
+        ET.SubElement(
+            case, "failure", message=f"[inconclusive] {detail}", type="inconclusive"
+        ).text = output or detail
     elif status is Status.SKIPPED:
         ET.SubElement(case, "skipped", message=detail)
 
@@ -77,22 +91,48 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
     """One testsuite per scenario and MLflow version; one testcase per check."""
     root = ET.Element("testsuites", name="mlflow-plugin-harness")
     for result in report.results:
-        suite = ET.SubElement(root, "testsuite", name=f"{result.scenario}[mlflow {result.mlflow_version}]")
+        suite = ET.SubElement(
+            root, "testsuite", name=f"{result.scenario}[mlflow {result.mlflow_version}]"
+        )
         classname = f"{report.plugin.name}.{result.scenario}"
         checks = result.checks or []
-        attached = "\n".join([result.output, *(f"--- log of {name} (last lines) ---\n{text}"
-                                               for name, text in result.logs.items())]).strip()
+        attached = "\n".join(
+            [
+                result.output,
+                *(
+                    f"--- log of {name} (last lines) ---\n{text}"
+                    for name, text in result.logs.items()
+                ),
+            ]
+        ).strip()
         shown = (Status.FAILED, Status.ERROR, Status.INCONCLUSIVE)
         # skipped, errored or inconclusive before any check ran, or for a reason no check has
-        if not checks or result.status is not Status.PASSED and all(
-                c.status is not result.status for c in checks):
-            _testcase(suite, classname, "scenario", result.status, result.reason,
-                      result.duration_s if not checks else 0.0,
-                      attached if result.status in shown else "")
+        if not checks or (
+            result.status is not Status.PASSED
+            and all(c.status is not result.status for c in checks)
+        ):
+            _testcase(
+                suite,
+                classname,
+                "scenario",
+                result.status,
+                result.reason,
+                result.duration_s if not checks else 0.0,
+                attached if result.status in shown else "",
+            )
         share = result.duration_s / max(len(checks), 1)
         for c in checks:
-            _testcase(suite, classname, c.name, c.status, c.detail, share,
-                      attached if c.status in shown else "", c.blame, c.notes)
+            _testcase(
+                suite,
+                classname,
+                c.name,
+                c.status,
+                c.detail,
+                share,
+                attached if c.status in shown else "",
+                c.blame,
+                c.notes,
+            )
         cases = suite.findall("testcase")
         suite.set("tests", str(len(cases)))
         for key, tag in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
@@ -103,8 +143,12 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
     root.set("time", f"{sum(r.duration_s for r in report.results):.3f}")
     props = ET.Element("properties")
     ET.SubElement(props, "property", name="upstream-notes", value=str(len(report.notes())))
-    ET.SubElement(props, "property", name="inconclusive",  # counted in failures, not blamed
-                  value=str(report.summary()["inconclusive"]))
+    ET.SubElement(
+        props,
+        "property",
+        name="inconclusive",  # counted in failures, not blamed
+        value=str(report.summary()["inconclusive"]),
+    )
     for party, count in report.blames().items():
         ET.SubElement(props, "property", name=f"blame:{party}", value=str(count))
     root.insert(0, props)
@@ -112,8 +156,9 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
     path.write_text(mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
 
 
-def write_error_reports(plugin: str, kind: str, message: str, exit_code: int, report_dir: Path,
-                        mask: Masker) -> None:
+def write_error_reports(
+    plugin: str, kind: str, message: str, exit_code: int, report_dir: Path, mask: Masker
+) -> None:
     """The run ended before any scenario (``kind``: "usage", bad input; "install", a plugin
     that cannot be installed): a report.json with no results and an ``error``, and a
     junit.xml whose one testcase carries the error, so CI still has something to publish."""
@@ -123,17 +168,25 @@ def write_error_reports(plugin: str, kind: str, message: str, exit_code: int, re
     counts = {"tests": "1", "failures": "0", "errors": "1", "skipped": "0", "time": "0.000"}
     root = ET.Element("testsuites", name="mlflow-plugin-harness", **counts)
     suite = ET.SubElement(root, "testsuite", name="harness.run", **counts)
-    case = ET.SubElement(suite, "testcase", classname="harness.run",
-                         name="plugin-install" if kind == "install" else "usage", time="0.000")
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname="harness.run",
+        name="plugin-install" if kind == "install" else "usage",
+        time="0.000",
+    )
     ET.SubElement(case, "error", message=message, type=kind).text = message
     ET.indent(root)
     (report_dir / "junit.xml").write_text(
-        mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
+        mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n"
+    )
 
 
 def _line(result: ScenarioResult, width: int) -> str:
-    return (f"  {_MARK[result.status]:<{width}} {result.scenario:<22} {result.duration_s:6.1f}s  "
-            f"MLflow {result.mlflow_version}")
+    return (
+        f"  {_MARK[result.status]:<{width}} {result.scenario:<22} {result.duration_s:6.1f}s  "
+        f"MLflow {result.mlflow_version}"
+    )
 
 
 def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
@@ -150,41 +203,50 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     for result in report.results:
         print(mask(_line(result, width)), file=out)
         if result.services:
-            served = ", ".join(f"{s.name}={s.image}" + (f" (stand-in for {s.substitute_for})"
-                                                       if s.substitute_for else "")
-                               for s in result.services)
+            served = ", ".join(
+                f"{s.name}={s.image}"
+                + (f" (stand-in for {s.substitute_for})" if s.substitute_for else "")
+                for s in result.services
+            )
             print(mask(f"        services: {served}"), file=out)
         if result.status is Status.SKIPPED:
             print(mask(f"        skipped: {result.reason}"), file=out)
         elif result.status is Status.ERROR and not result.checks:
             print(mask(f"        error: {result.reason}"), file=out)
         elif result.status is Status.INCONCLUSIVE and all(
-                c.status is not Status.INCONCLUSIVE for c in result.checks):
+            c.status is not Status.INCONCLUSIVE for c in result.checks
+        ):
             print(mask(f"        inconclusive: {result.reason}"), file=out)
         for c in result.checks:
             if c.status is Status.INCONCLUSIVE:  # no verdict, so nobody to blame
                 print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)
             elif c.status in (Status.FAILED, Status.ERROR):
                 blame = c.blame.value if c.blame else "?"
-                print(mask(f"        {_MARK[c.status]} {c.name} [blame: {blame}]: {c.detail}"),
-                      file=out)
+                print(
+                    mask(f"        {_MARK[c.status]} {c.name} [blame: {blame}]: {c.detail}"),
+                    file=out,
+                )
             for note in c.notes:
                 print(mask(f"        NOTE {c.name}: {note}"), file=out)
     versions = report.versions()
     if len(versions) > 1:
         width = max(len(s) for s in report.matrix()) + 2
-        cell = max(10, *(len(v) + 2 for v in versions), *(len(_MARK[r.status]) + 2
-                                                           for r in report.results))
+        cell = max(
+            10, *(len(v) + 2 for v in versions), *(len(_MARK[r.status]) + 2 for r in report.results)
+        )
         print("\ncompatibility matrix", file=out)
         print(f"  {'scenario':<{width}}" + "".join(f"{v:<{cell}}" for v in versions), file=out)
         for scenario, cells in report.matrix().items():
             marks = [_MARK[Status(cells[v]["status"])] if v in cells else "-" for v in versions]
             print(f"  {scenario:<{width}}" + "".join(f"{m:<{cell}}" for m in marks), file=out)
     blamed = ", ".join(f"{party} {n}" for party, n in report.blames().items() if n)
-    print("\n" + totals(report)
-          + (f"; checks blamed on: {blamed}" if blamed else "")
-          + f"; {len(report.notes())} upstream note(s) (MLflow's own stores do the same)",
-          file=out)
+    print(
+        "\n"
+        + totals(report)
+        + (f"; checks blamed on: {blamed}" if blamed else "")
+        + f"; {len(report.notes())} upstream note(s) (MLflow's own stores do the same)",
+        file=out,
+    )
 
 
 def write_reports(report: RunReport, report_dir: Path) -> Masker:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import enum
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 
 class Status(str, enum.Enum):
@@ -79,8 +80,14 @@ class ScenarioResult:
     logs: dict[str, str] = field(default_factory=dict)  # container -> last lines, on failure
 
     @classmethod
-    def from_checks(cls, scenario: str, mlflow_version: str, checks: list[CheckResult],
-                    gates: tuple[str, ...] = (), **kw: Any) -> ScenarioResult:
+    def from_checks(
+        cls,
+        scenario: str,
+        mlflow_version: str,
+        checks: list[CheckResult],
+        gates: tuple[str, ...] = (),
+        **kw: Any,
+    ) -> ScenarioResult:
         """Roll check results up: error beats failed beats inconclusive beats passed; all skipped
         is skipped, and so is a scenario whose substantive checks (all but the ``gates``) were
         all skipped."""
@@ -95,8 +102,11 @@ class ScenarioResult:
         reason = "; ".join(f"{c.name}: {c.detail}" for c in bad)
         if status is Status.SKIPPED:
             reason = "; ".join(sorted({c.detail for c in checks})) or "no checks ran"
-        elif status is Status.PASSED and substantive and all(
-                c.status is Status.SKIPPED for c in substantive):  # a hollow pass tests nothing
+        elif (
+            status is Status.PASSED
+            and substantive
+            and all(c.status is Status.SKIPPED for c in substantive)
+        ):  # a hollow pass tests nothing
             status = Status.SKIPPED
             reason = "; ".join(f"{c.name}: {c.detail}" for c in substantive)
         return cls(scenario, mlflow_version, status, reason=reason, checks=checks, **kw)
@@ -166,13 +176,18 @@ class RunReport:
         table: dict[str, dict[str, dict[str, str]]] = {}
         for result in self.results:
             table.setdefault(result.scenario, {})[result.mlflow_version] = {
-                "status": result.status.value, "reason": result.reason}
+                "status": result.status.value,
+                "reason": result.reason,
+            }
         return table
 
     def notes(self) -> list[str]:
         """Every upstream note of the run: what MLflow's own stores do the same way."""
-        return [f"{r.scenario} (MLflow {r.mlflow_version}): {n}" for r in self.results
-                for n in r.notes()]
+        return [
+            f"{r.scenario} (MLflow {r.mlflow_version}): {n}"
+            for r in self.results
+            for n in r.notes()
+        ]
 
     def blames(self) -> dict[str, int]:
         """How many failed or errored checks each party is blamed for."""
@@ -202,11 +217,15 @@ class RunReport:
         if counts["error"]:
             return 3, f"{counts['error']} scenario(s) ended in an error"
         if counts["inconclusive"]:
-            return 1, (f"{counts['inconclusive']} scenario(s) inconclusive, not a pass: "
-                       "the plugin could not be put to the test (see the reasons)")
+            return 1, (
+                f"{counts['inconclusive']} scenario(s) inconclusive, not a pass: "
+                "the plugin could not be put to the test (see the reasons)"
+            )
         if not counts["passed"] and self.plugin.name and not self.plugin.entry_points:
-            return 1, ("not an MLflow plugin: the package declares no mlflow.* entry point, "
-                       "so no scenario ran")
+            return 1, (
+                "not an MLflow plugin: the package declares no mlflow.* entry point, "
+                "so no scenario ran"
+            )
         if not counts["passed"]:
             return 1, "nothing passed: every scenario was skipped"
         return 0, f"{counts['passed']} scenario(s) passed"
@@ -223,8 +242,13 @@ class RunReport:
             item["services"] = [ServiceInfo(**s) for s in item["services"]]
             item["checks"] = [CheckResult(**c) for c in item["checks"]]
             results.append(ScenarioResult(**item))
-        return cls(PluginInfo(**plugin), results, list(data["environments"]), data["run_id"],
-                   timings=Timings(**data.get("timings", {})))
+        return cls(
+            PluginInfo(**plugin),
+            results,
+            list(data["environments"]),
+            data["run_id"],
+            timings=Timings(**data.get("timings", {})),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

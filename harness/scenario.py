@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 import string
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from harness.contracts import CAPABILITIES, FEATURES, GROUPS, Role
 from harness.errors import ScenarioError, UsageError
@@ -17,10 +24,29 @@ from harness.yamlsource import describe_validation_error, load_with_lines
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHECKS = (
-    "entry-points", "abstract-methods", "runs", "params", "metrics", "tags",
-    "artifacts", "models", "registry", "context-tags", "providers", "backend-rows",
-    "backend-objects", "providers-applied", "deployments", "app", "projects",
-    "evaluators", "datasets", "server-api", "ui-screenshot", "performance", *FEATURES,
+    "entry-points",
+    "abstract-methods",
+    "runs",
+    "params",
+    "metrics",
+    "tags",
+    "artifacts",
+    "models",
+    "registry",
+    "context-tags",
+    "providers",
+    "backend-rows",
+    "backend-objects",
+    "providers-applied",
+    "deployments",
+    "app",
+    "projects",
+    "evaluators",
+    "datasets",
+    "server-api",
+    "ui-screenshot",
+    "performance",
+    *FEATURES,
 )
 ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
@@ -54,8 +80,10 @@ def check_template(template: str, services: list[str], allowed: tuple[str, ...])
                 raise ValueError(f"{{{name}.{attribute}}}: {name} has {known}")
         elif name not in allowed or attribute:
             names = ", ".join([*allowed, *(f"{s}.<attribute>" for s in services)]) or "none"
-            raise ValueError(f"unknown field {{{name}{'.' + attribute if attribute else ''}}} "
-                             f"in {template!r} (known: {names})")
+            raise ValueError(
+                f"unknown field {{{name}{'.' + attribute if attribute else ''}}} "
+                f"in {template!r} (known: {names})"
+            )
     return template
 
 
@@ -89,8 +117,7 @@ class StoreTemplates(_Strict):
     def backend(self, role: Role) -> str:
         """The service a role's data lives in, or "local"."""
         template = getattr(self, role) or self.tracking
-        return next((name for name, _attr in template_fields(template) if name in CATALOG),
-                    "local")
+        return next((name for name, _attr in template_fields(template) if name in CATALOG), "local")
 
 
 class Quickstart(_Strict):
@@ -180,9 +207,13 @@ class Load(_Strict):
     points: int = Field(1000, ge=1, le=1_000_000, description="metric points per run")
     writers: int = Field(4, ge=1, le=64, description="threads writing runs at once")
     artifact_mb: float = Field(100.0, ge=0, le=4096, description="one artifact of this size")
-    min_ratio: float | None = Field(None, gt=0, description="fail when the plugin's throughput "
-                                    "(points/s, and artifact MB/s) is below this fraction of "
-                                    "MLflow's own store's")
+    min_ratio: float | None = Field(
+        None,
+        gt=0,
+        description="fail when the plugin's throughput "
+        "(points/s, and artifact MB/s) is below this fraction of "
+        "MLflow's own store's",
+    )
 
 
 class Fault(_Strict):
@@ -198,11 +229,35 @@ class Fault(_Strict):
 
 
 OBSERVING = (Providers, Deployments, App, Projects, Evaluators, Datasets)
-WORKLOAD_KINDS = ("quickstart", "logging", "conformance", "providers", "deployments", "app",
-                  "projects", "evaluators", "datasets", "ui", "load", "fault")
-Workload = Annotated[Union[Quickstart, Logging, Conformance, Providers, Deployments, App,
-                           Projects, Evaluators, Datasets, Ui, Load, Fault],
-                     Field(discriminator="kind")]
+WORKLOAD_KINDS = (
+    "quickstart",
+    "logging",
+    "conformance",
+    "providers",
+    "deployments",
+    "app",
+    "projects",
+    "evaluators",
+    "datasets",
+    "ui",
+    "load",
+    "fault",
+)
+Workload = Annotated[
+    Quickstart
+    | Logging
+    | Conformance
+    | Providers
+    | Deployments
+    | App
+    | Projects
+    | Evaluators
+    | Datasets
+    | Ui
+    | Load
+    | Fault,
+    Field(discriminator="kind"),
+]
 COMPARED = ("conformance", "load")  # workloads also run on MLflow's own stores
 MANIFESTING = ("quickstart", "logging")  # workloads that write a manifest, then read it back
 
@@ -213,23 +268,31 @@ class Scenario(_Strict):
     name: str = Field("", description="taken from the file name")
     description: str = Field(min_length=1)
     requires: list[Capability] = Field(
-        default_factory=list, description="plugin capabilities; the scenario is skipped without them"
+        default_factory=list,
+        description="plugin capabilities; the scenario is skipped without them",
     )
     exercises: list[Capability] | None = Field(
-        None, description="plugin capabilities the scenario puts to the test: it applies to a "
+        None,
+        description="plugin capabilities the scenario puts to the test: it applies to a "
         "plugin with one of them (default: the stores and providers, plus what it requires; "
-        "without workloads, every capability)")
-    services: list[ServiceRef] = Field(default_factory=list,
-                                       description="names, or mappings with name and image")
+        "without workloads, every capability)",
+    )
+    services: list[ServiceRef] = Field(
+        default_factory=list, description="names, or mappings with name and image"
+    )
     stores: StoreTemplates = StoreTemplates()
     workloads: list[Workload] = Field(default_factory=list)
     checks: list[CheckName] = Field(min_length=1)
     timeout_s: int = Field(600, ge=1, le=24 * 3600, description="per workload or check process")
     env: dict[str, str] = Field(default_factory=dict, description="extra environment for workloads")
-    server: bool = Field(False, description="run the plugin's stores inside `mlflow server` (a "
-                         "container); workloads are its clients over HTTP, artifacts proxied")
-    server_app: str | None = Field(None, description="server mode: `--app-name`, one of the "
-                                   "plugin's mlflow.app entry points")
+    server: bool = Field(
+        False,
+        description="run the plugin's stores inside `mlflow server` (a "
+        "container); workloads are its clients over HTTP, artifacts proxied",
+    )
+    server_app: str | None = Field(
+        None, description="server mode: `--app-name`, one of the plugin's mlflow.app entry points"
+    )
 
     def exercised(self) -> set[str]:
         """The capabilities this scenario puts to the test (see ``exercises``)."""
@@ -244,14 +307,18 @@ class Scenario(_Strict):
         kinds = [w.kind for w in self.workloads]
         if self.server_app and not self.server:
             raise ValueError("server_app: needs `server: true`")
-        if "ui" in kinds and not (self.server and "quickstart" in kinds[:kinds.index("ui")]):
-            raise ValueError("workloads: `ui` looks at the quickstart's run in the server: it "
-                             "needs `server: true` and a quickstart workload before it")
+        if "ui" in kinds and not (self.server and "quickstart" in kinds[: kinds.index("ui")]):
+            raise ValueError(
+                "workloads: `ui` looks at the quickstart's run in the server: it "
+                "needs `server: true` and a quickstart workload before it"
+            )
         declared = [ref.name for ref in self.services]
         for index, workload in enumerate(self.workloads):
             if isinstance(workload, Fault) and workload.service not in declared:
-                raise ValueError(f"workloads.{index}.service: {workload.service!r} is not one of "
-                                 f"the scenario's services ({', '.join(declared) or 'none'})")
+                raise ValueError(
+                    f"workloads.{index}.service: {workload.service!r} is not one of "
+                    f"the scenario's services ({', '.join(declared) or 'none'})"
+                )
         return self
 
     @field_validator("checks")
@@ -260,7 +327,7 @@ class Scenario(_Strict):
         """``contract`` stands for every contract feature check."""
         expanded: list[str] = []
         for name in value:
-            for item in (FEATURES if name == "contract" else [name]):
+            for item in FEATURES if name == "contract" else [name]:
                 if item not in expanded:
                     expanded.append(item)
         return expanded
@@ -273,8 +340,9 @@ class Scenario(_Strict):
         refs = [{"name": item} if isinstance(item, str) else item for item in value]
         for ref in refs:
             if isinstance(ref, dict) and ref.get("name") not in CATALOG:
-                raise ValueError(f"unknown service {ref.get('name')!r} "
-                                 f"(known: {', '.join(CATALOG)})")
+                raise ValueError(
+                    f"unknown service {ref.get('name')!r} (known: {', '.join(CATALOG)})"
+                )
         return refs
 
     @field_validator("stores")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import subprocess
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import docker
 
@@ -39,8 +39,13 @@ def host_ca_bundle() -> Path | None:
 
 def interpreter_home(env: PluginEnv) -> Path:
     """The installation the environment's Python comes from (``sys.base_prefix``)."""
-    out = subprocess.run([str(env.python), "-c", "import sys; print(sys.base_prefix)"],
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [str(env.python), "-c", "import sys; print(sys.base_prefix)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return Path(out.stdout.strip())
 
 
@@ -64,8 +69,15 @@ class MlflowServer:
 
     ready_timeout = 180.0
 
-    def __init__(self, client: docker.DockerClient, labels: RunLabels, network: str,
-                 env: PluginEnv, workdir: Path, name: str) -> None:
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        labels: RunLabels,
+        network: str,
+        env: PluginEnv,
+        workdir: Path,
+        name: str,
+    ) -> None:
         self.client, self.labels, self.network = client, labels, network
         self.env, self.workdir, self.name = env, workdir, name
         self.image = ""
@@ -75,17 +87,34 @@ class MlflowServer:
         self._health = 0
 
     def command(self, spec: ServerSpec) -> list[str]:
-        argv = [str(self.env.python), "-m", "mlflow", "server", "--host", "0.0.0.0",
-                "--port", str(PORT), "--workers", "1",
-                "--backend-store-uri", spec.backend_store_uri,
-                "--registry-store-uri", spec.registry_store_uri,
-                "--serve-artifacts", "--artifacts-destination", spec.artifacts_destination,
-                "--default-artifact-root", "mlflow-artifacts:/"]
+        argv = [
+            str(self.env.python),
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(PORT),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            spec.backend_store_uri,
+            "--registry-store-uri",
+            spec.registry_store_uri,
+            "--serve-artifacts",
+            "--artifacts-destination",
+            spec.artifacts_destination,
+            "--default-artifact-root",
+            "mlflow-artifacts:/",
+        ]
         return argv + (["--app-name", spec.app_name] if spec.app_name else [])
 
     def volumes(self) -> dict[str, dict[str, str]]:
-        mounts = {str(self.env.path): {"bind": str(self.env.path), "mode": "ro"},
-                  str(self.workdir): {"bind": str(self.workdir), "mode": "rw"}}
+        mounts = {
+            str(self.env.path): {"bind": str(self.env.path), "mode": "ro"},
+            str(self.workdir): {"bind": str(self.workdir), "mode": "rw"},
+        }
         home = interpreter_home(self.env)
         if home != Path("/usr"):  # a system Python is the image's own (same Debian release)
             mounts[str(home)] = {"bind": str(home), "mode": "ro"}
@@ -103,17 +132,26 @@ class MlflowServer:
             environment.update(SSL_CERT_FILE=CA_INSIDE, REQUESTS_CA_BUNDLE=CA_INSIDE)
         progress(f"starting mlflow server (MLflow {self.env.mlflow_version}) with the plugin")
         self._container = self.client.containers.run(
-            self.image, self.command(spec), detach=True, name=self.labels.name(self.name),
-            labels=self.labels.as_dict(), network=self.network, user=USER,
-            ports={f"{PORT}/tcp": ("127.0.0.1", None)}, environment=environment,
-            volumes=self.volumes(), working_dir="/tmp")
+            self.image,
+            self.command(spec),
+            detach=True,
+            name=self.labels.name(self.name),
+            labels=self.labels.as_dict(),
+            network=self.network,
+            user=USER,
+            ports={f"{PORT}/tcp": ("127.0.0.1", None)},
+            environment=environment,
+            volumes=self.volumes(),
+            working_dir="/tmp",
+        )
         self._container.reload()
         binding = self._container.attrs["NetworkSettings"]["Ports"][f"{PORT}/tcp"][0]
         if binding["HostIp"] != "127.0.0.1":
             raise ServiceError(f"mlflow server: port published on {binding['HostIp']}")
         self.url = f"http://127.0.0.1:{binding['HostPort']}"
-        self.ready_seconds = wait_until_ready(self._ping, self._container, self.ready_timeout,
-                                              "mlflow server")
+        self.ready_seconds = wait_until_ready(
+            self._ping, self._container, self.ready_timeout, "mlflow server"
+        )
         if self._health != 200:  # it answers, wrongly: the plugin's code is serving
             raise ServiceExited(f"mlflow server answers /health with {self._health}")
         progress(f"mlflow server ready in {self.ready_seconds:.1f} s at {self.url}")

@@ -43,11 +43,27 @@ def _get(url: str) -> tuple[int, str]:
 def _chromium(executable: str, url: str, *args: str, timeout: float = 90) -> str:
     with tempfile.TemporaryDirectory(prefix="mlflow-plugin-harness-browser-") as profile:
         done = subprocess.run(
-            [executable, "--headless=new", "--no-sandbox", "--disable-gpu",
-             "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
-             "--no-proxy-server", "--hide-scrollbars", f"--user-data-dir={profile}",
-             "--window-size=1400,2000", "--virtual-time-budget=20000", *args, url],
-            capture_output=True, text=True, timeout=timeout, check=False)
+            [
+                executable,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-extensions",
+                "--no-proxy-server",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                "--window-size=1400,2000",
+                "--virtual-time-budget=20000",
+                *args,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-300:]}")
     return done.stdout
@@ -60,10 +76,13 @@ def run_page(server: str, experiment_id: str, run_id: str) -> str:
 def observe(server: str, manifest: dict[str, Any], screenshot: Path) -> dict[str, Any]:
     """What the server shows of the quickstart's run: REST answer, UI page, rendered DOM."""
     run_id, entry = next(iter(manifest["runs"].items()))
-    observed: dict[str, Any] = {"run_id": run_id, "expected": {
-        "params": entry["params"], "metrics": sorted(entry["metrics"])}}
-    status, body = _get(f"{server}/api/2.0/mlflow/runs/get?"
-                        + urllib.parse.urlencode({"run_id": run_id}))
+    observed: dict[str, Any] = {
+        "run_id": run_id,
+        "expected": {"params": entry["params"], "metrics": sorted(entry["metrics"])},
+    }
+    status, body = _get(
+        f"{server}/api/2.0/mlflow/runs/get?" + urllib.parse.urlencode({"run_id": run_id})
+    )
     observed["api"] = {"status": status}
     if status == 200:
         data = json.loads(body)["run"]["data"]
@@ -76,8 +95,9 @@ def observe(server: str, manifest: dict[str, Any], screenshot: Path) -> dict[str
     if executable is None:
         observed["browser"] = {"missing": f"no Chromium found: {FIX}"}
         return observed
-    served = observed["api"]["serves_run"] = (
-        "param1" in observed["api"].get("params", {}) and "foo" in observed["api"].get("metrics", {}))
+    served = observed["api"]["serves_run"] = "param1" in observed["api"].get(
+        "params", {}
+    ) and "foo" in observed["api"].get("metrics", {})
     try:  # a loaded machine may time the app out: render again what the REST API does serve
         for attempt in range(1, (ATTEMPTS if served else 1) + 1):
             dom = _chromium(executable, page, "--dump-dom")
@@ -89,7 +109,10 @@ def observe(server: str, manifest: dict[str, Any], screenshot: Path) -> dict[str
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
         observed["browser"] = {"error": str(exc)[:400], "url": page}
         return observed
-    observed["browser"] = {"url": page, "dom_chars": len(dom),
-                           "shows": {word: word in dom for word in ("param1", "foo")},
-                           "screenshot": str(screenshot) if screenshot.is_file() else None}
+    observed["browser"] = {
+        "url": page,
+        "dom_chars": len(dom),
+        "shows": {word: word in dom for word in ("param1", "foo")},
+        "screenshot": str(screenshot) if screenshot.is_file() else None,
+    }
     return observed

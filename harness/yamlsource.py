@@ -45,8 +45,9 @@ def _convert(node: yaml.Node, at: Path_, lines: dict[Path_, int], scalars: yaml.
     return scalars.construct_object(node, deep=True)
 
 
-def describe_validation_error(path: Path, lines: dict[Path_, int], error: Any,
-                              tags: tuple[str, ...] = ()) -> str:
+def describe_validation_error(
+    path: Path, lines: dict[Path_, int], error: Any, tags: tuple[str, ...] = ()
+) -> str:
     """``file:line: key.path: problem (+N more)`` for a pydantic ValidationError.
 
     ``tags`` are discriminator values pydantic adds after a list index; they are not keys.
@@ -54,11 +55,13 @@ def describe_validation_error(path: Path, lines: dict[Path_, int], error: Any,
     errors = error.errors()
     first = errors[0]
     raw = tuple(first["loc"])
-    loc = tuple(p for i, p in enumerate(raw)
-                if not (i and isinstance(raw[i - 1], int) and p in tags))
+    loc = tuple(
+        p for i, p in enumerate(raw) if not (i and isinstance(raw[i - 1], int) and p in tags)
+    )
     key = ".".join(str(p) for p in loc) or "(top level)"
     msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
-        first["type"], first["msg"].removeprefix("Value error, "))
+        first["type"], first["msg"].removeprefix("Value error, ")
+    )
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{path}:{line_of(lines, loc)}: {key}: {msg}{more}"
 

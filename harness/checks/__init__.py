@@ -6,8 +6,9 @@ check is plain logic over JSON and can be unit-tested without MLflow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from harness.results import Blame, CheckResult, Status
 
@@ -26,8 +27,11 @@ class Evidence:
 
     def entry_points(self) -> list[dict[str, Any]]:
         """The probed entry points of the groups this scenario exercises."""
-        return [ep for ep in self.probe["entry_points"]
-                if self.groups is None or ep["group"] in self.groups]
+        return [
+            ep
+            for ep in self.probe["entry_points"]
+            if self.groups is None or ep["group"] in self.groups
+        ]
 
 
 class Verdict(tuple):
@@ -38,8 +42,14 @@ class Verdict(tuple):
     blame: Blame | None
     notes: list[str]  # upstream findings: what MLflow's own stores do the same way
 
-    def __new__(cls, status: Status, detail: str, problems: list[str] | None = None,
-                blame: Blame | None = None, notes: list[str] | None = None) -> Verdict:
+    def __new__(
+        cls,
+        status: Status,
+        detail: str,
+        problems: list[str] | None = None,
+        blame: Blame | None = None,
+        notes: list[str] | None = None,
+    ) -> Verdict:
         self = super().__new__(cls, (status, detail))
         self.problems, self.blame, self.notes = list(problems or []), blame, list(notes or [])
         return self
@@ -61,9 +71,16 @@ def check(name: str) -> Callable[[Callable[[Evidence], tuple[Status, str]]], Che
             answer = fn(evidence)
             status, detail = answer
             problems = getattr(answer, "problems", None) or (
-                [detail] if status is Status.FAILED else [])
-            return CheckResult(name, status, detail, blame=getattr(answer, "blame", None),
-                               notes=getattr(answer, "notes", []), problems=problems)
+                [detail] if status is Status.FAILED else []
+            )
+            return CheckResult(
+                name,
+                status,
+                detail,
+                blame=getattr(answer, "blame", None),
+                notes=getattr(answer, "notes", []),
+                problems=problems,
+            )
 
         run.__doc__ = fn.__doc__
         REGISTRY[name] = run
@@ -96,9 +113,23 @@ def run_check(name: str, evidence: Evidence) -> CheckResult:
     try:
         return REGISTRY[name](evidence)
     except Exception as exc:  # noqa: BLE001 - reported as an error verdict
-        return CheckResult(name, Status.ERROR, f"the harness's check crashed: "
-                           f"{type(exc).__name__}: {exc}", blame=Blame.HARNESS)
+        return CheckResult(
+            name,
+            Status.ERROR,
+            f"the harness's check crashed: {type(exc).__name__}: {exc}",
+            blame=Blame.HARNESS,
+        )
 
 
-from harness.checks import (artifacts, backend, contract, entry_points,  # noqa: E402,F401
-                            performance, providers, registry, roundtrips, server, tracking)
+from harness.checks import (
+    artifacts,
+    backend,
+    contract,
+    entry_points,  # noqa: F401
+    performance,
+    providers,
+    registry,
+    roundtrips,
+    server,
+    tracking,
+)

@@ -19,8 +19,10 @@ def _listing_problems(run_id: str, expected: dict, listing: list | dict) -> list
         if got is None:
             problems.append(f"run {run_id}: {path} missing from list_artifacts")
         elif got["size"] is not None and got["size"] != want["size"]:
-            problems.append(f"run {run_id}: list_artifacts gives {path} {got['size']} bytes, "
-                            f"expected {want['size']}")
+            problems.append(
+                f"run {run_id}: list_artifacts gives {path} {got['size']} bytes, "
+                f"expected {want['size']}"
+            )
     needed = {p.rsplit("/", i)[0] for p in expected for i in range(1, p.count("/") + 1)}
     if missing := needed - dirs:
         problems.append(f"run {run_id}: directories {sorted(missing)} missing from list_artifacts")
@@ -44,12 +46,15 @@ def artifacts(evidence: Evidence) -> tuple[Status, str]:
             if "error" in have:
                 problems.append(f"run {run_id}: downloading {path} failed: {have['error']}")
             elif have["sha256"] != want["sha256"]:
-                problems.append(f"run {run_id}: {path} downloads as {have['size']} bytes with "
-                                f"sha256 {have['sha256'][:12]}, logged {want['size']} bytes "
-                                f"with sha256 {want['sha256'][:12]}")
+                problems.append(
+                    f"run {run_id}: {path} downloads as {have['size']} bytes with "
+                    f"sha256 {have['sha256'][:12]}, logged {want['size']} bytes "
+                    f"with sha256 {want['sha256'][:12]}"
+                )
     if not count:
-        return Status.SKIPPED, (no_manifest(evidence)
-                                or "the scenario's workloads logged no artifacts")
+        return Status.SKIPPED, (
+            no_manifest(evidence) or "the scenario's workloads logged no artifacts"
+        )
     return verdict(problems, f"{count} file(s), {total} bytes, listed and downloaded byte-exact")
 
 
@@ -63,8 +68,11 @@ def models(evidence: Evidence) -> tuple[Status, str]:
             if "error" in got:
                 problems.append(f"{want['uri']}: loading failed: {got['error']}")
             elif got["output"] != want["output"]:
-                problems.append(f"{want['uri']} predicts {got['output']}, expected {want['output']}")
+                problems.append(
+                    f"{want['uri']} predicts {got['output']}, expected {want['output']}"
+                )
     if not count:
-        return Status.SKIPPED, (no_manifest(evidence, "logging")
-                                or "the scenario's workloads logged no model")
+        return Status.SKIPPED, (
+            no_manifest(evidence, "logging") or "the scenario's workloads logged no model"
+        )
     return verdict(problems, f"{count} model(s) load and predict correctly")

@@ -10,7 +10,8 @@ artifact's path) or, for SQL-backed artifact stores, binary columns with their s
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from harness.checks import Evidence, check, verdict
 from harness.checks.facts import no_manifest
@@ -59,11 +60,16 @@ def _sql_problems(manifest: dict[str, Any], tables: dict[str, Any]) -> list[str]
                     problems.append(f"run {run_id}: no row for {kind[:-1]} {key}={value!r}")
         for key, points in entry["metrics"].items():
             for point in points:
-                if not any(_holds(r, key) and _numbers_equal_in(r, point["value"])
-                           and point["step"] in [c for c in r if isinstance(c, int)]
-                           for r in mine):
-                    problems.append(f"run {run_id}: no row for metric {key} step {point['step']} "
-                                    f"= {point['value']!r}")
+                if not any(
+                    _holds(r, key)
+                    and _numbers_equal_in(r, point["value"])
+                    and point["step"] in [c for c in r if isinstance(c, int)]
+                    for r in mine
+                ):
+                    problems.append(
+                        f"run {run_id}: no row for metric {key} step {point['step']} "
+                        f"= {point['value']!r}"
+                    )
                     break
     return problems
 
@@ -91,9 +97,12 @@ def _object_problems(manifest: dict[str, Any], backend: dict[str, Any]) -> list[
         return problems
     blobs = [row for table in backend["tables"].values() for row in table["rows"]]
     for run_id, path, meta in _artifacts(manifest):
-        hit = [r for r in blobs if any(isinstance(c, dict) and c.get("sha256") == meta["sha256"]
-                                       for c in r)
-               and any(isinstance(c, str) and c.endswith(path) for c in r)]
+        hit = [
+            r
+            for r in blobs
+            if any(isinstance(c, dict) and c.get("sha256") == meta["sha256"] for c in r)
+            and any(isinstance(c, str) and c.endswith(path) for c in r)
+        ]
         if not hit:
             problems.append(f"run {run_id}: no row holds {path} with the logged content")
     return problems
@@ -107,10 +116,15 @@ def backend_rows(evidence: Evidence) -> tuple[Status, str]:
         return Status.SKIPPED, "the tracking store is not on a SQL service in this scenario"
     if not evidence.pairs:
         return Status.SKIPPED, no_manifest(evidence)
-    problems = [p for manifest, _ in evidence.pairs for p in _sql_problems(manifest, backend["tables"])]
+    problems = [
+        p for manifest, _ in evidence.pairs for p in _sql_problems(manifest, backend["tables"])
+    ]
     runs = sum(len(m["runs"]) for m, _ in evidence.pairs)
-    return verdict(problems, f"{runs} runs found in {backend['service']}'s tables with their "
-                             "params, tags and metric points")
+    return verdict(
+        problems,
+        f"{runs} runs found in {backend['service']}'s tables with their "
+        "params, tags and metric points",
+    )
 
 
 @check("backend-objects")
@@ -123,5 +137,6 @@ def backend_objects(evidence: Evidence) -> tuple[Status, str]:
         return Status.SKIPPED, no_manifest(evidence)
     problems = [p for manifest, _ in evidence.pairs for p in _object_problems(manifest, backend)]
     files = sum(1 for m, _ in evidence.pairs for _ in _artifacts(m))
-    return verdict(problems, f"{files} logged files found in {backend['service']} with matching "
-                             "sha256")
+    return verdict(
+        problems, f"{files} logged files found in {backend['service']} with matching sha256"
+    )

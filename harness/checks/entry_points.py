@@ -12,11 +12,38 @@ from harness.results import Status
 
 # Top-level names too generic for a distribution to install: others install them too (one
 # overwrites the other), and a user's own module of that name shadows them or is shadowed
-GENERIC_NAMES = frozenset({
-    "app", "apps", "common", "conf", "config", "configs", "conftest", "core", "doc", "docs",
-    "example", "examples", "helpers", "lib", "libs", "main", "plugin", "plugins", "scripts",
-    "settings", "setup", "src", "test", "testing", "tests", "tools", "util", "utils",
-})
+GENERIC_NAMES = frozenset(
+    {
+        "app",
+        "apps",
+        "common",
+        "conf",
+        "config",
+        "configs",
+        "conftest",
+        "core",
+        "doc",
+        "docs",
+        "example",
+        "examples",
+        "helpers",
+        "lib",
+        "libs",
+        "main",
+        "plugin",
+        "plugins",
+        "scripts",
+        "settings",
+        "setup",
+        "src",
+        "test",
+        "testing",
+        "tests",
+        "tools",
+        "util",
+        "utils",
+    }
+)
 
 
 def _label(ep: dict) -> str:
@@ -54,8 +81,14 @@ def _missing_hint(ep: dict, extras: dict[str, list[str]]) -> str:
     """Where the module whose absence broke the load is declared, if only behind an extra."""
     missing = ep.get("missing")
     only = extras.get(_canonical(missing)) if missing else None
-    return (f", and {missing} is missing: the plugin lists {_canonical(missing)} only in its "
-            f"{_quoted(only)}") if only else ""
+    return (
+        (
+            f", and {missing} is missing: the plugin lists {_canonical(missing)} only in its "
+            f"{_quoted(only)}"
+        )
+        if only
+        else ""
+    )
 
 
 def _entry_problems(ep: dict, extras: dict[str, list[str]]) -> list[str]:
@@ -72,14 +105,20 @@ def _entry_problems(ep: dict, extras: dict[str, list[str]]) -> list[str]:
 def _top_level_problem(name: str, top: dict[str, Any]) -> str | None:
     module = top["name"]
     if top["stdlib"]:
-        return (f"{name} installs a top-level {module!r}, the name of a standard library module, "
-                "which it shadows")
+        return (
+            f"{name} installs a top-level {module!r}, the name of a standard library module, "
+            "which it shadows"
+        )
     if module.lower() in GENERIC_NAMES:
-        return (f"{name} installs a top-level package {module!r}: a generic name other "
-                "distributions install too, and a user's own module of that name shadows it")
+        return (
+            f"{name} installs a top-level package {module!r}: a generic name other "
+            "distributions install too, and a user's own module of that name shadows it"
+        )
     if top["also_in"] and not top["namespace"]:
-        return (f"{name} installs a top-level {module!r} that {', '.join(top['also_in'])} "
-                "also install(s): one overwrites the other")
+        return (
+            f"{name} installs a top-level {module!r} that {', '.join(top['also_in'])} "
+            "also install(s): one overwrites the other"
+        )
     return None
 
 
@@ -89,14 +128,22 @@ def packaging_problems(probe: dict[str, Any]) -> list[str]:
     facts, name = probe.get("packaging") or {}, probe.get("name", "the plugin")
     problems = [p for top in facts.get("top_level", []) if (p := _top_level_problem(name, top))]
     for found in facts.get("undeclared_imports", []):
-        why = (f"{found['distribution']} is only in the {_quoted(found['extras'])}"
-               if found["extras"] else f"{found['distribution']} is installed here, but not "
-               "required by the plugin or its dependencies")
-        problems.append(f"{name} imports {found['module']} (from {found['where']}), which no "
-                        f"declared dependency provides ({why})")
-    problems += [f"{name} declares requires-python {facts.get('requires_python')} but "
-                 f"{found['where']} uses syntax that needs Python {found['needs']} "
-                 f"({found['error']})" for found in facts.get("newer_syntax", [])]
+        why = (
+            f"{found['distribution']} is only in the {_quoted(found['extras'])}"
+            if found["extras"]
+            else f"{found['distribution']} is installed here, but not "
+            "required by the plugin or its dependencies"
+        )
+        problems.append(
+            f"{name} imports {found['module']} (from {found['where']}), which no "
+            f"declared dependency provides ({why})"
+        )
+    problems += [
+        f"{name} declares requires-python {facts.get('requires_python')} but "
+        f"{found['where']} uses syntax that needs Python {found['needs']} "
+        f"({found['error']})"
+        for found in facts.get("newer_syntax", [])
+    ]
     return problems
 
 
@@ -117,8 +164,9 @@ def entry_points(evidence: Evidence) -> tuple[Status, str]:
     problems = [p for ep in checked for p in _entry_problems(ep, extras)]
     if everything:
         problems += packaging_problems(probe)
-    not_checked = (f"{len(skipped)} not checked: "
-                   + "; ".join(f"{label} ({why})" for label, why in skipped.items()))
+    not_checked = f"{len(skipped)} not checked: " + "; ".join(
+        f"{label} ({why})" for label, why in skipped.items()
+    )
     if not checked and not problems:
         return Status.SKIPPED, f"no entry point checked: {not_checked}"
     ok = f"{len(checked)} entry point(s) load and fit their contract"
@@ -134,8 +182,10 @@ def abstract_methods(evidence: Evidence) -> tuple[Status, str]:
     classes = [ep for ep in evidence.entry_points() if ep["loaded"]]
     problems = [
         f"{_label(ep)} leaves {len(ep['abstract_left'])} abstract method(s) unimplemented: "
-        + ", ".join(ep["abstract_left"][:8]) + (" ..." if len(ep["abstract_left"]) > 8 else "")
-        for ep in classes if ep["abstract_left"]
+        + ", ".join(ep["abstract_left"][:8])
+        + (" ..." if len(ep["abstract_left"]) > 8 else "")
+        for ep in classes
+        if ep["abstract_left"]
     ]
     return verdict(problems, "no abstract method left unimplemented", limit=5)
 

@@ -17,8 +17,10 @@ def _value(result: dict[str, Any], what: str, problems: list[str]) -> Any:
         problems.append(f"{what} raised {result['error']}")
         return None
     if "unreadable" in result:
-        problems.append(f"{what} returned {result['returned']}, which the harness could not "
-                        f"read as a mapping ({result['unreadable']})")
+        problems.append(
+            f"{what} returned {result['returned']}, which the harness could not "
+            f"read as a mapping ({result['unreadable']})"
+        )
         return None
     return result["value"]
 
@@ -36,27 +38,36 @@ def _auth_value(result: dict[str, Any], what: str, problems: list[str]) -> Any:
     if "applying" not in result:
         return _value(result, what, problems)
     if result["raised_by"] == "plugin":
-        problems.append(f"{what} returned {_returned(result)}, which raised "
-                        f"{result['applying']} when requests applied it")
+        problems.append(
+            f"{what} returned {_returned(result)}, which raised "
+            f"{result['applying']} when requests applied it"
+        )
     elif result["raised_by"] != "requests":
-        problems.append(f"{what} returned {_returned(result)}; when requests applied it, "
-                        f"{result['raised_by']} raised {result['applying']}")
+        problems.append(
+            f"{what} returned {_returned(result)}; when requests applied it, "
+            f"{result['raised_by']} raised {result['applying']}"
+        )
     else:
-        problems.append(f"{what} returned {_returned(result)}, which requests cannot use as an "
-                        f"auth (it raised {result['applying']})")
+        problems.append(
+            f"{what} returned {_returned(result)}, which requests cannot use as an "
+            f"auth (it raised {result['applying']})"
+        )
     return None
 
 
-def _on_the_wire(name: str, headers: dict[str, Any], observed: dict[str, Any],
-                 problems: list[str]) -> None:
+def _on_the_wire(
+    name: str, headers: dict[str, Any], observed: dict[str, Any], problems: list[str]
+) -> None:
     received = observed["received"]
     odd = {k: v for k, v in headers.items() if not isinstance(v, str)}
     for key, value in odd.items():
         problems.append(f"{name}: gave {key}={value!r}, which is not a str and cannot be sent")
     headers = {k: v for k, v in headers.items() if k not in odd}
     if not received:
-        problems.append(f"{name}: no request reached the server "
-                        f"({'; '.join(observed['errors'][:1]) or 'nothing sent'})")
+        problems.append(
+            f"{name}: no request reached the server "
+            f"({'; '.join(observed['errors'][:1]) or 'nothing sent'})"
+        )
         return
     for index, request in enumerate(received, 1):
         for key, value in headers.items():
@@ -67,13 +78,20 @@ def _on_the_wire(name: str, headers: dict[str, Any], observed: dict[str, Any],
 
 def _headers(data: dict[str, Any], problems: list[str]) -> None:
     for entry in data["headers"]:
-        in_context = _value(entry["in_context"], f"header provider {entry['name']}: in_context()",
-                            problems)
-        headers = _value(entry["headers"], f"header provider {entry['name']}: request_headers()",
-                         problems) or {}
+        in_context = _value(
+            entry["in_context"], f"header provider {entry['name']}: in_context()", problems
+        )
+        headers = (
+            _value(
+                entry["headers"], f"header provider {entry['name']}: request_headers()", problems
+            )
+            or {}
+        )
         if not isinstance(headers, dict):
-            problems.append(f"header provider {entry['name']}: request_headers() returned "
-                            f"{type(headers).__name__}, not a dict")
+            problems.append(
+                f"header provider {entry['name']}: request_headers() returned "
+                f"{type(headers).__name__}, not a dict"
+            )
             headers = {}
         if in_context:
             _on_the_wire(f"header provider {entry['name']}", headers, data["plain"], problems)
@@ -81,59 +99,88 @@ def _headers(data: dict[str, Any], problems: list[str]) -> None:
             for request in data["plain"]["received"]:
                 leaked = [k for k, v in headers.items() if request.get(k.lower()) == v]
                 if leaked:
-                    problems.append(f"header provider {entry['name']} is not in context, yet "
-                                    f"{', '.join(leaked)} was sent")
+                    problems.append(
+                        f"header provider {entry['name']} is not in context, yet "
+                        f"{', '.join(leaked)} was sent"
+                    )
                     break
 
 
 def _auth(data: dict[str, Any], problems: list[str]) -> None:
     for entry in data["auth"]:
         name = _value(entry["auth_name"], f"auth provider {entry['name']}: get_name()", problems)
-        headers = _auth_value(entry["headers"], f"auth provider {entry['name']}: get_auth()",
-                              problems)
+        headers = _auth_value(
+            entry["headers"], f"auth provider {entry['name']}: get_auth()", problems
+        )
         if name is not None and headers is not None:
             if not headers:
-                problems.append(f"auth provider {entry['name']}: get_auth() returned "
-                                f"{_returned(entry['headers'])}, which adds no header")
-            _on_the_wire(f"auth provider {entry['name']} (MLFLOW_TRACKING_AUTH={name})", headers,
-                         entry["observed"], problems)
+                problems.append(
+                    f"auth provider {entry['name']}: get_auth() returned "
+                    f"{_returned(entry['headers'])}, which adds no header"
+                )
+            _on_the_wire(
+                f"auth provider {entry['name']} (MLFLOW_TRACKING_AUTH={name})",
+                headers,
+                entry["observed"],
+                problems,
+            )
 
 
 def _context(data: dict[str, Any], problems: list[str]) -> None:
     tags = data["run_tags"]
     for entry in data["context"]:
-        in_context = _value(entry["in_context"], f"context provider {entry['name']}: in_context()",
-                            problems)
-        provided = _value(entry["tags"], f"context provider {entry['name']}: tags()", problems) or {}
+        in_context = _value(
+            entry["in_context"], f"context provider {entry['name']}: in_context()", problems
+        )
+        provided = (
+            _value(entry["tags"], f"context provider {entry['name']}: tags()", problems) or {}
+        )
         if not isinstance(provided, dict):
-            problems.append(f"context provider {entry['name']}: tags() returned "
-                            f"{type(provided).__name__}, not a dict")
+            problems.append(
+                f"context provider {entry['name']}: tags() returned "
+                f"{type(provided).__name__}, not a dict"
+            )
             provided = {}
         missing = [k for k in provided if in_context and k not in tags]
         leaked = [k for k, v in provided.items() if not in_context and tags.get(k) == str(v)]
         if missing:
             problems.append(f"context provider {entry['name']}: tag(s) {missing} not on the run")
         if leaked:
-            problems.append(f"context provider {entry['name']} is not in context, yet {leaked} "
-                            "are on the run")
+            problems.append(
+                f"context provider {entry['name']} is not in context, yet {leaked} are on the run"
+            )
 
 
 def _default_experiment(data: dict[str, Any], problems: list[str]) -> None:
     run = data.get("default_run", {})
     for entry in data["default_experiment"]:
-        in_context = _value(entry["in_context"],
-                            f"default experiment provider {entry['name']}: in_context()", problems)
-        wanted = _value(entry["experiment_id"],
-                        f"default experiment provider {entry['name']}: get_experiment_id()", problems)
+        in_context = _value(
+            entry["in_context"],
+            f"default experiment provider {entry['name']}: in_context()",
+            problems,
+        )
+        wanted = _value(
+            entry["experiment_id"],
+            f"default experiment provider {entry['name']}: get_experiment_id()",
+            problems,
+        )
         if "error" in run:
             problems.append(f"a run without an experiment failed: {run['error']}")
         elif in_context and str(run.get("experiment_id")) != str(wanted):
-            problems.append(f"default experiment provider {entry['name']}: the run went to "
-                            f"experiment {run.get('experiment_id')}, not {wanted}")
-        elif not in_context and wanted is not None and str(run.get("experiment_id")) == str(wanted) \
-                and str(wanted) != "0":
-            problems.append(f"default experiment provider {entry['name']} is not in context, yet "
-                            "the run went to its experiment")
+            problems.append(
+                f"default experiment provider {entry['name']}: the run went to "
+                f"experiment {run.get('experiment_id')}, not {wanted}"
+            )
+        elif (
+            not in_context
+            and wanted is not None
+            and str(run.get("experiment_id")) == str(wanted)
+            and str(wanted) != "0"
+        ):
+            problems.append(
+                f"default experiment provider {entry['name']} is not in context, yet "
+                "the run went to its experiment"
+            )
 
 
 @check("providers-applied")
@@ -144,7 +191,10 @@ def providers_applied(evidence: Evidence) -> tuple[Status, str]:
         return Status.SKIPPED, no_evidence("providers")
     count = sum(len(data[k]) for k in ("headers", "auth", "context", "default_experiment"))
     if not count:
-        return Status.SKIPPED, "the plugin has no header, auth, context or default-experiment provider"
+        return (
+            Status.SKIPPED,
+            "the plugin has no header, auth, context or default-experiment provider",
+        )
     problems: list[str] = []
     for part in (_headers, _auth, _context, _default_experiment):
         part(data, problems)

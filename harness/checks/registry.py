@@ -38,8 +38,11 @@ def _why_nothing_registered(evidence: Evidence) -> str:
     if missing:
         return missing
     logging = [m for m, _ in evidence.pairs if m.get("workload") == "logging"]
-    registries = [ep for ep in evidence.probe.get("entry_points", [])
-                  if ep.get("group") == "mlflow.model_registry_store"]
+    registries = [
+        ep
+        for ep in evidence.probe.get("entry_points", [])
+        if ep.get("group") == "mlflow.model_registry_store"
+    ]
     if not registries:
         return "nothing was registered: the plugin has no model registry store"
     if not any(ep.get("loaded") for ep in registries):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from harness.checks import Evidence, check, verdict
 from harness.checks.facts import no_manifest
@@ -52,18 +53,26 @@ def runs(evidence: Evidence) -> tuple[Status, str]:
                 problems.append(f"experiment {exp['id']} unreadable: {got['error']}")
                 continue
             if got["name"] != exp["name"]:
-                problems.append(f"experiment {exp['id']} is named {got['name']!r}, not {exp['name']!r}")
+                problems.append(
+                    f"experiment {exp['id']} is named {got['name']!r}, not {exp['name']!r}"
+                )
             mine = {rid for rid, r in manifest["runs"].items() if r["experiment_id"] == exp["id"]}
             if missing := mine - set(got["run_ids"]):
-                problems.append(f"search_runs in experiment {exp['id']} misses {len(missing)} run(s)")
+                problems.append(
+                    f"search_runs in experiment {exp['id']} misses {len(missing)} run(s)"
+                )
     for run_id, expected, got in _runs(evidence):
         if got is None:
-            error = next((o["runs"].get(run_id) for _, o in evidence.pairs if run_id in o["runs"]), None)
+            error = next(
+                (o["runs"].get(run_id) for _, o in evidence.pairs if run_id in o["runs"]), None
+            )
             problems.append(f"run {run_id} unreadable: {(error or {}).get('error', 'missing')}")
             continue
         if got["experiment_id"] != expected["experiment_id"]:
-            problems.append(f"run {run_id} is in experiment {got['experiment_id']}, "
-                            f"not {expected['experiment_id']}")
+            problems.append(
+                f"run {run_id} is in experiment {got['experiment_id']}, "
+                f"not {expected['experiment_id']}"
+            )
         if got["status"] != "FINISHED":
             problems.append(f"run {run_id} has status {got['status']}, not FINISHED")
         if got["name"] != expected["name"]:
@@ -72,8 +81,9 @@ def runs(evidence: Evidence) -> tuple[Status, str]:
         if parent != expected["parent_id"]:
             problems.append(f"run {run_id} has parent {parent}, not {expected['parent_id']}")
         if not got["end_time"] or got["end_time"] < got["start_time"]:
-            problems.append(f"run {run_id} has end time {got['end_time']} "
-                            f"before start time {got['start_time']}")
+            problems.append(
+                f"run {run_id} has end time {got['end_time']} before start time {got['start_time']}"
+            )
     total = sum(len(m["runs"]) for m, _ in evidence.pairs)
     return verdict(problems, f"{total} run(s) found with the right experiment, status and lineage")
 
@@ -90,15 +100,20 @@ def params(evidence: Evidence) -> tuple[Status, str]:
             if key not in got["params"]:
                 problems.append(f"run {run_id}: param {key!r} missing")
             elif got["params"][key] != value:
-                problems.append(f"run {run_id}: param {key!r} is {got['params'][key]!r}, not {value!r}")
+                problems.append(
+                    f"run {run_id}: param {key!r} is {got['params'][key]!r}, not {value!r}"
+                )
         if extra := set(got["params"]) - set(expected["params"]):
             problems.append(f"run {run_id}: unexpected params {sorted(extra)[:5]}")
     return verdict(problems, f"{count} param(s) read back exactly")
 
 
 def _sort_key(point: dict[str, Any]) -> tuple:
-    return (point["step"], point["timestamp"] if point["timestamp"] is not None else 0,
-            point["order"])
+    return (
+        point["step"],
+        point["timestamp"] if point["timestamp"] is not None else 0,
+        point["order"],
+    )
 
 
 def _history_problems(run_id: str, key: str, expected: list[dict], got: Any) -> list[str]:
@@ -114,18 +129,27 @@ def _history_problems(run_id: str, key: str, expected: list[dict], got: Any) -> 
         have = sorted(got, key=lambda p: (p[0], p[2]))
         want = sorted(expected, key=lambda p: (p["step"], p["value"]))
     for w, (step, ts, value) in zip(want, have):
-        if step != w["step"] or not _same_float(value, w["value"]) or (timed and ts != w["timestamp"]):
-            return [f"{where}: expected (step {w['step']}, value {w['value']!r}"
-                    + (f", ts {w['timestamp']}" if timed else "")
-                    + f"), read back (step {step}, value {value!r}" + (f", ts {ts}" if timed else "") + ")"]
+        if (
+            step != w["step"]
+            or not _same_float(value, w["value"])
+            or (timed and ts != w["timestamp"])
+        ):
+            return [
+                f"{where}: expected (step {w['step']}, value {w['value']!r}"
+                + (f", ts {w['timestamp']}" if timed else "")
+                + f"), read back (step {step}, value {value!r}"
+                + (f", ts {ts}" if timed else "")
+                + ")"
+            ]
     return []
 
 
 def _latest(expected: list[dict]) -> float:
     """MLflow's latest value: the point with the highest (step, timestamp, value)."""
     top = max(p["step"] for p in expected)
-    return max((p for p in expected if p["step"] == top),
-               key=lambda p: (p["timestamp"] or 0, p["order"]))["value"]
+    return max(
+        (p for p in expected if p["step"] == top), key=lambda p: (p["timestamp"] or 0, p["order"])
+    )["value"]
 
 
 @check("metrics")
@@ -141,8 +165,9 @@ def metrics(evidence: Evidence) -> tuple[Status, str]:
             problems.extend(found)
             latest = got["latest"].get(key)
             if not found and (latest is None or not _same_float(latest, _latest(history))):
-                problems.append(f"run {run_id}: latest {key!r} is {latest!r}, "
-                                f"expected {_latest(history)!r}")
+                problems.append(
+                    f"run {run_id}: latest {key!r} is {latest!r}, expected {_latest(history)!r}"
+                )
         if extra := set(got["metrics"]) - set(expected["metrics"]):
             problems.append(f"run {run_id}: unexpected metrics {sorted(extra)[:5]}")
     return verdict(problems, f"{points} metric point(s) read back exactly")
@@ -158,7 +183,9 @@ def tags(evidence: Evidence) -> tuple[Status, str]:
         count += len(expected["tags"])
         for key, value in expected["tags"].items():
             if got["tags"].get(key) != value:
-                problems.append(f"run {run_id}: tag {key!r} is {got['tags'].get(key)!r}, not {value!r}")
+                problems.append(
+                    f"run {run_id}: tag {key!r} is {got['tags'].get(key)!r}, not {value!r}"
+                )
     if not count:
         return Status.SKIPPED, "the scenario's workloads set no tags"
     return verdict(problems, f"{count} tag(s) read back with their last value")
@@ -169,13 +196,17 @@ def context_tags(evidence: Evidence) -> tuple[Status, str]:
     """Tags of the plugin's run context providers appear on runs started with start_run."""
     providers = [p for m, _ in evidence.pairs for p in m["context_providers"]]
     if not providers:
-        declared = any(ep["group"] == "mlflow.run_context_provider"
-                       for ep in evidence.probe["entry_points"])
+        declared = any(
+            ep["group"] == "mlflow.run_context_provider" for ep in evidence.probe["entry_points"]
+        )
         if declared and (missing := no_manifest(evidence)):
             return Status.SKIPPED, missing
         return Status.SKIPPED, "the plugin has no run context provider"
-    problems = [f"run context provider {p['name']} ({p['value']}) raised {p['error']}"
-                for p in providers if p["error"]]
+    problems = [
+        f"run context provider {p['name']} ({p['value']}) raised {p['error']}"
+        for p in providers
+        if p["error"]
+    ]
     active = [p for p in providers if p["in_context"] and not p["error"]]
     if not active and not problems:
         return Status.SKIPPED, "no run context provider reported in_context() == True"
@@ -190,6 +221,8 @@ def context_tags(evidence: Evidence) -> tuple[Status, str]:
                     if key not in run_tags:
                         problems.append(f"run {run_id} lacks tag {key!r} from {provider['name']}")
                     elif key in provider["stable"] and run_tags[key] != value:
-                        problems.append(f"run {run_id}: tag {key!r} is {run_tags[key]!r}, "
-                                        f"{provider['name']} gave {value!r}")
+                        problems.append(
+                            f"run {run_id}: tag {key!r} is {run_tags[key]!r}, "
+                            f"{provider['name']} gave {value!r}"
+                        )
     return verdict(problems, f"context tags of {len(active)} provider(s) on {checked} run(s)")

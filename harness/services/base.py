@@ -8,9 +8,10 @@ import socket
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from docker.errors import APIError, NotFound
 from testcontainers.core.config import testcontainers_config
@@ -52,8 +53,13 @@ def random_password(length: int = 24) -> str:
     return secrets.token_urlsafe(length * 2).replace("-", "").replace("_", "")[:length]
 
 
-def wait_until_ready(ping: Callable[[], None], container: Any, timeout: float, what: str,
-                     cancel: threading.Event | None = None) -> float:
+def wait_until_ready(
+    ping: Callable[[], None],
+    container: Any,
+    timeout: float,
+    what: str,
+    cancel: threading.Event | None = None,
+) -> float:
     """Call ``ping`` until it succeeds; return seconds taken. Fail fast if the container exits."""
     started = time.monotonic()
     last = "no attempt"
@@ -67,11 +73,13 @@ def wait_until_ready(ping: Callable[[], None], container: Any, timeout: float, w
             last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
         container.reload()
         if container.status not in ("created", "running"):
-            raise ServiceExited(f"{what} exited while starting ({container.status}); "
-                               f"log: {_tail(container)}")
+            raise ServiceExited(
+                f"{what} exited while starting ({container.status}); log: {_tail(container)}"
+            )
         time.sleep(0.1)
-    raise ServiceError(f"{what} not ready within {timeout:g} s (last attempt: {last}); "
-                       f"log: {_tail(container)}")
+    raise ServiceError(
+        f"{what} not ready within {timeout:g} s (last attempt: {last}); log: {_tail(container)}"
+    )
 
 
 def free_port() -> int:
@@ -163,7 +171,7 @@ class Service(ABC):
                 container.start()
                 break
             except APIError as exc:  # another process took the port in between: try another
-                if attempt == 2 or "already" not in str(exc) and "in use" not in str(exc):
+                if attempt == 2 or ("already" not in str(exc) and "in use" not in str(exc)):
                     raise
                 self._remove_created(container)
         wrapped = container.get_wrapped_container()
@@ -172,13 +180,15 @@ class Service(ABC):
         if binding["HostIp"] != "127.0.0.1":
             raise ServiceError(f"{self.kind}: port published on {binding['HostIp']}, not 127.0.0.1")
         self.host_port = int(binding["HostPort"])
-        self.ready_seconds = wait_until_ready(self.ping, wrapped, self.ready_timeout,
-                                              f"{self.kind} ({image})", cancel)
+        self.ready_seconds = wait_until_ready(
+            self.ping, wrapped, self.ready_timeout, f"{self.kind} ({image})", cancel
+        )
 
     def _remove_created(self, container: DockerContainer) -> None:
         try:
             container.get_docker_client().client.containers.get(self.container_name).remove(
-                force=True)
+                force=True
+            )
         except NotFound:
             pass
 
@@ -208,11 +218,18 @@ class Service(ABC):
     def fill_disk(self) -> None:
         """Fill the data filesystem (only a capped tmpfs: never the machine's own disk)."""
         if not self.data_cap:
-            raise ServiceError(f"{self.kind}: its data directory is not a capped filesystem; "
-                               "filling it would fill the machine's disk")
+            raise ServiceError(
+                f"{self.kind}: its data directory is not a capped filesystem; "
+                "filling it would fill the machine's disk"
+            )
         self._wrapped().exec_run(
-            ["sh", "-c", f"dd if=/dev/zero of={self.data_dir}/.harness-fill bs=1M 2>/dev/null; "
-             f"df -P {self.data_dir}"])
+            [
+                "sh",
+                "-c",
+                f"dd if=/dev/zero of={self.data_dir}/.harness-fill bs=1M 2>/dev/null; "
+                f"df -P {self.data_dir}",
+            ]
+        )
 
     def free_disk(self) -> None:
         self._wrapped().exec_run(["rm", "-f", f"{self.data_dir}/.harness-fill"])
@@ -241,7 +258,9 @@ class Service(ABC):
         result = self._container.get_wrapped_container().exec_run(command, environment=env)
         output = result.output.decode(errors="replace")
         if result.exit_code != 0:
-            raise ServiceError(f"{self.kind}: {command[0]} exited {result.exit_code}: {output[-300:]}")
+            raise ServiceError(
+                f"{self.kind}: {command[0]} exited {result.exit_code}: {output[-300:]}"
+            )
         return output
 
     def logs(self, lines: int = 200) -> str:

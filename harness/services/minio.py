@@ -22,7 +22,9 @@ MAX_OBJECTS = 10_000
 # to; MinIO: its drives are full); the first match names the cause in a diagnosis.
 OUT_OF_SPACE = re.compile(
     r"(No writable volumes.*|no free volumes.*|no space left on device.*|"
-    r"Storage resources are insufficient.*|XMinioStorageFull.*|disk full.*)", re.IGNORECASE)
+    r"Storage resources are insufficient.*|XMinioStorageFull.*|disk full.*)",
+    re.IGNORECASE,
+)
 
 
 def bucket_name(name: str) -> str:
@@ -32,8 +34,9 @@ def bucket_name(name: str) -> str:
 
 class MinIO(Service):
     kind = "minio"
-    image_spec = ImageSpec("minio/minio:RELEASE.2025-04-22T22-12-26Z", build="seaweedfs",
-                           substitute_for="minio")
+    image_spec = ImageSpec(
+        "minio/minio:RELEASE.2025-04-22T22-12-26Z", build="seaweedfs", substitute_for="minio"
+    )
     port = 9000
     data_dir = "/data"
     # A capped tmpfs: fast, and fillable without filling the machine's disk. A three-version
@@ -57,10 +60,17 @@ class MinIO(Service):
 
     def client(self, read_timeout: float = 10, attempts: int = 2) -> Any:
         return boto3.client(
-            "s3", endpoint_url=self.endpoint(), region_name=REGION,
-            aws_access_key_id=self.user, aws_secret_access_key=self.password,
-            config=Config(s3={"addressing_style": "path"}, connect_timeout=2,
-                          read_timeout=read_timeout, retries={"max_attempts": attempts}),
+            "s3",
+            endpoint_url=self.endpoint(),
+            region_name=REGION,
+            aws_access_key_id=self.user,
+            aws_secret_access_key=self.password,
+            config=Config(
+                s3={"addressing_style": "path"},
+                connect_timeout=2,
+                read_timeout=read_timeout,
+                retries={"max_attempts": attempts},
+            ),
         )
 
     def trouble(self) -> str | None:
@@ -124,13 +134,23 @@ class MinIO(Service):
 
     def _binding(self, bucket: str, inside: bool = False) -> Binding:
         endpoint = self.endpoint(inside)
-        return Binding(self.kind, {
-            "uri": f"s3://{bucket}", "endpoint": endpoint, "bucket": bucket,
-            "access_key": self.user, "secret_key": self.password,
-        }, env={
-            "MLFLOW_S3_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": self.user,
-            "AWS_SECRET_ACCESS_KEY": self.password, "AWS_DEFAULT_REGION": REGION,
-        }, inside=None if inside else self._binding(bucket, inside=True))
+        return Binding(
+            self.kind,
+            {
+                "uri": f"s3://{bucket}",
+                "endpoint": endpoint,
+                "bucket": bucket,
+                "access_key": self.user,
+                "secret_key": self.password,
+            },
+            env={
+                "MLFLOW_S3_ENDPOINT_URL": endpoint,
+                "AWS_ACCESS_KEY_ID": self.user,
+                "AWS_SECRET_ACCESS_KEY": self.password,
+                "AWS_DEFAULT_REGION": REGION,
+            },
+            inside=None if inside else self._binding(bucket, inside=True),
+        )
 
     def inspect(self, binding: Binding) -> dict[str, Any]:
         """Every object in the scenario's bucket with its digest and size."""

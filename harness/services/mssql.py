@@ -17,7 +17,8 @@ class MSSQL(SqlService):
     image_spec = ImageSpec(
         "mcr.microsoft.com/mssql/server:2022-latest",
         why_no_build="SQL Server is distributed only as Microsoft's image and cannot be built "
-                     "locally")
+        "locally",
+    )
     port = 1433
     data_dir = "/var/opt/mssql"
     driver = "mssql+pymssql"

@@ -8,9 +8,11 @@ from __future__ import annotations
 from harness.images import ImageSpec
 from harness.services.sql import SqlService
 
-_DUMP = ('dump=$(command -v mariadb-dump || command -v mysqldump); '
-         'client=$(command -v mariadb || command -v mysql); '
-         '"$dump" -uroot --single-transaction --routines "$0" | "$client" -uroot "$1"')
+_DUMP = (
+    "dump=$(command -v mariadb-dump || command -v mysqldump); "
+    "client=$(command -v mariadb || command -v mysql); "
+    '"$dump" -uroot --single-transaction --routines "$0" | "$client" -uroot "$1"'
+)
 
 
 class MySQL(SqlService):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 
 import docker
 
@@ -86,8 +86,9 @@ class ServicePool:
             if swept:
                 self.progress(f"removed {len(swept)} objects left by dead runs")
         if self._network is None:
-            self._network = self._client.networks.create(self.labels.name("net"),
-                                                         labels=self.labels.as_dict()).name
+            self._network = self._client.networks.create(
+                self.labels.name("net"), labels=self.labels.as_dict()
+            ).name
         return self._client, self._network
 
     def _start_one(self, key: Key, network: str) -> Outcome:
@@ -95,8 +96,9 @@ class ServicePool:
         assert self._client is not None
         service = service_class(name)(self.labels, network)
         try:
-            resolved = images.resolve(self._client, service.image_spec,
-                                      image_override(name, image), self.progress)
+            resolved = images.resolve(
+                self._client, service.image_spec, image_override(name, image), self.progress
+            )
         except images.ImageUnavailable as exc:
             return Outcome(skipped=str(exc))
         except HarnessError as exc:
@@ -106,8 +108,10 @@ class ServicePool:
         except Exception as exc:  # noqa: BLE001 - reported as the scenario's error
             service.stop()
             return Outcome(error=f"{name} did not start: {exc}")
-        self.progress(f"{name} ready in {service.ready_seconds:.1f} s ({resolved.image}, "
-                      f"127.0.0.1:{service.host_port})")
+        self.progress(
+            f"{name} ready in {service.ready_seconds:.1f} s ({resolved.image}, "
+            f"127.0.0.1:{service.host_port})"
+        )
         return Outcome(service, resolved.substitute_for)
 
     def close(self) -> None:

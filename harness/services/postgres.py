@@ -20,8 +20,15 @@ class Postgres(SqlService):
 
     def command(self) -> list[str]:
         # a disposable test database: durability off, the same for the official image
-        return ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off"]
+        return [
+            "postgres",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ]
 
     def clone_database(self, template: str, name: str) -> None:
         self.execute(f"CREATE DATABASE {name} TEMPLATE {template}")

@@ -59,10 +59,18 @@ class SqlService(Service):
 
     def _binding(self, database: str, inside: bool = False) -> Binding:
         host, port = self.address(inside)
-        return Binding(self.kind, {
-            "uri": self.url(database, inside), "host": host, "port": str(port),
-            "user": self.user, "password": self.password, "database": database,
-        }, inside=None if inside else self._binding(database, inside=True))
+        return Binding(
+            self.kind,
+            {
+                "uri": self.url(database, inside),
+                "host": host,
+                "port": str(port),
+                "user": self.user,
+                "password": self.password,
+                "database": database,
+            },
+            inside=None if inside else self._binding(database, inside=True),
+        )
 
     def engine(self, database: str, autocommit: bool = False) -> sa.Engine:
         options: dict[str, Any] = {"poolclass": NullPool, "connect_args": dict(self.connect_args)}
@@ -121,7 +129,7 @@ class SqlService(Service):
             metadata.reflect(engine)
             for column in (c for t in metadata.sorted_tables for c in t.columns):
                 if isinstance(column.type, sa.Float):  # MySQL's DOUBLE reflects as a Decimal
-                    column.type.asdecimal = False      # of 10 places: the value as stored
+                    column.type.asdecimal = False  # of 10 places: the value as stored
             with engine.connect() as conn:
                 for table in metadata.sorted_tables:
                     rows = conn.execute(sa.select(table).limit(MAX_ROWS)).all()

@@ -35,10 +35,24 @@ def _serve(name, request, workdir):
     # out, mlflow server would put the registry on the backend store URI
     registry = request.get("registry_uri") or request["tracking_uri"]
     log = open(os.path.join(workdir, f"server-{name}.log"), "w+")
-    argv = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-            "--backend-store-uri", request["tracking_uri"],
-            "--registry-store-uri", registry,
-            "--default-artifact-root", request["artifact_root"], "--app-name", name]
+    argv = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backend-store-uri",
+        request["tracking_uri"],
+        "--registry-store-uri",
+        registry,
+        "--default-artifact-root",
+        request["artifact_root"],
+        "--app-name",
+        name,
+    ]
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     result = {"name": name, "health": None, "api": None, "exit_code": None}
     try:
@@ -50,8 +64,9 @@ def _serve(name, request, workdir):
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.3)
         if result["health"] is not None:
-            result["api"] = _get(f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search"
-                                 "?max_results=1")
+            result["api"] = _get(
+                f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=1"
+            )
         result["exit_code"] = proc.poll()
     finally:
         if proc.poll() is None:
@@ -70,5 +85,7 @@ def _serve(name, request, workdir):
 def run(request):
     apps = _plugin_entry_points(request["plugin"], "mlflow.app")
     with tempfile.TemporaryDirectory(prefix="app-") as workdir:
-        return {"apps": [_serve(ep.name, request, workdir) for ep in apps],
-                "timeout": START_TIMEOUT}
+        return {
+            "apps": [_serve(ep.name, request, workdir) for ep in apps],
+            "timeout": START_TIMEOUT,
+        }

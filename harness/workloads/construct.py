@@ -9,8 +9,11 @@ def _builders() -> dict:
     from mlflow.tracking._model_registry.utils import _get_store as registry_store
     from mlflow.tracking._tracking_service.utils import _get_store as tracking_store
 
-    return {"tracking": tracking_store, "registry": registry_store,
-            "artifacts": get_artifact_repository}
+    return {
+        "tracking": tracking_store,
+        "registry": registry_store,
+        "artifacts": get_artifact_repository,
+    }
 
 
 def run(request: dict) -> dict:

@@ -7,7 +7,6 @@ import mlflow.data
 from mlflow.data.dataset import Dataset
 from mlflow.data.dataset_source_registry import get_dataset_source_from_json
 from mlflow.tracking import MlflowClient
-
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -26,8 +25,14 @@ def _round_trip(name, kwargs, experiment):
             mlflow.log_input(dataset, context="training")
         inputs = MlflowClient().get_run(run.info.run_id).inputs.dataset_inputs
         entry["logged"] = {"name": dataset.name, "digest": dataset.digest}
-        entry["read"] = [{"name": i.dataset.name, "digest": i.dataset.digest,
-                          "source_type": i.dataset.source_type} for i in inputs]
+        entry["read"] = [
+            {
+                "name": i.dataset.name,
+                "digest": i.dataset.digest,
+                "source_type": i.dataset.source_type,
+            }
+            for i in inputs
+        ]
     except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
         entry["error"] = describe_error(exc)
     return entry
@@ -36,12 +41,14 @@ def _round_trip(name, kwargs, experiment):
 def run(request):
     configure(request)
     recorder = Recorder("datasets", request["tracking_uri"], request["registry_uri"])
-    constructors = [ep.name for ep in _plugin_entry_points(request["plugin"],
-                                                            "mlflow.dataset_constructor")]
+    constructors = [
+        ep.name for ep in _plugin_entry_points(request["plugin"], "mlflow.dataset_constructor")
+    ]
     examples = request["datasets"]
     out = {"constructors": [], "undeclared": [n for n in constructors if n not in examples]}
     if any(n in examples for n in constructors):
         experiment = new_experiment(request, recorder, "datasets")
-        out["constructors"] = [_round_trip(n, examples[n], experiment)
-                               for n in constructors if n in examples]
+        out["constructors"] = [
+            _round_trip(n, examples[n], experiment) for n in constructors if n in examples
+        ]
     return out

@@ -7,9 +7,8 @@ could not read what MLflow documents the answer to hold)."""
 
 import mlflow
 import pandas as pd
-from mlflow.deployments import get_deploy_client
-
 from logging_workload import MODEL_INPUT, Doubler, _log_model
+from mlflow.deployments import get_deploy_client
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -68,24 +67,58 @@ def _values(prediction):
 
 def _round_trip(client, model_uri):
     steps = []
-    _step(steps, "create_deployment", "create_deployment",
-          lambda: client.create_deployment(NAME, model_uri, config={}), _name,
-          "the 'name' key MLflow documents")
-    _step(steps, "get_deployment", "get_deployment", lambda: client.get_deployment(NAME),
-          _name, "the 'name' key MLflow documents")
-    _step(steps, "list_deployments", "list_deployments", lambda: client.list_deployments(),
-          _names, "the deployments' names MLflow documents")
+    _step(
+        steps,
+        "create_deployment",
+        "create_deployment",
+        lambda: client.create_deployment(NAME, model_uri, config={}),
+        _name,
+        "the 'name' key MLflow documents",
+    )
+    _step(
+        steps,
+        "get_deployment",
+        "get_deployment",
+        lambda: client.get_deployment(NAME),
+        _name,
+        "the 'name' key MLflow documents",
+    )
+    _step(
+        steps,
+        "list_deployments",
+        "list_deployments",
+        lambda: client.list_deployments(),
+        _names,
+        "the deployments' names MLflow documents",
+    )
     for values in INPUTS:
         frame = pd.DataFrame({"x": values})
-        _step(steps, "predict", "predict", lambda: client.predict(NAME, frame), _values,
-              "predictions MLflow can read", input=values,
-              expected=[float(v) for v in Doubler().predict(None, frame)])
+        _step(
+            steps,
+            "predict",
+            "predict",
+            lambda: client.predict(NAME, frame),
+            _values,
+            "predictions MLflow can read",
+            input=values,
+            expected=[float(v) for v in Doubler().predict(None, frame)],
+        )
     # update_deployment's answer is not read: MLflow documents "Returns: None" (see the check)
-    _step(steps, "update_deployment", "update_deployment",
-          lambda: client.update_deployment(NAME, model_uri))
+    _step(
+        steps,
+        "update_deployment",
+        "update_deployment",
+        lambda: client.update_deployment(NAME, model_uri),
+    )
     _step(steps, "delete_deployment", "delete_deployment", lambda: client.delete_deployment(NAME))
-    _step(steps, "list after delete", "list_deployments", lambda: client.list_deployments(),
-          _names, "the deployments' names MLflow documents")
+    _step(
+        steps,
+        "list after delete",
+        "list_deployments",
+        lambda: client.list_deployments(),
+        _names,
+        "the deployments' names MLflow documents",
+    )
     return steps
 
 
@@ -100,8 +133,14 @@ def run(request):
     for ep in entry_points:
         target = request["targets"].get(ep.name, ep.name)
         steps = []
-        client = _step(steps, "get_deploy_client", "get_deploy_client",
-                       lambda: get_deploy_client(target), _client, "a deployment client")
+        client = _step(
+            steps,
+            "get_deploy_client",
+            "get_deploy_client",
+            lambda: get_deploy_client(target),
+            _client,
+            "a deployment client",
+        )
         if "error" not in steps[-1] and "unreadable" not in steps[-1]:
             steps += _round_trip(client, model_uri)
         targets.append({"name": ep.name, "target": target, "steps": steps})

@@ -3,9 +3,8 @@ pyfunc regressor with that evaluator only; its metrics must come back and be on 
 
 import mlflow
 import pandas as pd
-from mlflow.tracking import MlflowClient
-
 from logging_workload import _log_model
+from mlflow.tracking import MlflowClient
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -25,10 +24,12 @@ def run(request):
         entry = {"name": ep.name, "error": None, "metrics": None, "on_run": None}
         try:
             with mlflow.start_run(experiment_id=experiment) as run_:
-                result = mlflow.models.evaluate(model_uri, data, targets="y",
-                                                model_type="regressor", evaluators=[ep.name])
-            entry["metrics"] = {k: float(v) for k, v in dict(result.metrics).items()
-                                if isinstance(v, (int, float))}
+                result = mlflow.models.evaluate(
+                    model_uri, data, targets="y", model_type="regressor", evaluators=[ep.name]
+                )
+            entry["metrics"] = {
+                k: float(v) for k, v in dict(result.metrics).items() if isinstance(v, (int, float))
+            }
             entry["on_run"] = dict(MlflowClient().get_run(run_.info.run_id).data.metrics)
         except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
             entry["error"] = describe_error(exc)

@@ -7,8 +7,10 @@ import re
 # How MLflow names a group it loads: get_entry_points("mlflow.x"), entry_points(group=...) or a
 # registry's super().__init__("mlflow.x"), the name written there or in a variable of the file
 _GROUP_NAME = r"""["'](mlflow\.[a-z_][\w.]*)["']"""
-_GROUP_USE = re.compile(r"(?:get_entry_points\(|entry_points\(\s*group\s*=|super\(\)\.__init__\()"
-                        rf"\s*(?:{_GROUP_NAME}|(?:self\.)?(\w+)\s*\))")
+_GROUP_USE = re.compile(
+    r"(?:get_entry_points\(|entry_points\(\s*group\s*=|super\(\)\.__init__\()"
+    rf"\s*(?:{_GROUP_NAME}|(?:self\.)?(\w+)\s*\))"
+)
 
 
 def mlflow_groups(root: str) -> list:
@@ -30,6 +32,7 @@ def _groups_in(path: str) -> set:
         return set()
     found = set()
     for literal, variable in _GROUP_USE.findall(text):
-        found.update([literal] if literal
-                     else re.findall(rf"\b{variable}\s*=\s*{_GROUP_NAME}", text))
+        found.update(
+            [literal] if literal else re.findall(rf"\b{variable}\s*=\s*{_GROUP_NAME}", text)
+        )
     return found

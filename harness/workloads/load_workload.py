@@ -13,7 +13,6 @@ import time
 
 from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
-
 from recorder import Recorder, describe_error
 from session import configure, new_experiment
 
@@ -28,8 +27,10 @@ def _write_run(client: MlflowClient, experiment_id: str, index: int, points: int
     latencies = []
     base = int(time.time() * 1000)
     for start in range(0, points, BATCH_LIMIT):
-        batch = [Metric(KEY, float(step), base + step, step)
-                 for step in range(start, min(points, start + BATCH_LIMIT))]
+        batch = [
+            Metric(KEY, float(step), base + step, step)
+            for step in range(start, min(points, start + BATCH_LIMIT))
+        ]
         began = time.perf_counter()
         client.log_batch(run_id, metrics=batch)
         latencies.append(time.perf_counter() - began)
@@ -52,12 +53,16 @@ def run(request: dict) -> dict:
 
     began = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=writers) as pool:
-        written = list(pool.map(lambda i: _write_run(client, experiment_id, i, points),
-                                range(runs)))
+        written = list(
+            pool.map(lambda i: _write_run(client, experiment_id, i, points), range(runs))
+        )
     seconds = time.perf_counter() - began
     latencies = [latency for run_ in written for latency in run_["latencies"]]
     result = {
-        "runs": runs, "points": runs * points, "writers": writers, "seconds": seconds,
+        "runs": runs,
+        "points": runs * points,
+        "writers": writers,
+        "seconds": seconds,
         "points_per_s": runs * points / seconds if seconds else 0.0,
         "batch_p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
         "batch_p95_ms": 1000 * _percentile(latencies, 0.95),
@@ -77,11 +82,16 @@ def run(request: dict) -> dict:
             client.log_artifact(run_id, path, "load")
             upload = time.perf_counter() - began
             listed = {f.path: f.file_size for f in client.list_artifacts(run_id, "load")}
-        result.update(artifact_mb=options["artifact_mb"], artifact_s=upload,
-                      artifact_mb_per_s=options["artifact_mb"] / upload if upload else 0.0)
+        result.update(
+            artifact_mb=options["artifact_mb"],
+            artifact_s=upload,
+            artifact_mb_per_s=options["artifact_mb"] / upload if upload else 0.0,
+        )
         if listed.get("load/big.bin") != size:
-            result["lost"].append(f"artifact load/big.bin: listed as {listed.get('load/big.bin')} "
-                                  f"bytes, {size} written")
+            result["lost"].append(
+                f"artifact load/big.bin: listed as {listed.get('load/big.bin')} "
+                f"bytes, {size} written"
+            )
 
     # Untimed: every point must be there (and nothing MLflow's own store keeps may be lost).
     for run_ in written:

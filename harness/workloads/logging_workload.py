@@ -7,7 +7,6 @@ import time
 import mlflow
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
-
 from recorder import Recorder, describe_error
 from session import ContextProviders, configure, new_experiment
 
@@ -24,7 +23,9 @@ class Doubler(mlflow.pyfunc.PythonModel):
 
 def _metric_value(key_index: int, step: int) -> float:
     specials = [0.0, -1.5, 1e300, 1e-300, 123456789.125]
-    return specials[step] if key_index == 0 and step < len(specials) else key_index * 1000 + step / 7
+    return (
+        specials[step] if key_index == 0 and step < len(specials) else key_index * 1000 + step / 7
+    )
 
 
 def _write_files(directory: str, large_mb: float) -> None:
@@ -78,7 +79,8 @@ def _log_run_data(client, entry: dict, run_id: str, options: dict, base_ts: int)
     if options["batch"]:
         metrics = [Metric("batch_metric", i * 0.5, base_ts + i, i) for i in range(50)]
         client.log_batch(
-            run_id, metrics=metrics,
+            run_id,
+            metrics=metrics,
             params=[Param(f"batch_param_{i}", str(i)) for i in range(20)],
             tags=[RunTag(f"batch_tag_{i}", str(i)) for i in range(10)],
         )
@@ -97,9 +99,13 @@ def _log_model(recorder: Recorder) -> str:
         info = mlflow.pyfunc.log_model(name="model", **kwargs)
     else:  # MLflow 2.x
         info = mlflow.pyfunc.log_model(artifact_path="model", **kwargs)
-    recorder.data["models"].append({
-        "uri": info.model_uri, "input": MODEL_INPUT, "output": [2 * v for v in MODEL_INPUT],
-    })
+    recorder.data["models"].append(
+        {
+            "uri": info.model_uri,
+            "input": MODEL_INPUT,
+            "output": [2 * v for v in MODEL_INPUT],
+        }
+    )
     return info.model_uri
 
 
@@ -111,16 +117,18 @@ def _registry_round_trip(recorder: Recorder, client, model_uri: str, prefix: str
     client.set_registered_model_tag(name, "team", "harness")
     client.set_model_version_tag(name, second.version, "validated", "yes")
     client.update_registered_model(name, description="registered by the harness")
-    recorder.data["registry"].append({
-        "name": name,
-        "description": "registered by the harness",
-        "tags": {"team": "harness"},
-        "aliases": {"champion": str(first.version)},
-        "versions": {
-            str(first.version): {"tags": {}},
-            str(second.version): {"tags": {"validated": "yes"}},
-        },
-    })
+    recorder.data["registry"].append(
+        {
+            "name": name,
+            "description": "registered by the harness",
+            "tags": {"team": "harness"},
+            "aliases": {"champion": str(first.version)},
+            "versions": {
+                str(first.version): {"tags": {}},
+                str(second.version): {"tags": {"validated": "yes"}},
+            },
+        }
+    )
 
 
 def run(request: dict) -> dict:
@@ -157,11 +165,19 @@ def _log_everything(request: dict, recorder: Recorder, options: dict) -> None:
                         mlflow.log_metric("child_metric", c + 0.25, step=c, timestamp=base_ts)
                         Recorder.metric(child_entry, "child_metric", c + 0.25, c, base_ts)
     # why nothing was registered, as facts the registry check reports when it skips
-    why_not = [why for why, absent in (
-        ("the workload logged no model (model: false, or no run)", not model_uri),
-        ("the workload registers nothing (registry: false)", not options["registry"]),
-        ("the plugin's registry store is not used in this scenario (MLflow's own serves the "
-         "registry role)", not request.get("registry_store"))) if absent]
+    why_not = [
+        why
+        for why, absent in (
+            ("the workload logged no model (model: false, or no run)", not model_uri),
+            ("the workload registers nothing (registry: false)", not options["registry"]),
+            (
+                "the plugin's registry store is not used in this scenario (MLflow's own serves the "
+                "registry role)",
+                not request.get("registry_store"),
+            ),
+        )
+        if absent
+    ]
     if why_not:
         recorder.data["registry_skipped"] = "; ".join(why_not)
     else:
@@ -170,4 +186,5 @@ def _log_everything(request: dict, recorder: Recorder, options: dict) -> None:
         except Exception as exc:  # noqa: BLE001 - the registry check reports it; tracking stands
             recorder.data["registry_error"] = (
                 f"registering a model through the plugin's registry store at "
-                f"{request['registry_uri']} raised {describe_error(exc)}")
+                f"{request['registry_uri']} raised {describe_error(exc)}"
+            )

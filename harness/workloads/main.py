@@ -8,7 +8,7 @@ import signal
 import sys
 import traceback
 
-from protocol import RAISED, classify
+from protocol import classify
 
 COMMANDS = {
     "probe": "probe",

@@ -11,8 +11,11 @@ import importlib
 import inspect
 import types
 
-TRACKING, REGISTRY, ARTIFACTS = ("mlflow.tracking_store", "mlflow.model_registry_store",
-                                 "mlflow.artifact_repository")
+TRACKING, REGISTRY, ARTIFACTS = (
+    "mlflow.tracking_store",
+    "mlflow.model_registry_store",
+    "mlflow.artifact_repository",
+)
 
 
 @contextlib.contextmanager
@@ -88,12 +91,16 @@ def own_builders() -> dict:
 
 def _live(group: str):
     if group == TRACKING:
-        return importlib.import_module("mlflow.tracking._tracking_service.utils")\
-            ._tracking_store_registry
+        return importlib.import_module(
+            "mlflow.tracking._tracking_service.utils"
+        )._tracking_store_registry
     if group == REGISTRY:
-        return importlib.import_module("mlflow.tracking._model_registry.utils")._get_store_registry()
-    return importlib.import_module("mlflow.store.artifact.artifact_repository_registry")\
-        ._artifact_repository_registry
+        return importlib.import_module(
+            "mlflow.tracking._model_registry.utils"
+        )._get_store_registry()
+    return importlib.import_module(
+        "mlflow.store.artifact.artifact_repository_registry"
+    )._artifact_repository_registry
 
 
 def restore(schemes: dict) -> None:

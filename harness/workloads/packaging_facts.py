@@ -15,7 +15,6 @@ import textwrap
 
 from packaging.requirements import InvalidRequirement, Requirement  # MLflow requires packaging
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from protocol import _short
 
 _IMPORT_NAME = dis.opmap["IMPORT_NAME"]
@@ -36,7 +35,8 @@ def traced_imports(plugin_files: set, imported: dict):
             code = caller.f_code
             if code.co_filename in plugin_files and code.co_code[caller.f_lasti] == _IMPORT_NAME:
                 imported.setdefault(name.partition(".")[0], set()).add(
-                    (code.co_filename, caller.f_lineno))
+                    (code.co_filename, caller.f_lineno)
+                )
         return module
 
     builtins.__import__ = traced
@@ -67,8 +67,11 @@ def _requirements(dist, extras: tuple = ()) -> list:
 def _declared(dist) -> set:
     """Canonical names of the distributions the plugin declares, and theirs, recursively (those
     installed: an absent one declares nothing here)."""
-    installed = {_canonical(d.metadata["Name"]): d for d in importlib.metadata.distributions()
-                 if d.metadata["Name"]}
+    installed = {
+        _canonical(d.metadata["Name"]): d
+        for d in importlib.metadata.distributions()
+        if d.metadata["Name"]
+    }
     declared, done, todo = set(), set(), [(dist, ())]
     while todo:
         current, extras = todo.pop()
@@ -102,7 +105,7 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     return any(getattr(c, "id", getattr(c, "attr", None)) in _IMPORT_ERRORS for c in caught)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _optional_imports(path: str) -> frozenset:
     """Lines of the imports in ``path`` that sit in a ``try`` catching ImportError."""
     try:
@@ -112,10 +115,13 @@ def _optional_imports(path: str) -> frozenset:
         return frozenset()
     tries = (ast.Try, getattr(ast, "TryStar", ast.Try))
     return frozenset(
-        node.lineno for block in ast.walk(tree)
+        node.lineno
+        for block in ast.walk(tree)
         if isinstance(block, tries) and any(map(_catches_import_error, block.handlers))
-        for statement in block.body for node in ast.walk(statement)
-        if isinstance(node, (ast.Import, ast.ImportFrom)))
+        for statement in block.body
+        for node in ast.walk(statement)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    )
 
 
 def _top_level(dist) -> dict:
@@ -131,8 +137,11 @@ def _top_level(dist) -> dict:
         if len(f.parts) == 1 and f.suffix in (".py", ".so", ".pyd") and stem.isidentifier():
             names.setdefault(stem, False)
         elif len(f.parts) > 1 and f.suffix in (".py", ".so", ".pyd") and head.isidentifier():
-            names.setdefault(head, f"{head}/__init__.py" not in files
-                             or _pkgutil_namespace(dist.locate_file(f"{head}/__init__.py")))
+            names.setdefault(
+                head,
+                f"{head}/__init__.py" not in files
+                or _pkgutil_namespace(dist.locate_file(f"{head}/__init__.py")),
+            )
     if not names:  # no RECORD (an editable or legacy install): what it says it installs
         text = dist.read_text("top_level.txt") or ""
         names = {n: False for n in text.split() if n.isidentifier()}
@@ -156,15 +165,24 @@ def _undeclared(dist, own: dict, imported: dict, providers: dict) -> list:
     found = []
     for module, places in sorted(imported.items()):
         dists = providers.get(module, [])
-        if (module in own or module in sys.stdlib_module_names or not dists
-                or {_canonical(d) for d in dists} & declared):
+        if (
+            module in own
+            or module in sys.stdlib_module_names
+            or not dists
+            or {_canonical(d) for d in dists} & declared
+        ):
             continue
-        kept = sorted((path, line) for path, line in places
-                      if line not in _optional_imports(path))
+        kept = sorted((path, line) for path, line in places if line not in _optional_imports(path))
         if kept:  # several distributions may install it (mlflow, mlflow-skinny): its own name
             named = next((d for d in dists if _canonical(d) == _canonical(module)), dists[0])
-            found.append({"module": module, "where": f"{_short(kept[0][0])}:{kept[0][1]}",
-                          "distribution": named, "extras": extras.get(_canonical(named), [])})
+            found.append(
+                {
+                    "module": module,
+                    "where": f"{_short(kept[0][0])}:{kept[0][1]}",
+                    "distribution": named,
+                    "extras": extras.get(_canonical(named), []),
+                }
+            )
     return found
 
 
@@ -174,8 +192,14 @@ def _lowest_minor(spec: str | None) -> int | None:
         allowed = SpecifierSet(spec or "")
     except InvalidSpecifier:
         return None
-    return next((m for m in range(sys.version_info.minor + 1)
-                 if any(allowed.contains(f"3.{m}.{p}", prereleases=True) for p in (0, 99))), None)
+    return next(
+        (
+            m
+            for m in range(sys.version_info.minor + 1)
+            if any(allowed.contains(f"3.{m}.{p}", prereleases=True) for p in (0, 99))
+        ),
+        None,
+    )
 
 
 def _rejected(source, minor: int) -> SyntaxError | None:
@@ -207,8 +231,16 @@ def _culprit(source: bytes, minor: int) -> int | None:
     except (UnicodeDecodeError, SyntaxError, ValueError):
         return None
     while statements:
-        node = next((n for n in statements if _rejected(textwrap.dedent(
-            ast.get_source_segment(text, n, padded=True) or ""), minor)), None)
+        node = next(
+            (
+                n
+                for n in statements
+                if _rejected(
+                    textwrap.dedent(ast.get_source_segment(text, n, padded=True) or ""), minor
+                )
+            ),
+            None,
+        )
         if node is None:
             break
         statements, line = _child_statements(node), node.lineno
@@ -230,12 +262,23 @@ def _newer_syntax(spec: str | None, plugin_files: set) -> list:
         except OSError:
             continue
         error = _rejected(source, lowest)
-        needs = next((m for m in range(lowest + 1, sys.version_info.minor + 1)
-                      if _rejected(source, m) is None), None) if error else None
+        needs = (
+            next(
+                (
+                    m
+                    for m in range(lowest + 1, sys.version_info.minor + 1)
+                    if _rejected(source, m) is None
+                ),
+                None,
+            )
+            if error
+            else None
+        )
         if needs is not None:  # one that parses nowhere fails to import: reported on loading
             line = _culprit(source, lowest) or error.lineno
-            found.append({"where": f"{_short(path)}:{line}", "needs": f"3.{needs}",
-                          "error": error.msg})
+            found.append(
+                {"where": f"{_short(path)}:{line}", "needs": f"3.{needs}", "error": error.msg}
+            )
     return found
 
 
@@ -245,11 +288,15 @@ def facts(dist, plugin_files: set, imported: dict) -> dict:
     own = _canonical(dist.metadata["Name"])
     top = _top_level(dist)
     return {
-        "top_level": [{"name": name, "namespace": namespace,
-                       "stdlib": name in sys.stdlib_module_names,
-                       "also_in": sorted({d for d in providers.get(name, ())
-                                          if _canonical(d) != own})}
-                      for name, namespace in sorted(top.items())],
+        "top_level": [
+            {
+                "name": name,
+                "namespace": namespace,
+                "stdlib": name in sys.stdlib_module_names,
+                "also_in": sorted({d for d in providers.get(name, ()) if _canonical(d) != own}),
+            }
+            for name, namespace in sorted(top.items())
+        ],
         "undeclared_imports": _undeclared(dist, top, imported, providers),
         "extras": _extras(dist),
         "requires_python": dist.metadata["Requires-Python"],

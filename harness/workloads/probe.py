@@ -29,19 +29,14 @@ PROVIDER_CALLS = {
 # Where MLflow keeps what it registered from entry points (private; absent ones are not verified).
 REGISTRIES = {
     "mlflow.tracking_store": "mlflow.tracking._tracking_service.utils:_tracking_store_registry",
-    "mlflow.artifact_repository":
-        "mlflow.store.artifact.artifact_repository_registry:_artifact_repository_registry",
+    "mlflow.artifact_repository": "mlflow.store.artifact.artifact_repository_registry:_artifact_repository_registry",
     "mlflow.model_registry_store": "mlflow.tracking._model_registry.utils:_get_store_registry",
     "mlflow.run_context_provider": "mlflow.tracking.context.registry:_run_context_provider_registry",
-    "mlflow.request_header_provider":
-        "mlflow.tracking.request_header.registry:_request_header_provider_registry",
-    "mlflow.request_auth_provider":
-        "mlflow.tracking.request_auth.registry:_request_auth_provider_registry",
-    "mlflow.default_experiment_provider":
-        "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry",
+    "mlflow.request_header_provider": "mlflow.tracking.request_header.registry:_request_header_provider_registry",
+    "mlflow.request_auth_provider": "mlflow.tracking.request_auth.registry:_request_auth_provider_registry",
+    "mlflow.default_experiment_provider": "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry",
     "mlflow.dataset_constructor": "mlflow.data.dataset_registry:_dataset_registry.constructors",
-    "mlflow.dataset_source":
-        "mlflow.data.dataset_source_registry:_dataset_source_registry.sources",
+    "mlflow.dataset_source": "mlflow.data.dataset_source_registry:_dataset_source_registry.sources",
 }
 
 
@@ -101,7 +96,8 @@ def _kind(obj) -> str:
 
 def _abstract_left(cls) -> list:
     return sorted(
-        name for name in dir(cls)
+        name
+        for name in dir(cls)
         if getattr(getattr(cls, name, None), "__isabstractmethod__", False)
     )
 
@@ -120,8 +116,11 @@ def _call_provider(obj, group: str) -> dict:
     for method in PROVIDER_CALLS[group]:
         try:
             value = getattr(instance, method)()
-            calls[method] = {"type": type(value).__name__, "value": _describe_value(value),
-                             "callable": callable(value)}
+            calls[method] = {
+                "type": type(value).__name__,
+                "value": _describe_value(value),
+                "callable": callable(value),
+            }
         except Exception as exc:
             calls[method] = {"error": describe_error(exc)}
     return calls
@@ -146,7 +145,7 @@ def _check_shape(obj, contract: dict, record: dict) -> None:
     if signature is not None and callable(obj):
         positional, keywords = signature[0], _passed(tuple(signature[1]), base)
         try:
-            inspect.signature(obj).bind(*positional, **{k: None for k in keywords})
+            inspect.signature(obj).bind(*positional, **dict.fromkeys(keywords))
         except TypeError as exc:
             call = ", ".join([*positional, *(f"{k}=..." for k in keywords)])
             problems.append(f"cannot be called as MLflow calls it, ({call}): {exc}")
@@ -157,23 +156,42 @@ def _check_shape(obj, contract: dict, record: dict) -> None:
 def _registration_problems(ep, obj, registered, import_warnings: list) -> list:
     if ep.group not in REGISTRIES or registered is None:
         return []
-    key = (ep.name.lower() if ep.group in SCHEME_GROUPS
-           else ep.name if ep.group == "mlflow.dataset_constructor" else obj)
+    key = (
+        ep.name.lower()
+        if ep.group in SCHEME_GROUPS
+        else ep.name
+        if ep.group == "mlflow.dataset_constructor"
+        else obj
+    )
     if key in registered:
         if ep.group in SCHEME_GROUPS and registered[key] is not obj:
             return [f"scheme {ep.name!r} is served by {registered[key]!r}, not this entry point"]
         return []
     why = [str(w.message) for w in import_warnings if f'"{ep.name}"' in str(w.message)]
-    return ["MLflow did not register it at `import mlflow`"
-            + (f": {why[0]}" if why else " (no warning given)")]
+    return [
+        "MLflow did not register it at `import mlflow`"
+        + (f": {why[0]}" if why else " (no warning given)")
+    ]
 
 
-SCHEME_GROUPS = {"mlflow.tracking_store", "mlflow.artifact_repository", "mlflow.model_registry_store"}
+SCHEME_GROUPS = {
+    "mlflow.tracking_store",
+    "mlflow.artifact_repository",
+    "mlflow.model_registry_store",
+}
 
 
 def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: set) -> dict:
-    record = {"group": ep.group, "name": ep.name, "value": ep.value, "loaded": False,
-              "error": None, "problems": [], "abstract_left": [], "calls": None}
+    record = {
+        "group": ep.group,
+        "name": ep.name,
+        "value": ep.value,
+        "loaded": False,
+        "error": None,
+        "problems": [],
+        "abstract_left": [],
+        "calls": None,
+    }
     try:
         with warnings.catch_warnings(record=True) as load_warnings:
             warnings.simplefilter("always")
@@ -192,8 +210,10 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
     # import-time warnings are not the plugin's defect).
     for w in [*import_warnings, *load_warnings]:
         if w.filename in plugin_files and (w.filename == module_file or w in load_warnings):
-            problem = (f"warns at import ({w.filename.rsplit('/', 1)[-1]}:{w.lineno}): "
-                       f"{w.category.__name__}: {w.message}")
+            problem = (
+                f"warns at import ({w.filename.rsplit('/', 1)[-1]}:{w.lineno}): "
+                f"{w.category.__name__}: {w.message}"
+            )
             if problem not in record["problems"]:
                 record["problems"].append(problem)
     if contract:
@@ -215,10 +235,20 @@ def _unimportable(request: dict, why: str) -> dict:
         "mlflow_version": None,
         "import_mlflow_error": why,
         "entry_points": [
-            {"group": ep.group, "name": ep.name, "value": ep.value, "loaded": False,
-             "error": why, "problems": [], "abstract_left": [], "calls": None}
-            for ep in sorted((ep for ep in dist.entry_points if ep.group.startswith("mlflow.")),
-                             key=lambda ep: (ep.group, ep.name))
+            {
+                "group": ep.group,
+                "name": ep.name,
+                "value": ep.value,
+                "loaded": False,
+                "error": why,
+                "problems": [],
+                "abstract_left": [],
+                "calls": None,
+            }
+            for ep in sorted(
+                (ep for ep in dist.entry_points if ep.group.startswith("mlflow.")),
+                key=lambda ep: (ep.group, ep.name),
+            )
         ],
     }
 
@@ -255,8 +285,16 @@ def _answer(request: dict, plugin_files: set) -> dict:
         (ep for ep in dist.entry_points if ep.group.startswith("mlflow.")),
         key=lambda ep: (ep.group, ep.name),
     )
-    records = [_probe(ep, request["groups"].get(ep.group), registered.get(ep.group),
-                      import_warnings, plugin_files) for ep in entry_points]
+    records = [
+        _probe(
+            ep,
+            request["groups"].get(ep.group),
+            registered.get(ep.group),
+            import_warnings,
+            plugin_files,
+        )
+        for ep in entry_points
+    ]
     # a store registered under one of MLflow's own schemes replaces MLflow's store for it
     builtin = {group: sorted(builders) for group, builders in own_builders().items()}
     for record in records:
@@ -279,8 +317,9 @@ def run(request: dict) -> dict:
     with packaging_facts.traced_imports(plugin_files, imported):
         answer = _answer(request, plugin_files)
     spec = importlib.util.find_spec("mlflow")
-    answer["mlflow_groups"] = (mlflow_groups(os.path.dirname(spec.origin))
-                               if spec and spec.origin else None)
+    answer["mlflow_groups"] = (
+        mlflow_groups(os.path.dirname(spec.origin)) if spec and spec.origin else None
+    )
     answer["packaging"] = packaging_facts.facts(dist, plugin_files, imported)
     return answer
 
@@ -295,9 +334,13 @@ def _load_error(exc: BaseException, plugin_files: set) -> str:
     if isinstance(exc, SyntaxError) and exc.filename:
         where = (exc.filename, exc.lineno or 0)
     else:
-        frames = [(f.filename, f.lineno or 0) for f in traceback.extract_tb(exc.__traceback__)
-                  if f.filename not in _OURS and not f.filename.startswith("<")
-                  and not (f.filename.startswith(_STDLIB) and "site-packages" not in f.filename)]
+        frames = [
+            (f.filename, f.lineno or 0)
+            for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename not in _OURS
+            and not f.filename.startswith("<")
+            and not (f.filename.startswith(_STDLIB) and "site-packages" not in f.filename)
+        ]
         ours = [f for f in frames if f[0] in plugin_files] or frames
         where = ours[-1] if ours else None
     return f"{_describe(exc)} ({_short(where[0])}:{where[1]})" if where else _describe(exc)

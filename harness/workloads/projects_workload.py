@@ -8,7 +8,6 @@ import tempfile
 import mlflow
 from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
-
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -52,16 +51,27 @@ def run(request):
     recorder = Recorder("projects", request["tracking_uri"], request["registry_uri"])
     backends = []
     for ep in _plugin_entry_points(request["plugin"], "mlflow.project_backend"):
-        entry = {"name": ep.name, "error": None, "submitted": None, "waited": None,
-                 "status": None, "run": None}
+        entry = {
+            "name": ep.name,
+            "error": None,
+            "submitted": None,
+            "waited": None,
+            "status": None,
+            "run": None,
+        }
         experiment = new_experiment(request, recorder, f"project-{ep.name}")
         with tempfile.TemporaryDirectory(prefix="project-") as directory:
             stage = "mlflow.projects.run(..., backend=...)"
             try:
                 submitted = mlflow.projects.run(
-                    _project(directory), parameters={"alpha": 0.25}, backend=ep.name,
-                    backend_config=request["targets"].get(ep.name, {}), env_manager="local",
-                    experiment_id=experiment, synchronous=False)
+                    _project(directory),
+                    parameters={"alpha": 0.25},
+                    backend=ep.name,
+                    backend_config=request["targets"].get(ep.name, {}),
+                    env_manager="local",
+                    experiment_id=experiment,
+                    synchronous=False,
+                )
                 entry["submitted"] = type(submitted).__name__
                 stage = f"{entry['submitted']}.wait()"
                 entry["waited"] = bool(submitted.wait())
@@ -69,12 +79,16 @@ def run(request):
                 entry["status"] = _status_name(submitted.get_status())
                 stage = "reading back the run it reports (MlflowClient().get_run)"
                 run_ = MlflowClient().get_run(submitted.run_id)
-                entry["run"] = {"status": _status_name(run_.info.status),
-                                "params": dict(run_.data.params),
-                                "metrics": dict(run_.data.metrics),
-                                "experiment_id": run_.info.experiment_id == experiment}
+                entry["run"] = {
+                    "status": _status_name(run_.info.status),
+                    "params": dict(run_.data.params),
+                    "metrics": dict(run_.data.metrics),
+                    "experiment_id": run_.info.experiment_id == experiment,
+                }
             except Exception as exc:  # noqa: BLE001 - judged by the check, with the stage
                 entry["error"] = f"{stage} raised {describe_error(exc)}"
         backends.append(entry)
-    return {"backends": backends, "expected": {"params": {"alpha": "0.25"},
-                                               "metrics": {"twice_alpha": 0.5}}}
+    return {
+        "backends": backends,
+        "expected": {"params": {"alpha": "0.25"}, "metrics": {"twice_alpha": 0.5}},
+    }

@@ -22,8 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # __raised__: what happened; blame: who is at fault; where: file:line; breaks_mlflow: the error
 # came out of `import mlflow` itself (installing the plugin broke MLflow)
-Raised = TypedDict("Raised", {"__raised__": str, "blame": str, "where": str,
-                              "breaks_mlflow": bool})
+Raised = TypedDict("Raised", {"__raised__": str, "blame": str, "where": str, "breaks_mlflow": bool})
 
 
 class Finding(Exception):
@@ -57,8 +56,10 @@ def _where(exc: BaseException) -> tuple[str, int] | None:
 
 def _importing_mlflow(exc: BaseException) -> bool:
     """Whether ``exc`` escaped an ``import mlflow`` (or ``from mlflow... import``)."""
-    return any((frame.line or "").startswith(("import mlflow", "from mlflow"))
-               for frame in traceback.extract_tb(exc.__traceback__))
+    return any(
+        (frame.line or "").startswith(("import mlflow", "from mlflow"))
+        for frame in traceback.extract_tb(exc.__traceback__)
+    )
 
 
 def _in_mlflow(path: str) -> bool:
@@ -82,27 +83,53 @@ def import_break(exc: BaseException) -> str | None:
         if isinstance(found, importlib.metadata.EntryPoint):
             through = f", loading entry point {found.group}:{found.name} = {found.value}"
         tb = tb.tb_next
-    return (f"`import mlflow` breaks once the plugin is installed: {_describe(exc)} "
-            f"({_short(where[0])}:{where[1]}{through})")
+    return (
+        f"`import mlflow` breaks once the plugin is installed: {_describe(exc)} "
+        f"({_short(where[0])}:{where[1]}{through})"
+    )
 
 
 _ENV = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b")
-_UNSET = re.compile(r"not (?:been )?set|is missing|are missing|must be (?:set|provided|defined)|"
-                    r"is required|are required|not defined|undefined|not configured|"
-                    r"environment variable", re.IGNORECASE)
-_CREDENTIALS = ("NoCredentialsError", "PartialCredentialsError", "NoAuthTokenError",
-                "DefaultCredentialsError", "ClientAuthenticationError", "CredentialUnavailableError",
-                "AuthenticationError", "Unauthorized", "InvalidClientTokenId")
-_CREDENTIAL_WORDS = re.compile(r"credential|api[ _-]?key|access[ _-]?key|secret[ _-]?key|"
-                               r"auth(?:entication)? token|unauthori[sz]ed|not authenticated",
-                               re.IGNORECASE)
-_UNREACHABLE = ("EndpointConnectionError", "ConnectionError", "ConnectTimeout",
-                "NewConnectionError", "MaxRetryError", "gaierror", "ConnectionRefusedError",
-                "ConnectTimeoutError", "ServiceUnavailable")
-_UNREACHABLE_WORDS = re.compile(r"name or service not known|temporary failure in name resolution|"
-                                r"nodename nor servname|connection refused|could not connect|"
-                                r"failed to establish a new connection|could not resolve host|"
-                                r"no route to host|network is unreachable", re.IGNORECASE)
+_UNSET = re.compile(
+    r"not (?:been )?set|is missing|are missing|must be (?:set|provided|defined)|"
+    r"is required|are required|not defined|undefined|not configured|"
+    r"environment variable",
+    re.IGNORECASE,
+)
+_CREDENTIALS = (
+    "NoCredentialsError",
+    "PartialCredentialsError",
+    "NoAuthTokenError",
+    "DefaultCredentialsError",
+    "ClientAuthenticationError",
+    "CredentialUnavailableError",
+    "AuthenticationError",
+    "Unauthorized",
+    "InvalidClientTokenId",
+)
+_CREDENTIAL_WORDS = re.compile(
+    r"credential|api[ _-]?key|access[ _-]?key|secret[ _-]?key|"
+    r"auth(?:entication)? token|unauthori[sz]ed|not authenticated",
+    re.IGNORECASE,
+)
+_UNREACHABLE = (
+    "EndpointConnectionError",
+    "ConnectionError",
+    "ConnectTimeout",
+    "NewConnectionError",
+    "MaxRetryError",
+    "gaierror",
+    "ConnectionRefusedError",
+    "ConnectTimeoutError",
+    "ServiceUnavailable",
+)
+_UNREACHABLE_WORDS = re.compile(
+    r"name or service not known|temporary failure in name resolution|"
+    r"nodename nor servname|connection refused|could not connect|"
+    r"failed to establish a new connection|could not resolve host|"
+    r"no route to host|network is unreachable",
+    re.IGNORECASE,
+)
 _HOST = re.compile(r"(?:https?://|host=['\"]?)([\w.-]+)", re.IGNORECASE)
 
 
@@ -129,8 +156,7 @@ def needs(exc: BaseException) -> str | None:
             host = _HOST.search(text)
             if host and host.group(1) in ("127.0.0.1", "localhost"):
                 return None  # the scenario's own services: not reaching them is no need
-            return (f"a reachable host{f' {host.group(1)}' if host else ''} "
-                    f"({_describe(link)})")
+            return f"a reachable host{f' {host.group(1)}' if host else ''} ({_describe(link)})"
     return None
 
 
@@ -150,10 +176,18 @@ def classify(exc: BaseException) -> Raised:
     if broken := import_break(exc):
         return {RAISED: broken, "blame": PLUGIN, "where": where, "breaks_mlflow": True}
     if _importing_mlflow(exc):
-        return {RAISED: f"`import mlflow` fails in MLflow's own code: {line}",
-                "blame": INFRASTRUCTURE, "where": where, "breaks_mlflow": True}
+        return {
+            RAISED: f"`import mlflow` fails in MLflow's own code: {line}",
+            "blame": INFRASTRUCTURE,
+            "where": where,
+            "breaks_mlflow": True,
+        }
     last = traceback.extract_tb(exc.__traceback__)[-1:] or None
     if last and _ours(last[0].filename) and not isinstance(exc, Finding):
-        return {RAISED: f"the harness's own {os.path.basename(last[0].filename)} raised {line}",
-                "blame": HARNESS, "where": where, "breaks_mlflow": False}
+        return {
+            RAISED: f"the harness's own {os.path.basename(last[0].filename)} raised {line}",
+            "blame": HARNESS,
+            "where": where,
+            "breaks_mlflow": False,
+        }
     return {RAISED: line, "blame": PLUGIN, "where": where, "breaks_mlflow": False}

@@ -11,10 +11,8 @@ import urllib.request
 
 import mlflow
 from mlflow.tracking import MlflowClient
-
-from recorder import describe_error
+from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
-from recorder import Recorder
 
 REQUESTS = 2  # every request must carry the headers, not only the first
 
@@ -30,11 +28,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else None
         self.seen.append({k.lower(): v for k, v in self.headers.items()})
-        status, body = 404, json.dumps({"error_code": "RESOURCE_DOES_NOT_EXIST",
-                                        "message": "recorded"}).encode()
+        status, body = (
+            404,
+            json.dumps({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "recorded"}).encode(),
+        )
         if self.upstream:
-            status, body = _relay(self.upstream + self.path, self.command, payload,
-                                  {k: v for k, v in self.headers.items() if k.lower() != "host"})
+            status, body = _relay(
+                self.upstream + self.path,
+                self.command,
+                payload,
+                {k: v for k, v in self.headers.items() if k.lower() != "host"},
+            )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -50,8 +54,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def _relay(url, method, payload, headers):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(urllib.request.Request(url, payload, headers, method=method),
-                         timeout=60) as answer:
+        with opener.open(
+            urllib.request.Request(url, payload, headers, method=method), timeout=60
+        ) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -61,8 +66,10 @@ def _plain(value):
     """The answer as JSON: scalars as they are, mappings with their values made printable."""
     if isinstance(value, (str, bool, int, float, type(None))):
         return value
-    return {str(k): v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
-            for k, v in dict(value).items()}
+    return {
+        str(k): v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
+        for k, v in dict(value).items()
+    }
 
 
 def _call(fn):
@@ -120,10 +127,15 @@ def _auth(provider, package):
     try:
         after = request.prepare()
     except Exception as exc:  # noqa: BLE001 - raised while requests applied the answer
-        return {"returned": type(auth).__name__, "applying": describe_error(exc),
-                "raised_by": _raised_in(exc, package)}
-    return {"value": {k: v for k, v in after.headers.items() if before.get(k) != v},
-            "returned": type(auth).__name__}
+        return {
+            "returned": type(auth).__name__,
+            "applying": describe_error(exc),
+            "raised_by": _raised_in(exc, package),
+        }
+    return {
+        "value": {k: v for k, v in after.headers.items() if before.get(k) != v},
+        "returned": type(auth).__name__,
+    }
 
 
 def run(request):
@@ -137,13 +149,21 @@ def run(request):
     try:
         for ep in _plugin_entry_points(plugin, "mlflow.request_header_provider"):
             provider = ep.load()()
-            out["headers"].append({"name": ep.name, "in_context": _call(provider.in_context),
-                                   "headers": _call(provider.request_headers)})
+            out["headers"].append(
+                {
+                    "name": ep.name,
+                    "in_context": _call(provider.in_context),
+                    "headers": _call(provider.request_headers),
+                }
+            )
         out["plain"] = _requests(url)
         for ep in _plugin_entry_points(plugin, "mlflow.request_auth_provider"):
             provider = ep.load()()
-            entry = {"name": ep.name, "auth_name": _call(provider.get_name),
-                     "headers": _auth(provider, ep.value.split(":")[0].split(".")[0])}
+            entry = {
+                "name": ep.name,
+                "auth_name": _call(provider.get_name),
+                "headers": _auth(provider, ep.value.split(":")[0].split(".")[0]),
+            }
             if "value" in entry["auth_name"]:
                 os.environ["MLFLOW_TRACKING_AUTH"] = str(entry["auth_name"]["value"])
                 entry["observed"] = _requests(url)
@@ -155,16 +175,26 @@ def run(request):
     recorder = Recorder("providers", request["tracking_uri"], request["registry_uri"])
     for ep in _plugin_entry_points(plugin, "mlflow.run_context_provider"):
         provider = ep.load()()
-        out["context"].append({"name": ep.name, "in_context": _call(provider.in_context),
-                               "tags": _call(provider.tags)})
+        out["context"].append(
+            {
+                "name": ep.name,
+                "in_context": _call(provider.in_context),
+                "tags": _call(provider.tags),
+            }
+        )
     experiment = new_experiment(request, recorder, "providers")
     with mlflow.start_run(experiment_id=experiment) as run_:
         pass
     out["run_tags"] = dict(MlflowClient().get_run(run_.info.run_id).data.tags)
     for ep in _plugin_entry_points(plugin, "mlflow.default_experiment_provider"):
         provider = ep.load()()
-        out["default_experiment"].append({"name": ep.name, "in_context": _call(provider.in_context),
-                                          "experiment_id": _call(provider.get_experiment_id)})
+        out["default_experiment"].append(
+            {
+                "name": ep.name,
+                "in_context": _call(provider.in_context),
+                "experiment_id": _call(provider.get_experiment_id),
+            }
+        )
     if out["default_experiment"]:
         try:
             with mlflow.start_run() as run_:

@@ -5,7 +5,6 @@ from random import randint, random
 
 import mlflow
 from mlflow import log_artifacts, log_metric, log_param
-
 from recorder import Recorder
 from session import ContextProviders, configure, new_experiment
 

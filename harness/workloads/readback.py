@@ -6,7 +6,6 @@ import tempfile
 import mlflow
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
-
 from recorder import describe_error, sha256_file
 
 
@@ -56,7 +55,9 @@ def _run(client, run_id: str, expected: dict) -> dict:
     }
     for key in keys:
         out["metrics"][key] = _guard(
-            lambda k: [[m.step, m.timestamp, m.value] for m in client.get_metric_history(run_id, k)],
+            lambda k: [
+                [m.step, m.timestamp, m.value] for m in client.get_metric_history(run_id, k)
+            ],
             key,
         )
     for path in expected["artifacts"]:
@@ -78,9 +79,7 @@ def _registered(client, model: dict) -> dict:
         "description": found.description,
         "tags": dict(found.tags),
         "aliases": {k: str(v) for k, v in aliases.items()},
-        "versions": {
-            str(v.version): {"tags": dict(v.tags), "status": v.status} for v in versions
-        },
+        "versions": {str(v.version): {"tags": dict(v.tags), "status": v.status} for v in versions},
         "fetched": {
             str(v): _guard(lambda n: str(client.get_model_version(model["name"], n).version), v)
             for v in model["versions"]

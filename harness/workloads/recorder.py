@@ -51,7 +51,9 @@ class Recorder:
     @staticmethod
     def metric(entry: dict, key: str, value: float, step: int = 0, timestamp=None) -> None:
         history = entry["metrics"].setdefault(key, [])
-        history.append({"value": value, "step": step, "timestamp": timestamp, "order": len(history)})
+        history.append(
+            {"value": value, "step": step, "timestamp": timestamp, "order": len(history)}
+        )
 
     @staticmethod
     def artifact(entry: dict, artifact_path: str, local_file: str) -> None:

@@ -4,7 +4,6 @@ import importlib.metadata
 import uuid
 
 import mlflow
-
 from recorder import Recorder, describe_error
 
 
@@ -41,8 +40,14 @@ class ContextProviders:
         self.entries = recorder.data["context_providers"]
         self.providers = []
         for ep in _plugin_entry_points(request["plugin"], "mlflow.run_context_provider"):
-            entry = {"name": ep.name, "value": ep.value, "in_context": None, "tags": {},
-                     "stable": [], "error": None}
+            entry = {
+                "name": ep.name,
+                "value": ep.value,
+                "in_context": None,
+                "tags": {},
+                "stable": [],
+                "error": None,
+            }
             self.entries.append(entry)
             try:
                 provider = ep.load()()

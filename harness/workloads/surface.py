@@ -13,9 +13,11 @@ import importlib
 import inspect
 import textwrap
 
-BASES = {"tracking": "mlflow.store.tracking.abstract_store:AbstractStore",
-         "registry": "mlflow.store.model_registry.abstract_store:AbstractStore",
-         "artifacts": "mlflow.store.artifact.artifact_repo:ArtifactRepository"}
+BASES = {
+    "tracking": "mlflow.store.tracking.abstract_store:AbstractStore",
+    "registry": "mlflow.store.model_registry.abstract_store:AbstractStore",
+    "artifacts": "mlflow.store.artifact.artifact_repo:ArtifactRepository",
+}
 
 
 def _base(role):
@@ -45,8 +47,11 @@ def is_stub(fn):
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError):
         return False
-    body = [s for s in tree.body[0].body
-            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    body = [
+        s
+        for s in tree.body[0].body
+        if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    ]
     if not body:
         return True
     if len(body) > 1:
@@ -61,8 +66,11 @@ def is_stub(fn):
 
 
 def _missing(cls, names):
-    return sorted(name for name in names
-                  if (fn := _function(inspect.getattr_static(cls, name, None))) and is_stub(fn))
+    return sorted(
+        name
+        for name in names
+        if (fn := _function(inspect.getattr_static(cls, name, None))) and is_stub(fn)
+    )
 
 
 def mlflow_base(cls, role):
@@ -70,8 +78,11 @@ def mlflow_base(cls, role):
     ...), or None when it extends only the abstract interface."""
     base = _base(role)
     for klass in cls.__mro__:
-        if (klass.__module__.split(".")[0] == "mlflow" and klass is not base
-                and issubclass(klass, base)):
+        if (
+            klass.__module__.split(".")[0] == "mlflow"
+            and klass is not base
+            and issubclass(klass, base)
+        ):
             return klass
     return None
 
@@ -83,9 +94,13 @@ def surface(cls, role):
     missing = _missing(cls, names)
     parent = mlflow_base(cls, role)
     inherited = sorted(set(missing) & set(_missing(parent, names))) if parent else []
-    return {"class": f"{cls.__module__}:{cls.__qualname__}", "declared": len(names),
-            "missing": missing, "inherited": inherited,
-            "extends": parent.__qualname__ if parent else None}
+    return {
+        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "declared": len(names),
+        "missing": missing,
+        "inherited": inherited,
+        "extends": parent.__qualname__ if parent else None,
+    }
 
 
 def _counting(fn, name, called):

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from harness.config import load_pyproject
-from harness.plugin import parse_plugin
 from harness.environment import DRIVERS, PluginEnv
+from harness.plugin import parse_plugin
 from harness.results import Status
 from harness.runner import ScenarioRun, probe_plugin
 from harness.scenario import select
@@ -34,8 +34,9 @@ from harness.services.pool import ServicePool
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = os.environ.get("BASELINE_PLUGIN", str(ROOT / "tests" / "plugins" / "reference-plugin"))
-SCENARIOS = select(os.environ["BASELINE_SCENARIOS"].split(",")
-                   if os.environ.get("BASELINE_SCENARIOS") else None)
+SCENARIOS = select(
+    os.environ["BASELINE_SCENARIOS"].split(",") if os.environ.get("BASELINE_SCENARIOS") else None
+)
 SETTINGS = load_pyproject(parse_plugin(PLUGIN).settings_file())  # the plugin's URI templates
 NAME = tomllib.loads((Path(PLUGIN) / "pyproject.toml").read_text())["project"]["name"]
 TIMINGS = os.environ.get("BASELINE_TIMINGS")  # a JSON-lines file the bench reads
@@ -46,14 +47,32 @@ def _fresh_env(directory: Path) -> PluginEnv:
     started = time.monotonic()
     venv = directory / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-                    PLUGIN, "mlflow", *DRIVERS], check=True, timeout=1800,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    version = subprocess.run([str(venv / "bin" / "python"), "-c",
-                              "import importlib.metadata as m; print(m.version('mlflow'))"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    return PluginEnv(venv, NAME, version, False,
-                     time.monotonic() - started)
+    subprocess.run(
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            PLUGIN,
+            "mlflow",
+            *DRIVERS,
+        ],
+        check=True,
+        timeout=1800,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    version = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m; print(m.version('mlflow'))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return PluginEnv(venv, NAME, version, False, time.monotonic() - started)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
@@ -65,12 +84,22 @@ def test_scenario(scenario, tmp_path: Path) -> None:
         pool.start({(ref.name, ref.image): None for ref in scenario.services})
         services = time.monotonic() - started
         with tempfile.TemporaryDirectory() as rundir:
-            result = ScenarioRun(env, probe, SETTINGS, pool, tmp_path / "reports",
-                                 lambda _m: None)(scenario, Path(rundir))
+            result = ScenarioRun(env, probe, SETTINGS, pool, tmp_path / "reports", lambda _m: None)(
+                scenario, Path(rundir)
+            )
     if TIMINGS:
         with open(TIMINGS, "a") as f:
-            f.write(json.dumps({"scenario": scenario.name, "environment_s": env.build_seconds,
-                                "services_s": services, "status": result.status.value}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "scenario": scenario.name,
+                        "environment_s": env.build_seconds,
+                        "services_s": services,
+                        "status": result.status.value,
+                    }
+                )
+                + "\n"
+            )
     if result.status is Status.SKIPPED:
         pytest.skip(result.reason)
     assert result.status is Status.PASSED, result.reason

@@ -29,8 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -46,8 +47,16 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASELINE_REPEAT = int(os.environ.get("BENCH_BASELINE_REPEAT", str(REPEAT)))
 SECTIONS = os.environ.get("BENCH_SECTIONS", "floors,services,env,run,workers,scaling,baseline")
 # for scaling: scenarios of every kind, the cheap ones first
-SCALING = ["quickstart", "postgres-tracking", "logging", "minio-artifacts", "datasets",
-           "mysql-tracking", "providers", "postgres-minio"]
+SCALING = [
+    "quickstart",
+    "postgres-tracking",
+    "logging",
+    "minio-artifacts",
+    "datasets",
+    "mysql-tracking",
+    "providers",
+    "postgres-minio",
+]
 TIMEOUT = 3600
 
 
@@ -71,13 +80,20 @@ def harness(*args: str, cache: str | None = None) -> tuple[float, dict[str, Any]
     if cache:
         env["MLFLOW_PLUGIN_HARNESS_CACHE"] = cache
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "harness", "run", PLUGIN, *args,
-                           "--report-dir", report_dir], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "run", PLUGIN, *args, "--report-dir", report_dir],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     wall = time.monotonic() - started
     if proc.returncode != 0:
-        raise SystemExit(f"bench: `run {' '.join(args)}` exited {proc.returncode}:\n"
-                         f"{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+        raise SystemExit(
+            f"bench: `run {' '.join(args)}` exited {proc.returncode}:\n"
+            f"{proc.stdout[-3000:]}{proc.stderr[-2000:]}"
+        )
     return wall, json.loads((Path(report_dir) / "report.json").read_text())
 
 
@@ -86,8 +102,10 @@ def floors() -> None:
     imports = repeat(lambda: _timed([str(env.python), "-c", "import mlflow"]))
     fresh, cloned = migrations(REPEAT)
     say(f"  import mlflow (a new process)            {median(imports):6.2f} s")
-    say(f"  MLflow's migrations, fresh PostgreSQL DB {fresh:6.2f} s   (a clone of the migrated "
-        f"template: {cloned:.2f} s, ratio {fresh / cloned:.0f}x)")
+    say(
+        f"  MLflow's migrations, fresh PostgreSQL DB {fresh:6.2f} s   (a clone of the migrated "
+        f"template: {cloned:.2f} s, ratio {fresh / cloned:.0f}x)"
+    )
 
 
 def _timed(argv: list[str]) -> float:
@@ -105,12 +123,16 @@ def services() -> None:
             alone[name].append(wall)
             ready[name].append(each[name])
     for name in SERVICES:
-        say(f"  {name:<9} ready {median(ready[name]):5.2f} s after its container starts "
-            f"({median(alone[name]):.2f} s with network and container creation)")
+        say(
+            f"  {name:<9} ready {median(ready[name]):5.2f} s after its container starts "
+            f"({median(alone[name]):.2f} s with network and container creation)"
+        )
     together = median(repeat(lambda: start(SERVICES)[0]))
     one_by_one = sum(median(alone[n]) for n in SERVICES)
-    say(f"  all three at once {together:.2f} s vs one by one {one_by_one:.2f} s: "
-        f"ratio {one_by_one / together:.1f}x")
+    say(
+        f"  all three at once {together:.2f} s vs one by one {one_by_one:.2f} s: "
+        f"ratio {one_by_one / together:.1f}x"
+    )
 
 
 def environment() -> None:
@@ -120,8 +142,10 @@ def environment() -> None:
             cold.append(harness("-s", "entry-points", cache=cache)[1]["environments"][0]["seconds"])
             warm.append(harness("-s", "entry-points", cache=cache)[1]["environments"][0]["seconds"])
     say(f"  cold (a new cache; uv's downloads cached) {median(cold):6.2f} s")
-    say(f"  reused                                    {median(warm):6.2f} s   "
-        f"ratio {median(cold) / median(warm):.0f}x")
+    say(
+        f"  reused                                    {median(warm):6.2f} s   "
+        f"ratio {median(cold) / median(warm):.0f}x"
+    )
 
 
 RESULTS: dict[str, float] = {}
@@ -131,24 +155,32 @@ def warm_run() -> None:
     harness("-s", "entry-points")  # the environment exists: this is a warm run
     runs = repeat(lambda: harness())
     wall = median([w for w, _ in runs])
-    parts = {key: median([r["timings"][key] for _, r in runs])
-             for key in ("environments_s", "services_s", "workloads_s")}
+    parts = {
+        key: median([r["timings"][key] for _, r in runs])
+        for key in ("environments_s", "services_s", "workloads_s")
+    }
     overhead = median([w - sum(r["timings"].values()) for w, r in runs])
     count = len(runs[0][1]["results"])
     RESULTS.update(run=wall, overhead=overhead)
     say(f"  {count} default scenarios, 1 worker: {wall:.1f} s")
-    say(f"    environments {parts['environments_s']:.1f} s, services {parts['services_s']:.1f} s, "
-        f"workloads {parts['workloads_s']:.1f} s")
-    say(f"    harness overhead {overhead:.1f} s = {overhead / wall:.1%} of the run "
-        f"(target < 15%: {'met' if overhead / wall < 0.15 else 'NOT met'})")
+    say(
+        f"    environments {parts['environments_s']:.1f} s, services {parts['services_s']:.1f} s, "
+        f"workloads {parts['workloads_s']:.1f} s"
+    )
+    say(
+        f"    harness overhead {overhead:.1f} s = {overhead / wall:.1%} of the run "
+        f"(target < 15%: {'met' if overhead / wall < 0.15 else 'NOT met'})"
+    )
 
 
 def workers() -> None:
     one = RESULTS.get("run") or median(repeat(lambda: harness()[0]))
     two = median(repeat(lambda: harness("--workers", "2")[0]))
     RESULTS["workers"] = two
-    say(f"  default scenarios: 1 worker {one:.1f} s, 2 workers {two:.1f} s: "
-        f"ratio {one / two:.2f}x ({'faster' if two < one else 'NOT faster'})")
+    say(
+        f"  default scenarios: 1 worker {one:.1f} s, 2 workers {two:.1f} s: "
+        f"ratio {one / two:.2f}x ({'faster' if two < one else 'NOT faster'})"
+    )
 
 
 def scaling() -> None:
@@ -164,31 +196,49 @@ def baseline() -> None:
     walls = []
     for _ in range(BASELINE_REPEAT):
         started = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/bench/baseline_suite.py",
-                               "-p", "no:cacheprovider", "-q"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=3 * TIMEOUT)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "tests/bench/baseline_suite.py",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=3 * TIMEOUT,
+        )
         walls.append(time.monotonic() - started)
         if proc.returncode != 0:
             raise SystemExit(f"bench: the baseline failed:\n{proc.stdout[-3000:]}")
     run = RESULTS.get("run") or median(repeat(lambda: harness()[0]))
     ratio = median(walls) / run
-    say(f"  baseline ({len(available())} scenarios, {BASELINE_REPEAT} run(s)) {median(walls):.1f} s "
+    say(
+        f"  baseline ({len(available())} scenarios, {BASELINE_REPEAT} run(s)) {median(walls):.1f} s "
         f"vs warm harness run {run:.1f} s: {ratio:.2f}x faster "
-        f"(target >= 5x: {'met' if ratio >= 5 else 'NOT met'})")
+        f"(target >= 5x: {'met' if ratio >= 5 else 'NOT met'})"
+    )
 
 
-SECTION = {"floors": ("floors (MLflow's own work)", floors),
-           "services": ("services (warm images)", services),
-           "env": ("plugin environment", environment),
-           "run": ("warm run", warm_run),
-           "workers": ("parallel run", workers),
-           "scaling": ("scaling", scaling),
-           "baseline": ("baseline", baseline)}
+SECTION = {
+    "floors": ("floors (MLflow's own work)", floors),
+    "services": ("services (warm images)", services),
+    "env": ("plugin environment", environment),
+    "run": ("warm run", warm_run),
+    "workers": ("parallel run", workers),
+    "scaling": ("scaling", scaling),
+    "baseline": ("baseline", baseline),
+}
 
 
 def main() -> int:
-    say(f"mlflow-plugin-harness bench: {platform.node()}, {os.cpu_count()} CPUs, "
-        f"{platform.platform()}, Python {platform.python_version()}; medians of {REPEAT}")
+    say(
+        f"mlflow-plugin-harness bench: {platform.node()}, {os.cpu_count()} CPUs, "
+        f"{platform.platform()}, Python {platform.python_version()}; medians of {REPEAT}"
+    )
     for name in SECTIONS.split(","):
         title, fn = SECTION[name.strip()]
         say(f"{title}:")

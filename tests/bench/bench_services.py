@@ -45,8 +45,9 @@ def migrations(repeat: int = 3) -> tuple[float, float]:
         assert postgres is not None
 
         def migrate(url: str) -> None:
-            env.run_script("migrate", {"uri": url, "artifact_root": tmp}, workdir=Path(tmp),
-                           timeout=300)
+            env.run_script(
+                "migrate", {"uri": url, "artifact_root": tmp}, workdir=Path(tmp), timeout=300
+            )
 
         postgres.provision("warm-up", migrate)  # builds the template
         for i in range(repeat):

@@ -45,8 +45,14 @@ def harness(tmp_path: Path):
         argv = [*HARNESS, *args]
         if args and args[0] == "run":
             argv += ["--report-dir", str(report_dir)]
-        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **(env or {})})
+        proc = subprocess.run(
+            argv,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
         report_file = report_dir / "report.json"
         report = json.loads(report_file.read_text()) if report_file.exists() else {}
         return Outcome(proc.returncode, proc.stdout, proc.stderr, report_dir, report)
@@ -76,7 +82,9 @@ def leftovers(client, **labels: str) -> list[str]:
     from harness.engine import LABEL
 
     selector = [f"{LABEL}.{key}={value}" for key, value in labels.items()] or [LABEL]
-    found = [f"container {c.name}" for c in client.containers.list(all=True, filters={"label": selector})]
+    found = [
+        f"container {c.name}" for c in client.containers.list(all=True, filters={"label": selector})
+    ]
     found += [f"network {n.name}" for n in client.networks.list(filters={"label": selector})]
     found += [f"volume {v.name}" for v in client.volumes.list(filters={"label": selector})]
     return found
@@ -86,9 +94,14 @@ def start_harness(args: list[str], log: Path) -> subprocess.Popen:
     """The CLI in the background, its progress (stderr) going to ``log``; Ctrl-C (SIGINT)
     reaches it as it reaches a command in a terminal, even where this suite was started with
     SIGINT ignored (as a shell's background job is)."""
-    return subprocess.Popen([*HARNESS, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=open(log, "w"), start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [*HARNESS, *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "w"),
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_for(log: Path, text: str, proc: subprocess.Popen, seconds: float = 600) -> None:

@@ -8,7 +8,12 @@ from tests.integration.conftest import PLUGINS, leftovers
 
 CASES = [
     ("import-error", "entry-points", "entry-points", "No module named 'mlflow.utils.time_utils'"),
-    ("old-constructor", "entry-points", "entry-points", "unexpected keyword argument 'tracking_uri'"),
+    (
+        "old-constructor",
+        "entry-points",
+        "entry-points",
+        "unexpected keyword argument 'tracking_uri'",
+    ),
     ("abstract-gaps", "entry-points", "abstract-methods", "_download_file, list_artifacts"),
     ("bad-headers", "entry-points", "providers", "non-str values for ['X-Retry-Count']"),
     ("context-raises", "quickstart", "context-tags", "raised KeyError: 'CLUSTER_ID'"),
@@ -22,38 +27,89 @@ CASES = [
     ("writes-local-disk", "postgres-tracking", "backend-rows", "no row in any table"),
     ("writes-local-disk", "minio-artifacts", "backend-objects", "no object for"),
     ("auth-once", "providers", "providers-applied", "request 2 carried Authorization=None"),
-    ("default-experiment-missing", "providers", "providers-applied",
-     "a run without an experiment failed: MlflowException: No Experiment with id=424242"),
+    (
+        "default-experiment-missing",
+        "providers",
+        "providers-applied",
+        "a run without an experiment failed: MlflowException: No Experiment with id=424242",
+    ),
     ("bad-headers", "providers", "providers-applied", "no request reached the server"),
-    ("deployment-forgets-delete", "deployments", "deployments",
-     "'harness-deployment' still listed after delete_deployment"),
-    ("deployment-get-no-name-constant-predict", "deployments", "deployments",
-     "'state': 'ready'}, without the 'name' key MLflow documents"),
-    ("deployment-get-no-name-constant-predict", "deployments", "deployments",
-     "predict() answers [2.0, 5.0, -6.0] whatever the input"),
-    ("deployment-get-no-name-constant-predict", "deployments", "deployments",
-     "predict returned [2.0, 5.0, -6.0] for input [0.5, 7.0, -11.25, 40.0], the model gives "
-     "[1.0, 14.0, -22.5, 80.0]"),
-    ("auth-returns-dict", "providers", "providers-applied",
-     "get_auth() returned dict, which requests cannot use as an auth (it raised TypeError: "),
+    (
+        "deployment-forgets-delete",
+        "deployments",
+        "deployments",
+        "'harness-deployment' still listed after delete_deployment",
+    ),
+    (
+        "deployment-get-no-name-constant-predict",
+        "deployments",
+        "deployments",
+        "'state': 'ready'}, without the 'name' key MLflow documents",
+    ),
+    (
+        "deployment-get-no-name-constant-predict",
+        "deployments",
+        "deployments",
+        "predict() answers [2.0, 5.0, -6.0] whatever the input",
+    ),
+    (
+        "deployment-get-no-name-constant-predict",
+        "deployments",
+        "deployments",
+        "predict returned [2.0, 5.0, -6.0] for input [0.5, 7.0, -11.25, 40.0], the model gives "
+        "[1.0, 14.0, -22.5, 80.0]",
+    ),
+    (
+        "auth-returns-dict",
+        "providers",
+        "providers-applied",
+        "get_auth() returned dict, which requests cannot use as an auth (it raised TypeError: ",
+    ),
     ("app-flask-only", "app", "app", "app flask-only: /health answered 500"),
-    ("project-never-runs", "projects", "projects",
-     "wait() gave True, status FINISHED, run RUNNING"),
-    ("project-stays-scheduled", "projects", "projects",
-     "wait() gave False, status SCHEDULED, run RUNNING"),
-    ("evaluator-returns-dict", "evaluators", "evaluators",
-     "AttributeError: 'dict' object has no attribute 'metrics'"),
-    ("dataset-source-lossy", "datasets", "datasets",
-     "its lossy source comes back from JSON as {'uri': 'lossy://'}"),
-    ("slow-batches", "tests/scenarios/load-small.yaml", "performance",
-     "points/s ratio 0.0"),
-    ("drops-metric-step", "tests/scenarios/load-small.yaml", "performance",
-     "lost under load: run "),
-    ("app-import-error", "app", "entry-points",
-     "mlflow.app:broken-app (broken_app_import_error.app:create_app) fails to load: "
-     "ModuleNotFoundError"),
-    ("dataset-unannotated", "entry-points", "entry-points",
-     "MLflow did not register it at `import mlflow`: Failure attempting to register dataset"),
+    (
+        "project-never-runs",
+        "projects",
+        "projects",
+        "wait() gave True, status FINISHED, run RUNNING",
+    ),
+    (
+        "project-stays-scheduled",
+        "projects",
+        "projects",
+        "wait() gave False, status SCHEDULED, run RUNNING",
+    ),
+    (
+        "evaluator-returns-dict",
+        "evaluators",
+        "evaluators",
+        "AttributeError: 'dict' object has no attribute 'metrics'",
+    ),
+    (
+        "dataset-source-lossy",
+        "datasets",
+        "datasets",
+        "its lossy source comes back from JSON as {'uri': 'lossy://'}",
+    ),
+    ("slow-batches", "tests/scenarios/load-small.yaml", "performance", "points/s ratio 0.0"),
+    (
+        "drops-metric-step",
+        "tests/scenarios/load-small.yaml",
+        "performance",
+        "lost under load: run ",
+    ),
+    (
+        "app-import-error",
+        "app",
+        "entry-points",
+        "mlflow.app:broken-app (broken_app_import_error.app:create_app) fails to load: "
+        "ModuleNotFoundError",
+    ),
+    (
+        "dataset-unannotated",
+        "entry-points",
+        "entry-points",
+        "MLflow did not register it at `import mlflow`: Failure attempting to register dataset",
+    ),
 ]
 SERVICES = {"postgres-tracking", "minio-artifacts"}
 # What a broken plugin must NOT be failed for (false alarms once): plugin, scenario, check,
@@ -65,20 +121,28 @@ NOT_FAILED_FOR = [
 # Contract checks (scenario `conformance`): plugin -> {check: what the failure must say}
 CONTRACT_CASES = {
     "sloppy-tracking": {
-        "tracking.experiments": "'pages of 2'", "tracking.runs": "'restored': plugin \"deleted\"",
-        "tracking.params": "'changed value'", "tracking.metrics": "'special values'",
-        "tracking.tags": "'after delete'", "tracking.log-batch": "'counts': plugin [50, 100, 800]",
-        "tracking.search-runs": "'all, by name'", "tracking.inputs": "'read': plugin []",
-        "tracking.logged-models": "'create': plugin {\"error\": \"NotImplementedError\"}",
+        "tracking.experiments": "'pages of 2'",
+        "tracking.runs": "'restored': plugin \"deleted\"",
+        "tracking.params": "'changed value'",
+        "tracking.metrics": "'special values'",
+        "tracking.tags": "'after delete'",
+        "tracking.log-batch": "'counts': plugin [50, 100, 800]",
+        "tracking.search-runs": "'all, by name'",
+        "tracking.inputs": "'read': plugin []",
+        "tracking.logged-models": '\'create\': plugin {"error": "NotImplementedError"}',
         "tracking.methods": "Store: create_logged_model, log_inputs, restore_run",
     },
     "sloppy-artifacts": {
-        "artifacts.files": "files/donn[differs at char", "artifacts.trees": "'listing'",
-        "artifacts.delete": "del/gone.txt", "artifacts.methods": "SloppyRepository: delete_artifacts",
+        "artifacts.files": "files/donn[differs at char",
+        "artifacts.trees": "'listing'",
+        "artifacts.delete": "del/gone.txt",
+        "artifacts.methods": "SloppyRepository: delete_artifacts",
     },
     "sloppy-registry": {
-        "registry.models": "'new name'", "registry.versions": "'update'",
-        "registry.aliases": "'after delete'", "registry.tags": "'after delete'",
+        "registry.models": "'new name'",
+        "registry.versions": "'update'",
+        "registry.aliases": "'after delete'",
+        "registry.tags": "'after delete'",
         "registry.stages": "'stages now'",
         "registry.methods": "delete_model_version_tag, delete_registered_model_alias",
     },
@@ -86,23 +150,30 @@ CONTRACT_CASES = {
 
 # Server-mode checks (scenario `server-postgres-minio`): plugin -> {check: failure text}
 SERVER_CASES = {
-    "hides-params": {"server-api": "param param1 is None through the server",
-                     "ui-screenshot": "rendered without param1"},
+    "hides-params": {
+        "server-api": "param param1 is None through the server",
+        "ui-screenshot": "rendered without param1",
+    },
 }
 
 
 def test_every_check_has_a_broken_plugin():
     from harness.scenario import CHECKS
 
-    covered = {check for cases in (CONTRACT_CASES, SERVER_CASES)
-               for checks in cases.values() for check in checks}
+    covered = {
+        check
+        for cases in (CONTRACT_CASES, SERVER_CASES)
+        for checks in cases.values()
+        for check in checks
+    }
     assert {check for _, _, check, _ in CASES} | covered == set(CHECKS)
 
 
 @pytest.mark.parametrize("plugin", sorted(SERVER_CASES))
 def test_broken_plugins_fail_the_server_checks_they_break(harness, docker_client, plugin):
-    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario",
-                      "server-postgres-minio")
+    outcome = harness(
+        "run", str(PLUGINS / "broken" / plugin), "--scenario", "server-postgres-minio"
+    )
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     checks = outcome.checks("server-postgres-minio")
     for check, detail in SERVER_CASES[plugin].items():
@@ -119,7 +190,9 @@ def test_broken_stores_fail_the_contract_features_they_break(harness, plugin):
     checks = outcome.checks("conformance")
     for check, detail in CONTRACT_CASES[plugin].items():
         assert (checks[check]["status"], checks[check]["blame"]) == ("failed", "plugin"), (
-            check, checks[check])
+            check,
+            checks[check],
+        )
         assert detail in checks[check]["detail"], (check, checks[check]["detail"])
     others = {name: c["status"] for name, c in checks.items() if name not in CONTRACT_CASES[plugin]}
     assert set(others.values()) == {"skipped"}, others  # roles the plugin does not fill
@@ -127,28 +200,47 @@ def test_broken_stores_fail_the_contract_features_they_break(harness, plugin):
 
 def test_declared_unsupported_features_are_skipped_and_stale_declarations_fail(harness, tmp_path):
     config = tmp_path / "harness.yaml"
-    config.write_text("unsupported:\n  tracking.inputs: datasets are not stored yet\n"
-                      "  tracking.tags: declared, but the store does support tags\n"
-                      "missing_methods:\n  tracking.*logged_model*: written for MLflow 2\n"
-                      "  tracking.log_inputs: no datasets\n  tracking.restore_run: no undo\n")
-    outcome = harness("run", str(PLUGINS / "broken" / "sloppy-tracking"), "--scenario",
-                      "conformance", "--config", str(config))
+    config.write_text(
+        "unsupported:\n  tracking.inputs: datasets are not stored yet\n"
+        "  tracking.tags: declared, but the store does support tags\n"
+        "missing_methods:\n  tracking.*logged_model*: written for MLflow 2\n"
+        "  tracking.log_inputs: no datasets\n  tracking.restore_run: no undo\n"
+    )
+    outcome = harness(
+        "run",
+        str(PLUGINS / "broken" / "sloppy-tracking"),
+        "--scenario",
+        "conformance",
+        "--config",
+        str(config),
+    )
     checks = outcome.checks("conformance")
     assert checks["tracking.inputs"]["status"] == "skipped"
-    assert checks["tracking.inputs"]["detail"] == "declared unsupported: datasets are not stored yet"
+    assert (
+        checks["tracking.inputs"]["detail"] == "declared unsupported: datasets are not stored yet"
+    )
     assert checks["tracking.methods"]["status"] == "passed", checks["tracking.methods"]
     assert checks["tracking.methods"]["detail"].endswith("; 3 declared missing")
-    reference = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "conformance",
-                        "--config", str(config))
+    reference = harness(
+        "run",
+        str(PLUGINS / "reference-plugin"),
+        "--scenario",
+        "conformance",
+        "--config",
+        str(config),
+    )
     assert reference.code == 1
     stale = reference.checks("conformance")["tracking.tags"]
-    assert stale["status"] == "failed" and "behaves exactly like MLflow's own store" in stale["detail"]
+    assert (
+        stale["status"] == "failed" and "behaves exactly like MLflow's own store" in stale["detail"]
+    )
     methods = reference.checks("conformance")["tracking.methods"]
     assert methods["status"] == "failed" and "declared missing but implemented" in methods["detail"]
 
 
-@pytest.mark.parametrize("plugin, scenario, check, detail", CASES,
-                         ids=[f"{p}-{c}" for p, _, c, _ in CASES])
+@pytest.mark.parametrize(
+    "plugin, scenario, check, detail", CASES, ids=[f"{p}-{c}" for p, _, c, _ in CASES]
+)
 def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scenario, check, detail):
     if scenario in SERVICES:
         client = request.getfixturevalue("docker_client")
@@ -162,8 +254,11 @@ def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scena
         assert leftovers(client, run=outcome.report["run_id"]) == []
 
 
-@pytest.mark.parametrize("plugin, scenario, check, wrong", NOT_FAILED_FOR,
-                         ids=[f"{p}-{c}" for p, _, c, _ in NOT_FAILED_FOR])
+@pytest.mark.parametrize(
+    "plugin, scenario, check, wrong",
+    NOT_FAILED_FOR,
+    ids=[f"{p}-{c}" for p, _, c, _ in NOT_FAILED_FOR],
+)
 def test_plugins_are_not_failed_for_what_mlflow_allows(harness, plugin, scenario, check, wrong):
     outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario)
     result = outcome.checks(scenario)[check]
@@ -176,18 +271,29 @@ def test_plugins_are_not_failed_for_what_mlflow_allows(harness, plugin, scenario
 def test_a_plugin_whose_installation_breaks_import_mlflow_fails_and_names_the_file(harness):
     # Its artifact repository imports a dependency with Python 3.12-only syntax; MLflow loads it
     # at `import mlflow` and catches only ImportError there: `import mlflow` itself raises.
-    outcome = harness("run", str(PLUGINS / "broken" / "breaks-import-mlflow"),
-                      "--scenario", "entry-points", "--scenario", "quickstart",
-                      "--scenario", "postgres-tracking")
+    outcome = harness(
+        "run",
+        str(PLUGINS / "broken" / "breaks-import-mlflow"),
+        "--scenario",
+        "entry-points",
+        "--scenario",
+        "quickstart",
+        "--scenario",
+        "postgres-tracking",
+    )
     assert outcome.code == 1, outcome.stdout + outcome.stderr  # a defect, not bad input (2)
-    broken = ("`import mlflow` breaks once the plugin is installed: SyntaxError: f-string: "
-              "unmatched '[' (newsyntax_dep/provenance.py:8")
+    broken = (
+        "`import mlflow` breaks once the plugin is installed: SyntaxError: f-string: "
+        "unmatched '[' (newsyntax_dep/provenance.py:8"
+    )
     for scenario in ("entry-points", "quickstart", "postgres-tracking"):  # none an error
         check = outcome.checks(scenario)["entry-points"]
         assert (check["status"], check["blame"]) == ("failed", "plugin"), check
         assert broken in check["detail"], check["detail"]
-        assert ("loading entry point mlflow.artifact_repository:breaks-import = "
-                "breaks_import_mlflow.artifacts:ProvArtifactRepository") in check["detail"]
+        assert (
+            "loading entry point mlflow.artifact_repository:breaks-import = "
+            "breaks_import_mlflow.artifacts:ProvArtifactRepository"
+        ) in check["detail"]
     assert {r["status"] for r in outcome.report["results"]} == {"failed"}
     assert outcome.checks("quickstart")["runs"]["detail"] == "not run: `import mlflow` breaks"
     [entry_point] = outcome.report["plugin"]["entry_points"]

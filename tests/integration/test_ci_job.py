@@ -45,8 +45,14 @@ def test_the_workflow_commands_succeed_here(tmp_path, docker_client):
     env = {**os.environ, **job.get("env", {}), "GITHUB_WORKSPACE": str(workspace), "CI": "true"}
     for step in job["steps"]:
         if "run" in step:
-            done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=env,
-                                  capture_output=True, text=True, timeout=1200)
+            done = subprocess.run(
+                ["bash", "-e", "-c", step["run"]],
+                cwd=workspace,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1200,
+            )
             assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     reports = workspace / "reports"
     suites = ET.parse(reports / "junit.xml").getroot()

@@ -26,7 +26,9 @@ def test_missing_plugin_path(harness):
 
 def test_malformed_scenario(harness, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("description: broken\nworkloads:\n  - kind: logging\n    runz: 3\nchecks: [runs]\n")
+    bad.write_text(
+        "description: broken\nworkloads:\n  - kind: logging\n    runz: 3\nchecks: [runs]\n"
+    )
     outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", str(bad))
     assert outcome.code == 2
     assert one_line_error(outcome).endswith(f"{bad}:4: workloads.0.runz: unknown key")
@@ -58,8 +60,13 @@ def test_help_reads_like_git(harness):
 def test_no_temp_dirs_left_behind(harness, tmp_path):
     private = tmp_path / "tmp"  # its own TMPDIR: parallel tests make temp dirs too
     private.mkdir()
-    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "quickstart",
-                      env={"TMPDIR": str(private)})
+    outcome = harness(
+        "run",
+        str(PLUGINS / "reference-plugin"),
+        "--scenario",
+        "quickstart",
+        env={"TMPDIR": str(private)},
+    )
     assert outcome.code == 0
     assert not list(private.glob("mlflow-plugin-harness-*"))
 
@@ -77,7 +84,12 @@ def test_temp_dirs_of_killed_runs_are_swept(harness, tmp_path):
     leftover = tmp_path / f"mlflow-plugin-harness-{dead.pid}-killed"
     leftover.mkdir()
     (leftover / "mlflow.db").write_text("left by a run that was killed")
-    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", "entry-points",
-                      env={"TMPDIR": str(tmp_path)})
+    outcome = harness(
+        "run",
+        str(PLUGINS / "reference-plugin"),
+        "--scenario",
+        "entry-points",
+        env={"TMPDIR": str(tmp_path)},
+    )
     assert outcome.code == 0
     assert not leftover.exists()

@@ -33,7 +33,8 @@ def test_a_plugin_that_cannot_be_installed_writes_reports_naming_it(harness, tmp
     (plugin / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
         '[project]\nname = "unsatisfiable"\nversion = "0.1.0"\n'
-        'dependencies = ["packaging>=999"]\n')
+        'dependencies = ["packaging>=999"]\n'
+    )
     outcome = harness("run", str(plugin))
     assert outcome.code == 2
     line = one_line_error(outcome)

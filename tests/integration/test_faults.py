@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import (PLUGINS, ROOT, kill_hard, leftovers, start_harness,
-                                        temp_dirs, wait_for)
+from tests.integration.conftest import (
+    PLUGINS,
+    ROOT,
+    kill_hard,
+    leftovers,
+    start_harness,
+    temp_dirs,
+    wait_for,
+)
 
 REFERENCE = str(PLUGINS / "reference-plugin")
 FAULTS = ROOT / "tests" / "scenarios"
@@ -19,10 +26,19 @@ FAULTS = ROOT / "tests" / "scenarios"
 
 def test_service_faults_end_honestly_and_lose_nothing(docker_client, harness):
     started = time.monotonic()
-    outcome = harness("run", REFERENCE, "-s", "postgres-restart",
-                      "-s", str(FAULTS / "postgres-pause.yaml"),
-                      "-s", str(FAULTS / "postgres-frozen.yaml"),
-                      "-s", str(FAULTS / "minio-disk-full.yaml"), timeout=900)
+    outcome = harness(
+        "run",
+        REFERENCE,
+        "-s",
+        "postgres-restart",
+        "-s",
+        str(FAULTS / "postgres-pause.yaml"),
+        "-s",
+        str(FAULTS / "postgres-frozen.yaml"),
+        "-s",
+        str(FAULTS / "minio-disk-full.yaml"),
+        timeout=900,
+    )
     results = {r["scenario"]: r for r in outcome.report["results"]}
     checks = {name: outcome.checks(name) for name in results}
     assert outcome.code == 3, outcome.stderr  # errors, and no check found a defect
@@ -44,34 +60,39 @@ def test_service_faults_end_honestly_and_lose_nothing(docker_client, harness):
     assert "while postgres was paused" in frozen["reason"]
     assert "innermost frame:" in frozen["reason"]
     assert frozen["duration_s"] < 120
-    assert all(checks["postgres-frozen"][c]["status"] == "passed"
-               for c in ("runs", "params", "metrics"))
+    assert all(
+        checks["postgres-frozen"][c]["status"] == "passed" for c in ("runs", "params", "metrics")
+    )
 
     # A full disk: an error naming it, not a defect of the plugin; the artifacts written
     # before it filled are all there once it is freed.
     full = results["minio-disk-full"]
     assert full["status"] == "error"
     assert "workload:logging" in full["reason"] and "minio's disk was full" in full["reason"]
-    assert {c: checks["minio-disk-full"][c]["status"] for c in ("artifacts", "backend-objects")} \
-        == {"artifacts": "passed", "backend-objects": "passed"}
+    assert {
+        c: checks["minio-disk-full"][c]["status"] for c in ("artifacts", "backend-objects")
+    } == {"artifacts": "passed", "backend-objects": "passed"}
 
     assert time.monotonic() - started < 600
     assert leftovers(docker_client, run=outcome.report["run_id"]) == []
 
 
-@pytest.mark.parametrize("plugin, how", [
-    ("hangs", "quickstart hung: no answer within 20 s"),
-    ("crashes", "quickstart crashed: its process killed by SIGSEGV without answering"),
-])
-def test_a_plugin_that_hangs_or_crashes_is_an_error_with_its_output(harness, tmp_path, plugin,
-                                                                    how):
+@pytest.mark.parametrize(
+    "plugin, how",
+    [
+        ("hangs", "quickstart hung: no answer within 20 s"),
+        ("crashes", "quickstart crashed: its process killed by SIGSEGV without answering"),
+    ],
+)
+def test_a_plugin_that_hangs_or_crashes_is_an_error_with_its_output(harness, tmp_path, plugin, how):
     scenario = tmp_path / f"short-{plugin}.yaml"  # its name is in the workload's paths
     scenario.write_text((FAULTS / "quickstart-short.yaml").read_text())
     outcome = harness("run", str(PLUGINS / "broken" / plugin), "-s", str(scenario), timeout=300)
     assert outcome.code == 3, outcome.stderr
     # the plugin's process is gone, and so is the run's temp dir
-    assert not [p for p in Path("/proc").glob("[0-9]*/cmdline")
-                if f"/short-{plugin}/".encode() in _read(p)]
+    assert not [
+        p for p in Path("/proc").glob("[0-9]*/cmdline") if f"/short-{plugin}/".encode() in _read(p)
+    ]
     assert not list(Path(tempfile.gettempdir()).glob(f"mlflow-plugin-harness-*/*/short-{plugin}"))
     result = outcome.report["results"][0]
     assert result["status"] == "error"

@@ -28,8 +28,10 @@ def test_mlflow_secrets_auth_gives_no_auth_without_a_secret_manager(harness):
     applied = outcome.checks("providers")["providers-applied"]
     # get_auth() returns None there (the harness once called it and blamed get_auth() for the
     # TypeError it raised itself)
-    assert applied["status"] == "failed" and "get_auth() returned None, which adds no header" \
-        in applied["detail"]
+    assert (
+        applied["status"] == "failed"
+        and "get_auth() returned None, which adds no header" in applied["detail"]
+    )
 
 
 def test_mlflow_greenplum_plugin_imports_an_mlflow_internal_that_moved(harness):
@@ -44,8 +46,9 @@ def test_yprov_breaks_import_mlflow_which_is_its_defect_not_bad_input(harness):
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     check = outcome.checks("entry-points")["entry-points"]
     assert (check["status"], check["blame"]) == ("failed", "plugin")
-    assert check["detail"].startswith("`import mlflow` breaks once the plugin is installed: "
-                                      "SyntaxError: f-string")
+    assert check["detail"].startswith(
+        "`import mlflow` breaks once the plugin is installed: SyntaxError: f-string"
+    )
     assert "(yprov4ml/prov2card.py:352" in check["detail"]
 
 
@@ -58,12 +61,20 @@ def test_mlflow_maip_with_a_guessed_uri_is_inconclusive_not_failed(harness):
 
 
 def test_mlflow_dynamodbstore_workspace_provider_cannot_be_called_as_mlflow_calls_it(harness):
-    outcome = harness("run", "mlflow-dynamodbstore==0.1.0", "--scenario", "entry-points",
-                      "--scenario", "quickstart")
+    outcome = harness(
+        "run",
+        "mlflow-dynamodbstore==0.1.0",
+        "--scenario",
+        "entry-points",
+        "--scenario",
+        "quickstart",
+    )
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     detail = outcome.checks("entry-points")["entry-points"]["detail"]
-    assert "mlflow.workspace_provider:dynamodb: cannot be called as MLflow calls it, " \
+    assert (
+        "mlflow.workspace_provider:dynamodb: cannot be called as MLflow calls it, "
         "(workspace_uri=...)" in detail
+    )
     assert "flask-wtf only in its 'dev' extra" in detail
     quickstart = next(r for r in outcome.report["results"] if r["scenario"] == "quickstart")
     assert quickstart["status"] == "inconclusive", quickstart  # its URI form is dynamodb://
@@ -74,8 +85,9 @@ def test_mlflow_go_backend_replaces_mlflows_registry_stores_and_is_tested_as_the
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     conformance = outcome.report["results"][0]
     assert conformance["stores"]["overrides"] == "registry: sqlite"
-    assert conformance["checks"] and {c["status"] for c in conformance["checks"]
-                                      if c["name"].startswith("registry.")} == {"passed"}
+    assert conformance["checks"] and {
+        c["status"] for c in conformance["checks"] if c["name"].startswith("registry.")
+    } == {"passed"}
     overrides = {e["name"] for e in outcome.report["plugin"]["entry_points"] if e["overrides"]}
     assert overrides == {"mssql", "mysql", "postgresql", "sqlite"}  # its registry stores
     broken = [e for e in outcome.report["plugin"]["entry_points"] if not e["loaded"]]
@@ -83,8 +95,9 @@ def test_mlflow_go_backend_replaces_mlflows_registry_stores_and_is_tested_as_the
 
 
 def test_mlflow_tclake_needs_its_cloud_secret_and_installs_a_top_level_tests(harness):
-    outcome = harness("run", "mlflow-tclake-plugin==3.0.17", "--scenario", "logging",
-                      "--scenario", "entry-points")
+    outcome = harness(
+        "run", "mlflow-tclake-plugin==3.0.17", "--scenario", "logging", "--scenario", "entry-points"
+    )
     logging = next(r for r in outcome.report["results"] if r["scenario"] == "logging")
     assert logging["status"] == "skipped", logging
     assert logging["reason"].startswith("needs env:KERNEL_WEDATA_CLOUD_SDK_SECRET_ID")

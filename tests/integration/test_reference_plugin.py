@@ -7,14 +7,39 @@ from tests.integration.conftest import PLUGINS
 
 
 def test_reference_plugin_passes_every_local_scenario(harness):
-    outcome = harness("run", str(PLUGINS / "reference-plugin"), "-s", "entry-points",
-                      "-s", "quickstart", "-s", "logging", "-s", "providers", "-s", "conformance",
-                      "-s", "deployments", "-s", "app", "-s", "projects", "-s", "evaluators",
-                      "-s", "datasets")
+    outcome = harness(
+        "run",
+        str(PLUGINS / "reference-plugin"),
+        "-s",
+        "entry-points",
+        "-s",
+        "quickstart",
+        "-s",
+        "logging",
+        "-s",
+        "providers",
+        "-s",
+        "conformance",
+        "-s",
+        "deployments",
+        "-s",
+        "app",
+        "-s",
+        "projects",
+        "-s",
+        "evaluators",
+        "-s",
+        "datasets",
+    )
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     report = outcome.report
-    assert report["summary"] == {"passed": 10, "failed": 0, "inconclusive": 0, "skipped": 0,
-                                 "error": 0}
+    assert report["summary"] == {
+        "passed": 10,
+        "failed": 0,
+        "inconclusive": 0,
+        "skipped": 0,
+        "error": 0,
+    }
     plugin = report["plugin"]
     assert plugin["name"] == "harness-reference-plugin"
     groups = {(e["group"], e["name"]) for e in plugin["entry_points"] if e["loaded"]}
@@ -22,10 +47,25 @@ def test_reference_plugin_passes_every_local_scenario(harness):
     assert ("mlflow.model_registry_store", "harness-ref") in groups
     checks = outcome.checks("logging")
     assert {name for name, c in checks.items() if c["status"] == "passed"} == {
-        "runs", "params", "metrics", "tags", "artifacts", "models", "registry", "context-tags"}
+        "runs",
+        "params",
+        "metrics",
+        "tags",
+        "artifacts",
+        "models",
+        "registry",
+        "context-tags",
+    }
     for result in report["results"]:
-        assert {"scenario", "mlflow_version", "status", "reason", "duration_s", "services",
-                "checks"} <= set(result)
+        assert {
+            "scenario",
+            "mlflow_version",
+            "status",
+            "reason",
+            "duration_s",
+            "services",
+            "checks",
+        } <= set(result)
     suites = ET.parse(outcome.report_dir / "junit.xml").getroot()
     assert len(list(suites.iter("testcase"))) == sum(len(r["checks"]) for r in report["results"])
 
@@ -50,7 +90,7 @@ def test_edited_plugin_gets_a_new_environment(harness, tmp_path):
     env = {"MLFLOW_PLUGIN_HARNESS_CACHE": str(tmp_path / "cache")}
     first = harness("run", str(copy), "--scenario", "entry-points", env=env)
     headers = copy / "harness_reference_plugin" / "headers.py"
-    headers.write_text(headers.read_text().replace('"1"}', '2}'))
+    headers.write_text(headers.read_text().replace('"1"}', "2}"))
     second = harness("run", str(copy), "--scenario", "entry-points", env=env)
     assert first.code == 0 and second.code == 1
     assert second.report["environments"][0]["reused"] is False

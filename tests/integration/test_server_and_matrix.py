@@ -10,15 +10,19 @@ MATRIX = "2.22.1,3.17.2"
 
 
 def test_reference_plugin_inside_the_server_passes_and_the_report_shows_the_run_page(
-        harness, docker_client):
-    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario",
-                      "server-postgres-minio")
+    harness, docker_client
+):
+    outcome = harness(
+        "run", str(PLUGINS / "reference-plugin"), "--scenario", "server-postgres-minio"
+    )
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     checks = outcome.checks("server-postgres-minio")
     assert {c["status"] for c in checks.values()} == {"passed"}, checks
     assert "the run page shows param1 and foo" in checks["ui-screenshot"]["detail"]
     result = outcome.report["results"][0]
-    assert result["stores"]["tracking"].startswith("harness-ref:postgresql+psycopg2://harness:****@")
+    assert result["stores"]["tracking"].startswith(
+        "harness-ref:postgresql+psycopg2://harness:****@"
+    )
     assert result["stores"]["server"].startswith("http://127.0.0.1:")
     screenshot = outcome.report_dir / result["attachments"]["screenshot"]
     png = screenshot.read_bytes()
@@ -30,14 +34,25 @@ def test_reference_plugin_inside_the_server_passes_and_the_report_shows_the_run_
 
 
 def test_matrix_on_the_reference_plugin(harness, docker_client):
-    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--mlflow-version", MATRIX,
-                      "--scenario", "quickstart", "--scenario", "server-postgres-minio")
+    outcome = harness(
+        "run",
+        str(PLUGINS / "reference-plugin"),
+        "--mlflow-version",
+        MATRIX,
+        "--scenario",
+        "quickstart",
+        "--scenario",
+        "server-postgres-minio",
+    )
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     matrix = outcome.report["matrix"]
-    assert {scenario: {v: cell["status"] for v, cell in cells.items()}
-            for scenario, cells in matrix.items()} == {
+    assert {
+        scenario: {v: cell["status"] for v, cell in cells.items()}
+        for scenario, cells in matrix.items()
+    } == {
         "quickstart": {"2.22.1": "passed", "3.17.2": "passed"},
-        "server-postgres-minio": {"2.22.1": "passed", "3.17.2": "passed"}}
+        "server-postgres-minio": {"2.22.1": "passed", "3.17.2": "passed"},
+    }
     old = outcome.report["environments"][0]
     assert old["mlflow_version"] == "2.22.1" and old["constraints"][0].startswith("sqlalchemy<2.1")
     assert "compatibility matrix" in outcome.stdout
@@ -47,21 +62,32 @@ def test_matrix_on_the_reference_plugin(harness, docker_client):
 
 
 def test_matrix_on_a_pypi_plugin(harness):
-    outcome = harness("run", "mlflow-sysmetrics==0.1.3", "--mlflow-version", MATRIX,
-                      "--scenario", "quickstart")
+    outcome = harness(
+        "run", "mlflow-sysmetrics==0.1.3", "--mlflow-version", MATRIX, "--scenario", "quickstart"
+    )
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     cells = outcome.report["matrix"]["quickstart"]
     assert {v: c["status"] for v, c in cells.items()} == {"2.22.1": "passed", "3.17.2": "passed"}
 
 
 def test_a_pin_that_excludes_a_version_is_the_reason_in_the_matrix(harness):
-    outcome = harness("run", str(PLUGINS / "pins-old-mlflow"), "--mlflow-version", MATRIX,
-                      "--scenario", "entry-points")
+    outcome = harness(
+        "run",
+        str(PLUGINS / "pins-old-mlflow"),
+        "--mlflow-version",
+        MATRIX,
+        "--scenario",
+        "entry-points",
+    )
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     cells = outcome.report["matrix"]["entry-points"]
     assert cells["2.22.1"]["status"] == "passed"
-    assert cells["3.17.2"] == {"status": "skipped", "reason": (
-        "not installable with MLflow 3.17.2 (pin: pins-old-mlflow==0.1.0 requires mlflow>=2.22,<3)")}
+    assert cells["3.17.2"] == {
+        "status": "skipped",
+        "reason": (
+            "not installable with MLflow 3.17.2 (pin: pins-old-mlflow==0.1.0 requires mlflow>=2.22,<3)"
+        ),
+    }
     html = (outcome.report_dir / "report.html").read_text()
     assert "pin: pins-old-mlflow==0.1.0 requires mlflow&gt;=2.22,&lt;3" in html
 
@@ -84,12 +110,14 @@ def test_the_server_runs_with_the_plugins_app(harness, docker_client, tmp_path):
     assert {c["status"] for c in outcome.checks("server-app").values()} == {"passed"}
 
 
-def test_a_server_app_that_cannot_serve_fails_with_the_servers_log(harness, docker_client,
-                                                                     tmp_path):
+def test_a_server_app_that_cannot_serve_fails_with_the_servers_log(
+    harness, docker_client, tmp_path
+):
     scenario = tmp_path / "server-app.yaml"
     scenario.write_text(SERVER_APP.format(app="flask-only"))
-    outcome = harness("run", str(PLUGINS / "broken" / "app-flask-only"), "--scenario",
-                      str(scenario))
+    outcome = harness(
+        "run", str(PLUGINS / "broken" / "app-flask-only"), "--scenario", str(scenario)
+    )
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     server = outcome.checks("server-app")["server"]
     assert server["status"] == "failed", server
@@ -102,16 +130,27 @@ def test_a_server_app_that_cannot_serve_fails_with_the_servers_log(harness, dock
 def test_mlflow_2_chosen_by_the_plugins_pin_gets_the_sqlalchemy_constraint(harness):
     # No --mlflow-version: the resolver picks MLflow 2.x for the plugin's `mlflow<3`, and MLflow
     # 2.x does not import beside SQLAlchemy 2.1; the harness resolves again with the constraint.
-    outcome = harness("run", str(PLUGINS / "pins-old-mlflow"), "--scenario", "entry-points",
-                      "--scenario", "providers")  # its header provider, on MLflow 2
+    outcome = harness(
+        "run",
+        str(PLUGINS / "pins-old-mlflow"),
+        "--scenario",
+        "entry-points",
+        "--scenario",
+        "providers",
+    )  # its header provider, on MLflow 2
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     [env] = outcome.report["environments"]
     assert env["mlflow_version"].startswith("2."), env
-    assert env["constraints"][0].startswith("sqlalchemy<2.1 (MLflow 2.x imports "
-                                            "FallbackAsyncAdaptedQueuePool"), env
-    assert f"MLflow {env['mlflow_version']} resolved: resolving again with sqlalchemy<2.1" \
+    assert env["constraints"][0].startswith(
+        "sqlalchemy<2.1 (MLflow 2.x imports FallbackAsyncAdaptedQueuePool"
+    ), env
+    assert (
+        f"MLflow {env['mlflow_version']} resolved: resolving again with sqlalchemy<2.1"
         in outcome.stderr
+    )
     assert {r["scenario"]: r["status"] for r in outcome.report["results"]} == {
-        "entry-points": "passed", "providers": "passed"}
+        "entry-points": "passed",
+        "providers": "passed",
+    }
     html = (outcome.report_dir / "report.html").read_text()
     assert "sqlalchemy&lt;2.1" in html or "sqlalchemy<2.1" in html

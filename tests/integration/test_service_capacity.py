@@ -23,6 +23,7 @@ MATRIX_BUCKETS = 21
 
 def _fill(s3) -> int:
     """Scenario-like buckets, each with an object, until the service takes no more; how many fit."""
+
     def one(index: int) -> bool:
         bucket = f"filler-{index:04d}"
         for _attempt in range(3):  # a slow answer on a busy machine is not a full service
@@ -50,8 +51,9 @@ def _fill(s3) -> int:
     raise AssertionError("the S3 service never filled up")
 
 
-def test_s3_out_of_capacity_outside_a_fault_window_is_an_infrastructure_error(docker_client,
-                                                                               tmp_path):
+def test_s3_out_of_capacity_outside_a_fault_window_is_an_infrastructure_error(
+    docker_client, tmp_path
+):
     [scenario] = select([str(SCENARIO)])
     with Session(Options(REFERENCE, report_dir=tmp_path)) as session:
         session.start_services([scenario], None)

@@ -12,8 +12,14 @@ import pytest
 from harness.engine import LABEL_GROUP
 from harness.scenario import available
 from harness.services.pool import ServicePool
-from tests.integration.conftest import (PLUGINS, kill_hard, leftovers, start_harness, temp_dirs,
-                                       wait_for)
+from tests.integration.conftest import (
+    PLUGINS,
+    kill_hard,
+    leftovers,
+    start_harness,
+    temp_dirs,
+    wait_for,
+)
 
 REFERENCE = str(PLUGINS / "reference-plugin")
 
@@ -47,16 +53,21 @@ class _Watcher:
             self._stop.wait(0.3)
 
     def secrets(self) -> set[str]:
-        return {value for attrs in self.seen.values() for item in attrs["Config"]["Env"] or []
-                for key, _, value in [item.partition("=")]
-                if ("PASSWORD" in key or "SECRET" in key) and value}
+        return {
+            value
+            for attrs in self.seen.values()
+            for item in attrs["Config"]["Env"] or []
+            for key, _, value in [item.partition("=")]
+            if ("PASSWORD" in key or "SECRET" in key) and value
+        }
 
     def images(self, fragment: str) -> list[dict]:
         return [a for a in self.seen.values() if fragment in a["Config"]["Image"]]
 
 
 def test_every_default_scenario_passes_on_two_workers_and_no_secret_is_written(
-        docker_client, harness):
+    docker_client, harness
+):
     with _Watcher(docker_client) as watcher:
         outcome = harness("run", REFERENCE, "--workers", "2", timeout=1500)
     assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
@@ -111,7 +122,9 @@ def test_services_publish_on_loopback_only_and_answer_real_round_trips(docker_cl
     with ServicePool(progress=lambda _m: None) as pool:
         outcomes = _started(pool)
         run_id = pool.labels.run_id
-        containers = docker_client.containers.list(filters={"label": f"mlflow-plugin-harness.run={run_id}"})
+        containers = docker_client.containers.list(
+            filters={"label": f"mlflow-plugin-harness.run={run_id}"}
+        )
         assert len(containers) == 3
         for container in containers:
             for bindings in container.attrs["HostConfig"]["PortBindings"].values():
@@ -120,8 +133,10 @@ def test_services_publish_on_loopback_only_and_answer_real_round_trips(docker_cl
             labels = container.labels
             assert labels["mlflow-plugin-harness.pid"] == str(os.getpid())
         postgres = outcomes[("postgres", None)].service
-        binding = postgres.provision("round-trip", lambda url: postgres.execute(
-            "CREATE TABLE t (a VARCHAR(10))", url.rsplit("/", 1)[1]))
+        binding = postgres.provision(
+            "round-trip",
+            lambda url: postgres.execute("CREATE TABLE t (a VARCHAR(10))", url.rsplit("/", 1)[1]),
+        )
         assert "t" in postgres.inspect(binding)["tables"]
         mysql = outcomes[("mysql", None)].service  # a double comes back as stored, all digits
         binding = mysql.provision("doubles", lambda url: None)
@@ -137,7 +152,9 @@ def test_services_publish_on_loopback_only_and_answer_real_round_trips(docker_cl
 
 def test_cleanup_sweeps_a_killed_run_but_never_a_live_one(docker_client, harness, tmp_path):
     log = tmp_path / "stderr.log"
-    proc = start_harness(["run", REFERENCE, "-s", "postgres-tracking", "--report-dir", str(tmp_path)], log)
+    proc = start_harness(
+        ["run", REFERENCE, "-s", "postgres-tracking", "--report-dir", str(tmp_path)], log
+    )
     wait_for(log, "workload", proc)
     assert harness("cleanup").code == 0
     assert leftovers(docker_client, pid=str(proc.pid)), "cleanup removed a live run's services"
@@ -151,7 +168,9 @@ def test_cleanup_sweeps_a_killed_run_but_never_a_live_one(docker_client, harness
 
 def test_the_next_run_sweeps_what_a_killed_run_left(docker_client, harness, tmp_path):
     log = tmp_path / "stderr.log"
-    proc = start_harness(["run", REFERENCE, "-s", "minio-artifacts", "--report-dir", str(tmp_path)], log)
+    proc = start_harness(
+        ["run", REFERENCE, "-s", "minio-artifacts", "--report-dir", str(tmp_path)], log
+    )
     wait_for(log, "workload", proc)
     kill_hard(proc)
     assert leftovers(docker_client, pid=str(proc.pid))
@@ -163,24 +182,40 @@ def test_the_next_run_sweeps_what_a_killed_run_left(docker_client, harness, tmp_
 
 
 def test_without_docker_service_scenarios_end_in_an_error_with_the_fix(harness):
-    outcome = harness("run", REFERENCE, "-s", "quickstart", "-s", "postgres-tracking",
-                      env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    outcome = harness(
+        "run",
+        REFERENCE,
+        "-s",
+        "quickstart",
+        "-s",
+        "postgres-tracking",
+        env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+    )
     assert outcome.code == 3, outcome.stderr
     results = {r["scenario"]: r for r in outcome.report["results"]}
     assert results["quickstart"]["status"] == "passed"
     assert results["postgres-tracking"]["status"] == "error"
     assert "Docker is not reachable" in results["postgres-tracking"]["reason"]
     assert "scripts/ensure-docker" in results["postgres-tracking"]["reason"]
-    alone = harness("run", REFERENCE, "-s", "quickstart",
-                    env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    alone = harness(
+        "run", REFERENCE, "-s", "quickstart", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    )
     assert alone.code == 0, alone.stderr  # a run that needs no container needs no Docker
 
 
 def test_doctor_reports_each_part_with_its_fix(docker_client, harness):
     outcome = harness("doctor")
     assert outcome.code == 0, outcome.stdout
-    for topic in ("engine", "image postgres", "image mysql", "image minio", "image mssql",
-                  "registry", "browser", "CA bundle"):
+    for topic in (
+        "engine",
+        "image postgres",
+        "image mysql",
+        "image minio",
+        "image mssql",
+        "registry",
+        "browser",
+        "CA bundle",
+    ):
         assert topic in outcome.stdout
     assert "fix: docker pull mcr.microsoft.com/mssql/server" in outcome.stdout
     broken = harness("doctor", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})

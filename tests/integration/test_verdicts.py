@@ -14,7 +14,8 @@ def _result(outcome, scenario: str) -> dict:
 
 
 def test_a_guessed_uri_the_plugin_refuses_is_inconclusive_and_a_template_gets_a_verdict(
-        harness, tmp_path: Path):
+    harness, tmp_path: Path
+):
     guessed = harness("run", str(PLUGINS / "uri-form"), "-s", "quickstart", "-s", "providers")
     assert guessed.code == 1, guessed.stderr
     quickstart = _result(guessed, "quickstart")
@@ -53,16 +54,18 @@ def test_a_store_that_needs_a_credential_is_skipped_naming_it_not_failed(harness
 
 
 def test_a_store_replacing_mlflows_scheme_is_compared_with_mlflows_own_store(harness):
-    faithful = harness("run", str(PLUGINS / "scheme-override"), "-s", "conformance",
-                       "-s", "entry-points")
+    faithful = harness(
+        "run", str(PLUGINS / "scheme-override"), "-s", "conformance", "-s", "entry-points"
+    )
     assert faithful.code == 0, faithful.stdout[-3000:]
     conformance = _result(faithful, "conformance")
     assert conformance["stores"]["overrides"] == "registry: sqlite"
     detail = faithful.checks("entry-points")["entry-points"]["detail"]
     assert "replace MLflow's own" in detail and "sqlite" in detail
 
-    sloppy = harness("run", str(PLUGINS / "broken" / "overrides-sqlite-registry"),
-                     "-s", "conformance")
+    sloppy = harness(
+        "run", str(PLUGINS / "broken" / "overrides-sqlite-registry"), "-s", "conformance"
+    )
     versions = sloppy.checks("conformance")["registry.versions"]
     assert versions["status"] == "failed" and versions["blame"] == "plugin", versions
     assert "description" in versions["detail"]

@@ -4,11 +4,16 @@ from harness.checks import Evidence, run_check
 from harness.results import Status
 
 RUN = "0123456789abcdef"
-MANIFEST = {"runs": {RUN: {
-    "params": {"p": "1"}, "tags": {"t": "x"},
-    "metrics": {"m": [{"value": 0.5, "step": 0}, {"value": 1.5, "step": 1}]},
-    "artifacts": {"dir/a.txt": {"sha256": "aa", "size": 1}},
-}}}
+MANIFEST = {
+    "runs": {
+        RUN: {
+            "params": {"p": "1"},
+            "tags": {"t": "x"},
+            "metrics": {"m": [{"value": 0.5, "step": 0}, {"value": 1.5, "step": 1}]},
+            "artifacts": {"dir/a.txt": {"sha256": "aa", "size": 1}},
+        }
+    }
+}
 
 
 def sql(rows):
@@ -19,8 +24,13 @@ def evidence(**backends):
     return Evidence({}, pairs=[(MANIFEST, {})], backends=backends)
 
 
-GOOD_ROWS = [[RUN, "exp"], ["p", "1", RUN], [RUN, "t", "x"], ["m", 0.5, 0, RUN, 17],
-             ["m", 1.5, 1, RUN, 18]]
+GOOD_ROWS = [
+    [RUN, "exp"],
+    ["p", "1", RUN],
+    [RUN, "t", "x"],
+    ["m", 0.5, 0, RUN, 17],
+    ["m", 1.5, 1, RUN, 18],
+]
 
 
 def test_rows_in_any_table_layout_pass():
@@ -39,8 +49,11 @@ def test_missing_rows_fail_naming_what_is_missing():
 
 
 def test_objects_must_hold_the_run_and_path_with_the_same_content():
-    s3 = {"service": "minio", "kind": "s3",
-          "objects": {f"artifacts/x/{RUN}/artifacts/dir/a.txt": {"sha256": "aa", "size": 1}}}
+    s3 = {
+        "service": "minio",
+        "kind": "s3",
+        "objects": {f"artifacts/x/{RUN}/artifacts/dir/a.txt": {"sha256": "aa", "size": 1}},
+    }
     assert run_check("backend-objects", evidence(artifacts=s3)).status is Status.PASSED
     s3["objects"] = {f"artifacts/x/{RUN}/artifacts/dir/a.txt": {"sha256": "bb", "size": 1}}
     assert "other content" in run_check("backend-objects", evidence(artifacts=s3)).detail

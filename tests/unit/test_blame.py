@@ -12,19 +12,24 @@ def failed(*problems):
 
 def test_ids_that_differ_between_stores_are_erased():
     assert normal(f"run {RUN_A}: metric 'm' has 21 point(s)") == normal(
-        f"run {RUN_B}: metric 'm' has 21 point(s)")
+        f"run {RUN_B}: metric 'm' has 21 point(s)"
+    )
     assert normal("experiment 12 unreadable") == normal("experiment 7 unreadable")
     assert normal("metric 'm' has 21 point(s)") != normal("metric 'm' has 20 point(s)")
 
 
 def test_a_problem_a_builtin_store_shares_becomes_a_note_and_the_check_passes():
     mine = failed(f"run {RUN_A}: metric 'm' has 21 point(s), expected 20")
-    theirs = [("SqlAlchemyStore (SQLite)", CheckResult("metrics", Status.PASSED, "ok")),
-              ("FileStore", failed(f"run {RUN_B}: metric 'm' has 21 point(s), expected 20"))]
+    theirs = [
+        ("SqlAlchemyStore (SQLite)", CheckResult("metrics", Status.PASSED, "ok")),
+        ("FileStore", failed(f"run {RUN_B}: metric 'm' has 21 point(s), expected 20")),
+    ]
     result = reexamined(mine, theirs)
     assert (result.status, result.blame) == (Status.PASSED, None)
-    assert result.notes == [f"MLflow's own FileStore does the same: run {RUN_A}: metric 'm' has "
-                            "21 point(s), expected 20"]
+    assert result.notes == [
+        f"MLflow's own FileStore does the same: run {RUN_A}: metric 'm' has "
+        "21 point(s), expected 20"
+    ]
     assert "FileStore" in result.detail
 
 

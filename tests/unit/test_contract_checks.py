@@ -7,17 +7,27 @@ SAME = [["create", None], ["read", {"k": "v"}]]
 
 
 def _oracle(name, transcript):
-    return {"stores": {"tracking": name, "artifacts": "LocalArtifactRepository",
-                       "registry": name}, "features": {"tracking.tags": transcript}}
+    return {
+        "stores": {"tracking": name, "artifacts": "LocalArtifactRepository", "registry": name},
+        "features": {"tracking.tags": transcript},
+    }
 
 
-def evidence(plugin, oracle=SAME, roles=("tracking",), unsupported=None, errors=None,
-             others=()):
-    oracles = [_oracle("SqlAlchemyStore (SQLite)", oracle),
-               *(_oracle(name, t) for name, t in others)]
-    return Evidence({}, contract={"plugin": {"tracking.tags": plugin}, "oracles": oracles,
-                                  "roles": list(roles),
-                                  "unsupported": unsupported or {}, "errors": errors or {}})
+def evidence(plugin, oracle=SAME, roles=("tracking",), unsupported=None, errors=None, others=()):
+    oracles = [
+        _oracle("SqlAlchemyStore (SQLite)", oracle),
+        *(_oracle(name, t) for name, t in others),
+    ]
+    return Evidence(
+        {},
+        contract={
+            "plugin": {"tracking.tags": plugin},
+            "oracles": oracles,
+            "roles": list(roles),
+            "unsupported": unsupported or {},
+            "errors": errors or {},
+        },
+    )
 
 
 def test_equal_transcripts_pass():
@@ -27,26 +37,30 @@ def test_equal_transcripts_pass():
 def test_a_differing_step_fails_naming_both_outcomes():
     result = run_check("tracking.tags", evidence([["create", None], ["read", {}]]))
     assert result.status is Status.FAILED
-    assert result.detail == "'read': plugin {}, MLflow's own store {\"k\": \"v\"}"
+    assert result.detail == '\'read\': plugin {}, MLflow\'s own store {"k": "v"}'
 
 
 def test_a_step_another_builtin_store_shares_is_an_upstream_note_not_a_failure():
     filestore = [["create", None], ["read", {"k": "inf"}]]
     result = run_check("tracking.tags", evidence(filestore, others=[("FileStore", filestore)]))
     assert result.status is Status.PASSED and result.blame is None
-    assert result.notes == ["MLflow's own FileStore does the same: 'read': {\"k\": \"inf\"} "
-                            "(MLflow's own SqlAlchemyStore (SQLite): {\"k\": \"v\"})"]
+    assert result.notes == [
+        'MLflow\'s own FileStore does the same: \'read\': {"k": "inf"} '
+        '(MLflow\'s own SqlAlchemyStore (SQLite): {"k": "v"})'
+    ]
 
 
 def test_a_step_no_builtin_store_shares_is_the_plugins_failure():
-    result = run_check("tracking.tags", evidence([["create", None], ["read", {}]],
-                                                 others=[("FileStore", SAME)]))
+    result = run_check(
+        "tracking.tags", evidence([["create", None], ["read", {}]], others=[("FileStore", SAME)])
+    )
     assert result.status is Status.FAILED and result.blame == "plugin" and not result.notes
 
 
 def test_missing_steps_and_set_up_crashes_are_differences():
-    result = run_check("tracking.tags", evidence([["create", None]],
-                                                 errors={"tracking.tags": "KeyError: 'x'"}))
+    result = run_check(
+        "tracking.tags", evidence([["create", None]], errors={"tracking.tags": "KeyError: 'x'"})
+    )
     assert result.status is Status.FAILED
     assert "'read': plugin null" in result.detail and "set-up failed: KeyError" in result.detail
 
@@ -74,35 +88,52 @@ def test_the_workload_and_the_harness_name_the_same_features():
     source = Path(__file__).parents[2] / "harness" / "workloads" / "conformance.py"
     named = set()
     for node in ast.walk(ast.parse(source.read_text())):
-        if isinstance(node, ast.Dict) and node.keys and all(
-                isinstance(k, ast.Constant) and str(k.value).startswith(("tracking.", "artifacts.",
-                                                                         "registry."))
-                for k in node.keys):
+        if (
+            isinstance(node, ast.Dict)
+            and node.keys
+            and all(
+                isinstance(k, ast.Constant)
+                and str(k.value).startswith(("tracking.", "artifacts.", "registry."))
+                for k in node.keys
+            )
+        ):
             named |= {k.value for k in node.keys}
     assert named == {f for f in FEATURES if not f.endswith(".methods")}
 
 
 def surfaces(mine, theirs, missing_methods=None, called=("log_batch",)):
-    side = lambda missing: {"class": "plugin:Store", "declared": 10, "missing": missing,  # noqa: E731
-                            "called": list(called)}
-    return Evidence({}, contract={"plugin": {}, "oracle": {}, "roles": ["tracking"],
-                                  "surfaces": {"plugin": {"tracking": side(mine)},
-                                               "oracle": {"tracking": side(theirs)}},
-                                  "missing_methods": missing_methods or {}})
+    side = lambda missing: {
+        "class": "plugin:Store",
+        "declared": 10,
+        "missing": missing,
+        "called": list(called),
+    }
+    return Evidence(
+        {},
+        contract={
+            "plugin": {},
+            "oracle": {},
+            "roles": ["tracking"],
+            "surfaces": {"plugin": {"tracking": side(mine)}, "oracle": {"tracking": side(theirs)}},
+            "missing_methods": missing_methods or {},
+        },
+    )
 
 
 def test_methods_the_oracle_implements_must_not_be_missing():
     result = run_check("tracking.methods", surfaces(["log_inputs", "start_trace"], ["start_trace"]))
     assert result.status is Status.FAILED
-    assert result.detail == ("1 method(s) MLflow's own store implements are missing or empty in "
-                             "plugin:Store: log_inputs")
+    assert result.detail == (
+        "1 method(s) MLflow's own store implements are missing or empty in plugin:Store: log_inputs"
+    )
 
 
 def test_methods_missing_on_both_sides_pass_and_the_count_is_reported():
     result = run_check("tracking.methods", surfaces(["start_trace"], ["start_trace"]))
     assert result.status is Status.PASSED
-    assert result.detail == ("implements every method MLflow's own store does (9 of 10 "
-                             "declared); the suite called 1")
+    assert result.detail == (
+        "implements every method MLflow's own store does (9 of 10 declared); the suite called 1"
+    )
 
 
 def test_declared_missing_methods_are_excused_by_glob_and_fail_when_stale():

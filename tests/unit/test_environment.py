@@ -37,6 +37,7 @@ def installer(monkeypatch, tmp_path):
         FakeInstaller.calls = []
         monkeypatch.setattr(environment, "Installer", lambda: fake)
         return fake
+
     monkeypatch.setenv("MLFLOW_PLUGIN_HARNESS_CACHE", str(tmp_path / "cache"))
     return make
 

@@ -9,8 +9,7 @@ import pytest
 from harness import cli
 from harness.html import render
 from harness.report import Masker, print_summary, write_junit
-from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
-                             Status)
+from harness.results import CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult, Status
 
 pytest_plugins = ["pytester"]
 
@@ -19,13 +18,25 @@ NO_URI = "no URI known for scheme 'acme' (give uri_templates.acme in --config)"
 
 def report(*extra: ScenarioResult) -> RunReport:
     plugin = PluginInfo("p", "p", "1", [EntryPoint("mlflow.tracking_store", "acme", "p:S", True)])
-    checks = [CheckResult("entry-points", Status.PASSED, "1 loads"),
-              CheckResult("tracking.runs", Status.INCONCLUSIVE, NO_URI)]
-    return RunReport(plugin, [
-        ScenarioResult("quickstart", "3.17.2", Status.PASSED, duration_s=2.0,
-                       checks=[CheckResult("runs", Status.PASSED, "1 run")]),
-        ScenarioResult.from_checks("conformance", "3.17.2", checks),
-        ScenarioResult("postgres-tracking", "3.17.2", Status.INCONCLUSIVE, NO_URI), *extra])
+    checks = [
+        CheckResult("entry-points", Status.PASSED, "1 loads"),
+        CheckResult("tracking.runs", Status.INCONCLUSIVE, NO_URI),
+    ]
+    return RunReport(
+        plugin,
+        [
+            ScenarioResult(
+                "quickstart",
+                "3.17.2",
+                Status.PASSED,
+                duration_s=2.0,
+                checks=[CheckResult("runs", Status.PASSED, "1 run")],
+            ),
+            ScenarioResult.from_checks("conformance", "3.17.2", checks),
+            ScenarioResult("postgres-tracking", "3.17.2", Status.INCONCLUSIVE, NO_URI),
+            *extra,
+        ],
+    )
 
 
 def test_the_console_marks_it_and_counts_it():
@@ -60,8 +71,10 @@ def test_junit_reports_it_as_an_unblamed_failure_so_ci_is_not_green(tmp_path):
     root = ET.parse(tmp_path / "j.xml").getroot()
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
     failure = cases[("p.conformance", "tracking.runs")].find("failure")
-    assert (failure.get("type"), failure.get("message")) == ("inconclusive",
-                                                             f"[inconclusive] {NO_URI}")
+    assert (failure.get("type"), failure.get("message")) == (
+        "inconclusive",
+        f"[inconclusive] {NO_URI}",
+    )
     assert cases[("p.conformance", "entry-points")].find("failure") is None
     scenario = cases[("p.postgres-tracking", "scenario")].find("failure")
     assert scenario.get("type") == "inconclusive"
@@ -71,8 +84,13 @@ def test_junit_reports_it_as_an_unblamed_failure_so_ci_is_not_green(tmp_path):
 
 
 def test_junit_shows_a_scenario_status_no_check_carries(tmp_path):
-    odd = ScenarioResult("app", "3.17.2", Status.INCONCLUSIVE, NO_URI,
-                         checks=[CheckResult("entry-points", Status.PASSED, "1 loads")])
+    odd = ScenarioResult(
+        "app",
+        "3.17.2",
+        Status.INCONCLUSIVE,
+        NO_URI,
+        checks=[CheckResult("entry-points", Status.PASSED, "1 loads")],
+    )
     r = RunReport(PluginInfo("p", "p", "1", []), [odd])
     write_junit(r, tmp_path / "j.xml", Masker())
     suite = ET.parse(tmp_path / "j.xml").getroot().find("testsuite")
@@ -106,16 +124,22 @@ def test_a_cli_run_that_cannot_start_still_writes_reports(monkeypatch, tmp_path,
     from harness.errors import NotInstallable, UsageError
 
     def refuse(options):
-        raise NotInstallable("plugin p cannot be installed with MLflow 3.17.2: needs mlflow<3",
-                             "3.17.2", "mlflow<3")
+        raise NotInstallable(
+            "plugin p cannot be installed with MLflow 3.17.2: needs mlflow<3", "3.17.2", "mlflow<3"
+        )
 
     monkeypatch.setattr("harness.runner.execute", refuse)
     assert cli.main(["run", "p", "--report-dir", str(tmp_path / "out")]) == 2
-    assert capsys.readouterr().err == ("mlflow-plugin-harness: error: plugin p cannot be "
-                                       "installed with MLflow 3.17.2: needs mlflow<3\n")
+    assert capsys.readouterr().err == (
+        "mlflow-plugin-harness: error: plugin p cannot be "
+        "installed with MLflow 3.17.2: needs mlflow<3\n"
+    )
     data = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert data["error"] == {"kind": "install", "exit_code": 2, "message": "plugin p cannot be "
-                             "installed with MLflow 3.17.2: needs mlflow<3"}
+    assert data["error"] == {
+        "kind": "install",
+        "exit_code": 2,
+        "message": "plugin p cannot be installed with MLflow 3.17.2: needs mlflow<3",
+    }
     assert data["results"] == [] and RunReport.from_dict(data).results == []
     case = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite/testcase")
     assert (case.get("classname"), case.get("name")) == ("harness.run", "plugin-install")
@@ -148,8 +172,10 @@ def pytest_configure(config):
 
 def test_a_pytest_item_fails_with_the_reason(pytester: pytest.Pytester):
     pytester.makeconftest(ITEM_TEST)
-    result = pytester.runpytest_subprocess("--mlflow-plugin=.", "--mlflow-scenario=quickstart",
-                                           "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "--mlflow-plugin=.", "--mlflow-scenario=quickstart", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["quickstart (MLflow 3.17.2): inconclusive",
-                                 "  inconclusive: tracking.runs: no URI"])
+    result.stdout.fnmatch_lines(
+        ["quickstart (MLflow 3.17.2): inconclusive", "  inconclusive: tracking.runs: no URI"]
+    )

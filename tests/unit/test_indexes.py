@@ -42,4 +42,5 @@ def test_resolver_conflict_becomes_one_sentence_naming_the_pin():
         "depend on mlflow>=2.22,<3.\n"
     )
     assert explain_conflict(stderr, "mlflow==3.17.2") == (
-        "pins-old-mlflow==0.1 requires mlflow>=2.22,<3, which excludes mlflow==3.17.2")
+        "pins-old-mlflow==0.1 requires mlflow>=2.22,<3, which excludes mlflow==3.17.2"
+    )

@@ -4,8 +4,15 @@ from types import SimpleNamespace
 import pytest
 
 from harness.config import SchemeTemplates, Settings
-from harness.plan import (NeedsTemplate, NotPlaceable, broken_capabilities, overridden,
-                          resolve_stores, scheme_of, skip_reason)
+from harness.plan import (
+    NeedsTemplate,
+    NotPlaceable,
+    broken_capabilities,
+    overridden,
+    resolve_stores,
+    scheme_of,
+    skip_reason,
+)
 from harness.scenario import Scenario
 
 SCENARIO = Scenario(name="s", description="d", checks=["runs"], requires=[])
@@ -31,7 +38,9 @@ def test_tracking_plugin_without_registry_gets_mlflows_registry():
 
 def test_templates_from_settings():
     settings = Settings(schemes={"acme": SchemeTemplates(artifacts="acme://bucket{workdir}")})
-    stores = resolve_stores(SCENARIO, [ep("mlflow.artifact_repository", "acme")], settings, Path("/w"))
+    stores = resolve_stores(
+        SCENARIO, [ep("mlflow.artifact_repository", "acme")], settings, Path("/w")
+    )
     assert stores.artifacts == "acme://bucket/w"
     assert stores.tracking == "sqlite:////w/mlflow.db"
 
@@ -45,16 +54,25 @@ def test_settings_merge_per_key():
 
 def test_missing_capability_is_a_skip_reason():
     scenario = SCENARIO.model_copy(update={"requires": ["model_registry_store"]})
-    assert "mlflow.model_registry_store" in skip_reason(scenario, [ep("mlflow.tracking_store", "a")])
+    assert "mlflow.model_registry_store" in skip_reason(
+        scenario, [ep("mlflow.tracking_store", "a")]
+    )
     broken = [ep("mlflow.model_registry_store", "a", loaded=False)]
     assert skip_reason(scenario, broken) is not None
     assert skip_reason(scenario, [ep("mlflow.model_registry_store", "a")]) is None
 
 
-PG = Scenario(name="pg", description="d", checks=["runs"], services=["postgres", "minio"],
-              stores={"tracking": "{postgres.uri}", "artifacts": "s3://{minio.bucket}/a"})
-SERVICES = {"postgres": SimpleNamespace(uri="postgresql+psycopg://u:p@127.0.0.1:1/db"),
-            "minio": SimpleNamespace(bucket="bkt")}
+PG = Scenario(
+    name="pg",
+    description="d",
+    checks=["runs"],
+    services=["postgres", "minio"],
+    stores={"tracking": "{postgres.uri}", "artifacts": "s3://{minio.bucket}/a"},
+)
+SERVICES = {
+    "postgres": SimpleNamespace(uri="postgresql+psycopg://u:p@127.0.0.1:1/db"),
+    "minio": SimpleNamespace(bucket="bkt"),
+}
 
 
 def test_service_backed_roles_use_mlflows_own_store_without_a_plugin():
@@ -65,12 +83,17 @@ def test_service_backed_roles_use_mlflows_own_store_without_a_plugin():
 
 
 def test_plugin_template_per_backend_sees_the_scenarios_uri():
-    settings = Settings(schemes={
-        "ref": SchemeTemplates(tracking="ref:{uri}", artifacts={"local": "ref:{uri}"}),
-        "ref-s3": SchemeTemplates(artifacts={"minio": "ref-s3://{minio.bucket}/x"}),
-    })
-    eps = [ep("mlflow.tracking_store", "ref"), ep("mlflow.artifact_repository", "ref"),
-           ep("mlflow.artifact_repository", "ref-s3")]
+    settings = Settings(
+        schemes={
+            "ref": SchemeTemplates(tracking="ref:{uri}", artifacts={"local": "ref:{uri}"}),
+            "ref-s3": SchemeTemplates(artifacts={"minio": "ref-s3://{minio.bucket}/x"}),
+        }
+    )
+    eps = [
+        ep("mlflow.tracking_store", "ref"),
+        ep("mlflow.artifact_repository", "ref"),
+        ep("mlflow.artifact_repository", "ref-s3"),
+    ]
     stores = resolve_stores(PG, eps, settings, Path("/w"), SERVICES)
     assert stores.tracking == "ref:postgresql+psycopg://u:p@127.0.0.1:1/db"
     assert stores.artifacts == "ref-s3://bkt/x"
@@ -91,23 +114,28 @@ def test_settings_naming_other_backends_only_make_a_service_not_placeable():
 
 
 def test_entry_points_that_fail_to_load_or_register_do_not_drive_planning():
-    eps = [ep("mlflow.tracking_store", "mssql", loaded=False),
-           {**ep("mlflow.tracking_store", "acme"), "registered": False}]
+    eps = [
+        ep("mlflow.tracking_store", "mssql", loaded=False),
+        {**ep("mlflow.tracking_store", "acme"), "registered": False},
+    ]
     stores = resolve_stores(SCENARIO, eps, Settings(), Path("/w"))
     assert stores.plugin_roles == () and not stores.guessed
     assert stores.tracking == "sqlite:////w/mlflow.db"
 
 
 def test_a_store_replacing_mlflows_scheme_is_the_plugins_store_at_mlflows_own_uri():
-    taken = [{**ep("mlflow.model_registry_store", name), "overrides": True}
-             for name in ("mssql", "mysql", "postgresql", "sqlite")]
+    taken = [
+        {**ep("mlflow.model_registry_store", name), "overrides": True}
+        for name in ("mssql", "mysql", "postgresql", "sqlite")
+    ]
     local = resolve_stores(SCENARIO, taken, Settings(), Path("/w"))
     assert local.plugin_roles == ("registry",) and local.registry == "sqlite:////w/mlflow.db"
     assert local.overrides == {"registry": "sqlite"} and not local.guessed
     pg = resolve_stores(PG, taken, Settings(), Path("/w"), SERVICES)
     assert pg.overrides == {"registry": "postgresql"} and pg.backends["registry"] == "postgres"
-    assert overridden(taken) == {"mlflow.model_registry_store": ["mssql", "mysql", "postgresql",
-                                                                 "sqlite"]}
+    assert overridden(taken) == {
+        "mlflow.model_registry_store": ["mssql", "mysql", "postgresql", "sqlite"]
+    }
 
 
 def test_a_store_replacing_other_schemes_only_leaves_the_role_to_mlflow():
@@ -124,8 +152,13 @@ def test_scheme_of_uris_as_mlflow_looks_them_up():
 
 
 def test_scenarios_that_exercise_nothing_the_plugin_provides_are_not_applicable():
-    providers = Scenario(name="p", description="d", checks=["providers"],
-                         exercises=["request_header_provider"], workloads=[{"kind": "providers"}])
+    providers = Scenario(
+        name="p",
+        description="d",
+        checks=["providers"],
+        exercises=["request_header_provider"],
+        workloads=[{"kind": "providers"}],
+    )
     stores_only = [ep("mlflow.tracking_store", "acme")]
     assert "not applicable" in skip_reason(providers, stores_only)
     assert skip_reason(providers, [ep("mlflow.request_header_provider", "h")]) is None
@@ -138,8 +171,9 @@ def test_scenarios_that_exercise_nothing_the_plugin_provides_are_not_applicable(
 
 def test_declared_templates_for_other_backends_leave_local_roles_to_mlflow():
     settings = Settings(schemes={"s3ish": SchemeTemplates(artifacts={"minio": "s3ish://x"})})
-    stores = resolve_stores(SCENARIO, [ep("mlflow.artifact_repository", "s3ish")], settings,
-                            Path("/w"))
+    stores = resolve_stores(
+        SCENARIO, [ep("mlflow.artifact_repository", "s3ish")], settings, Path("/w")
+    )
     assert stores.artifacts == "/w/artifacts" and stores.plugin_roles == ()
 
 
@@ -155,10 +189,14 @@ def test_builtin_stores_per_backend_and_their_names():
     local = SCENARIO
     assert builtins(PG) == builtins(PG)[:1]  # SqlAlchemyStore only, on the service
     assert [b.overrides for b in builtins(local)] == [
-        {}, {"tracking": "file:{workdir}/file-store", "registry": "file:{workdir}/file-store"}]
+        {},
+        {"tracking": "file:{workdir}/file-store", "registry": "file:{workdir}/file-store"},
+    ]
     assert builtins(local)[1].env == {"MLFLOW_ALLOW_FILE_STORE": "true"}
     assert builtin_name("tracking", "sqlite:////tmp/x/mlflow.db") == "SqlAlchemyStore (SQLite)"
-    assert builtin_name("tracking", "postgresql+psycopg2://u@h/db") == "SqlAlchemyStore (PostgreSQL)"
+    assert (
+        builtin_name("tracking", "postgresql+psycopg2://u@h/db") == "SqlAlchemyStore (PostgreSQL)"
+    )
     assert builtin_name("registry", "file:/tmp/x") == "FileStore"
     assert builtin_name("artifacts", "/tmp/x/artifacts") == "LocalArtifactRepository"
     assert builtin_name("artifacts", "s3://bucket/a") == "S3ArtifactRepository"
@@ -166,18 +204,26 @@ def test_builtin_stores_per_backend_and_their_names():
 
 def test_a_template_that_ignores_the_service_does_not_test_it():
     settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{workdir}/mlruns")})
-    with pytest.raises(NotPlaceable, match=r"for tracking \('acme:\{workdir\}/mlruns'\) does "
-                                           r"not use postgres: this scenario would not test"):
-        resolve_stores(PG, [ep("mlflow.tracking_store", "acme"),
-                            ep("mlflow.model_registry_store", "acme")], settings, Path("/w"),
-                       SERVICES)
+    with pytest.raises(
+        NotPlaceable,
+        match=r"for tracking \('acme:\{workdir\}/mlruns'\) does "
+        r"not use postgres: this scenario would not test",
+    ):
+        resolve_stores(
+            PG,
+            [ep("mlflow.tracking_store", "acme"), ep("mlflow.model_registry_store", "acme")],
+            settings,
+            Path("/w"),
+            SERVICES,
+        )
 
 
 def test_placement_is_decided_before_services_start():
     from harness.plan import unplaceable
 
-    assert isinstance(unplaceable(PG, [ep("mlflow.tracking_store", "acme")], Settings()),
-                      NeedsTemplate)
+    assert isinstance(
+        unplaceable(PG, [ep("mlflow.tracking_store", "acme")], Settings()), NeedsTemplate
+    )
     settings = Settings(schemes={"acme": SchemeTemplates(tracking="acme:{postgres.uri}")})
     assert unplaceable(PG, [ep("mlflow.tracking_store", "acme")], settings) is None
 
@@ -185,10 +231,14 @@ def test_placement_is_decided_before_services_start():
 def test_failures_with_a_guessed_uri_are_inconclusive_but_entry_point_gates_stay_failed():
     from harness.results import CheckResult, Status
 
-    guessed = resolve_stores(SCENARIO, [ep("mlflow.tracking_store", "acme")], Settings(), Path("/w"))
-    checks = [CheckResult("runs", Status.FAILED, "status RUNNING"),
-              CheckResult("entry-points", Status.FAILED, "fails to load"),
-              CheckResult("params", Status.PASSED)]
+    guessed = resolve_stores(
+        SCENARIO, [ep("mlflow.tracking_store", "acme")], Settings(), Path("/w")
+    )
+    checks = [
+        CheckResult("runs", Status.FAILED, "status RUNNING"),
+        CheckResult("entry-points", Status.FAILED, "fails to load"),
+        CheckResult("params", Status.PASSED),
+    ]
     judged = guessed.unproven(checks)
     assert [c.status for c in judged] == [Status.INCONCLUSIVE, Status.FAILED, Status.PASSED]
     assert "guessed URI acme:/w/tracking" in judged[0].detail and judged[0].blame is None
@@ -200,8 +250,9 @@ def test_failures_with_a_guessed_uri_are_inconclusive_but_entry_point_gates_stay
 def test_declared_needs_are_met_by_the_environment_or_the_scenarios_services():
     from harness.plan import unmet
 
-    quickstart = Scenario(name="q", description="d", checks=["runs"],
-                          workloads=[{"kind": "quickstart"}])
+    quickstart = Scenario(
+        name="q", description="d", checks=["runs"], workloads=[{"kind": "quickstart"}]
+    )
     settings = Settings(needs=["env:TOKEN", "service:postgres"])
     assert unmet(quickstart, settings, {}).startswith("needs env:TOKEN (declared by the plugin)")
     assert "which this scenario does not run" in unmet(quickstart, settings, {"TOKEN": "t"})
@@ -211,8 +262,13 @@ def test_declared_needs_are_met_by_the_environment_or_the_scenarios_services():
 def test_a_plugin_whose_stores_are_all_elsewhere_tests_nothing_here():
     from harness.plan import untested
 
-    quickstart = Scenario(name="q", description="d", checks=["runs"],
-                          workloads=[{"kind": "quickstart"}], exercises=["model_registry_store"])
+    quickstart = Scenario(
+        name="q",
+        description="d",
+        checks=["runs"],
+        workloads=[{"kind": "quickstart"}],
+        exercises=["model_registry_store"],
+    )
     taken = [{**ep("mlflow.model_registry_store", "mssql"), "overrides": True}]
     stores = resolve_stores(quickstart, taken, Settings(), Path("/w"))
     assert "replaces MLflow's own mssql" in untested(quickstart, taken, stores)

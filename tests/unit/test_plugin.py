@@ -28,12 +28,15 @@ def test_requirement_plugin():
     assert (plugin.kind, plugin.install) == ("requirement", "mlflow-sysmetrics==0.1.3")
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("./no/such/dir", "plugin path not found"),
-    ("/no/such/plugin.whl", "plugin path not found"),
-    ("", "no plugin given"),
-    ("not a requirement!!", "neither a path nor a valid requirement"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("./no/such/dir", "plugin path not found"),
+        ("/no/such/plugin.whl", "plugin path not found"),
+        ("", "no plugin given"),
+        ("not a requirement!!", "neither a path nor a valid requirement"),
+    ],
+)
 def test_bad_plugin_specs(spec, message):
     with pytest.raises(UsageError, match=message):
         parse_plugin(spec)

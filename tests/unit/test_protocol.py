@@ -17,30 +17,43 @@ def classify_in(tmp_path: Path, files: dict[str, str], body: str) -> dict:
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
     script = tmp_path / "workload.py"
-    script.write_text("import json, sys\nfrom protocol import classify\ntry:\n"
-                      + "".join(f"    {line}\n" for line in body.splitlines())
-                      + "except Exception as exc:\n    print(json.dumps(classify(exc)))\n")
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=60, env={"PYTHONPATH": f"{WORKLOADS}:{site}"})
+    script.write_text(
+        "import json, sys\nfrom protocol import classify\ntry:\n"
+        + "".join(f"    {line}\n" for line in body.splitlines())
+        + "except Exception as exc:\n    print(json.dumps(classify(exc)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": f"{WORKLOADS}:{site}"},
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
 def test_a_plugins_dependency_that_breaks_import_mlflow_is_named_with_file_and_line(tmp_path):
-    answer = classify_in(tmp_path, {
-        "mlflow/__init__.py": "from newsyntax_dep import provenance\n",
-        "newsyntax_dep/__init__.py": "",
-        "newsyntax_dep/provenance.py": "x = 1\n\nf(\n",
-    }, "import mlflow")
+    answer = classify_in(
+        tmp_path,
+        {
+            "mlflow/__init__.py": "from newsyntax_dep import provenance\n",
+            "newsyntax_dep/__init__.py": "",
+            "newsyntax_dep/provenance.py": "x = 1\n\nf(\n",
+        },
+        "import mlflow",
+    )
     assert answer["blame"] == "plugin" and answer["breaks_mlflow"] is True
-    assert answer["__raised__"].startswith("`import mlflow` breaks once the plugin is installed: "
-                                           "SyntaxError: ")
+    assert answer["__raised__"].startswith(
+        "`import mlflow` breaks once the plugin is installed: SyntaxError: "
+    )
     assert answer["__raised__"].endswith("(newsyntax_dep/provenance.py:3)")
 
 
 def test_import_mlflow_failing_in_mlflows_own_code_is_not_the_plugins(tmp_path):
-    answer = classify_in(tmp_path, {"mlflow/__init__.py": "from sqlalchemy_gone import pool\n"},
-                         "import mlflow")
+    answer = classify_in(
+        tmp_path, {"mlflow/__init__.py": "from sqlalchemy_gone import pool\n"}, "import mlflow"
+    )
     assert (answer["blame"], answer["breaks_mlflow"]) == ("infrastructure", True)
 
 
@@ -48,18 +61,23 @@ def test_the_harnesss_own_code_raising_is_a_harness_error_and_a_finding_is_not(t
     answer = classify_in(tmp_path, {}, "{'key': 1}['name']")
     assert answer["blame"] == "plugin"  # the script is not one of the harness's workloads
     shim = WORKLOADS / "protocol_selftest_harness_bug.py"
-    shim.write_text("import protocol\n\n\ndef read(answer):\n    return answer['name']\n\n\n"
-                    "def report():\n    raise protocol.Finding('no client for the target')\n")
+    shim.write_text(
+        "import protocol\n\n\ndef read(answer):\n    return answer['name']\n\n\n"
+        "def report():\n    raise protocol.Finding('no client for the target')\n"
+    )
     try:
-        answer = classify_in(tmp_path, {}, "import protocol_selftest_harness_bug as h\n"
-                                            "h.read({})")
+        answer = classify_in(tmp_path, {}, "import protocol_selftest_harness_bug as h\nh.read({})")
         assert answer["blame"] == "harness"
-        assert answer["__raised__"] == ("the harness's own protocol_selftest_harness_bug.py "
-                                        "raised KeyError: 'name'")
-        answer = classify_in(tmp_path, {}, "import protocol_selftest_harness_bug as h\n"
-                                            "h.report()")
-        assert answer == {"__raised__": "protocol.Finding: no client for the target",
-                          "blame": "plugin", "where": answer["where"], "breaks_mlflow": False}
+        assert answer["__raised__"] == (
+            "the harness's own protocol_selftest_harness_bug.py raised KeyError: 'name'"
+        )
+        answer = classify_in(tmp_path, {}, "import protocol_selftest_harness_bug as h\nh.report()")
+        assert answer == {
+            "__raised__": "protocol.Finding: no client for the target",
+            "blame": "plugin",
+            "where": answer["where"],
+            "breaks_mlflow": False,
+        }
     finally:
         shim.unlink()
 

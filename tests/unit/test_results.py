@@ -1,8 +1,7 @@
 import xml.etree.ElementTree as ET
 
 from harness.report import Masker, write_junit
-from harness.results import (CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult,
-                             Status)
+from harness.results import CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult, Status
 
 EPS = [EntryPoint("mlflow.tracking_store", "p", "p:Store", True)]
 
@@ -46,8 +45,13 @@ def test_rollup_error_beats_failed_beats_passed():
 
 def test_junit_has_a_testcase_per_scenario_and_check(tmp_path):
     r = report(Status.SKIPPED)
-    r.results.append(ScenarioResult.from_checks(
-        "q", "3.0", [CheckResult("runs", Status.PASSED), CheckResult("metrics", Status.FAILED, "x")]))
+    r.results.append(
+        ScenarioResult.from_checks(
+            "q",
+            "3.0",
+            [CheckResult("runs", Status.PASSED), CheckResult("metrics", Status.FAILED, "x")],
+        )
+    )
     write_junit(r, tmp_path / "j.xml", Masker())
     root = ET.parse(tmp_path / "j.xml").getroot()
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
@@ -69,10 +73,24 @@ def test_a_report_survives_its_json_form():
 
     original = RunReport(
         PluginInfo("p", "p", "1", [EntryPoint("mlflow.tracking_store", "x", "m:f", True)]),
-        [ScenarioResult("s", "3.0", Status.FAILED, "why", 1.5,
-                        [ServiceInfo("postgres", "postgres", "img", None)], {"tracking": "u"},
-                        [CheckResult("runs", Status.FAILED, "bad")], "out", {}, {"pg": "log"})],
-        [{"path": "/env", "installable": True}], "abc")
+        [
+            ScenarioResult(
+                "s",
+                "3.0",
+                Status.FAILED,
+                "why",
+                1.5,
+                [ServiceInfo("postgres", "postgres", "img", None)],
+                {"tracking": "u"},
+                [CheckResult("runs", Status.FAILED, "bad")],
+                "out",
+                {},
+                {"pg": "log"},
+            )
+        ],
+        [{"path": "/env", "installable": True}],
+        "abc",
+    )
     again = RunReport.from_dict(json.loads(json.dumps(original.to_dict())))
     assert again == original
 
@@ -94,8 +112,10 @@ def test_timings_count_a_block_however_it_ends():
 
 
 def test_a_scenario_whose_substantive_checks_all_skipped_is_skipped_not_passed():
-    checks = [CheckResult("entry-points", Status.PASSED, "1 loads"),
-              CheckResult("datasets", Status.SKIPPED, "no example declared")]
+    checks = [
+        CheckResult("entry-points", Status.PASSED, "1 loads"),
+        CheckResult("datasets", Status.SKIPPED, "no example declared"),
+    ]
     result = ScenarioResult.from_checks("datasets", "3", checks, gates=("entry-points",))
     assert (result.status, result.reason) == (Status.SKIPPED, "datasets: no example declared")
     assert ScenarioResult.from_checks("entry-points", "3", checks[:1]).status is Status.PASSED

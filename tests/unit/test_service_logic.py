@@ -46,7 +46,11 @@ def test_mssql_url_driver_credentials_and_no_local_build():
     mssql = make("mssql")
     assert mssql.url("db1") == f"mssql+pymssql://sa:{mssql.password}@127.0.0.1:14330/db1"
     pw = mssql.password
-    assert any(c.isupper() for c in pw) and any(c.islower() for c in pw) and any(c.isdigit() for c in pw)
+    assert (
+        any(c.isupper() for c in pw)
+        and any(c.islower() for c in pw)
+        and any(c.isdigit() for c in pw)
+    )
     assert len(pw) >= 8 and pw != make("mssql").password  # random per run
     env = mssql.container_env()
     assert env["ACCEPT_EULA"] == "Y" and env["MSSQL_SA_PASSWORD"] == pw
@@ -60,8 +64,12 @@ def test_mssql_creates_and_migrates_each_database_outside_a_transaction(monkeypa
     monkeypatch.setattr(mssql, "execute", lambda sql, database=None: calls.append(("sql", sql)))
     first = mssql.provision("My-Scenario", lambda url: calls.append(("migrate", url)))
     mssql.provision("other", lambda url: calls.append(("migrate", url)))
-    assert calls == [("sql", "CREATE DATABASE my_scenario"), ("migrate", mssql.url("my_scenario")),
-                     ("sql", "CREATE DATABASE other"), ("migrate", mssql.url("other"))]
+    assert calls == [
+        ("sql", "CREATE DATABASE my_scenario"),
+        ("migrate", mssql.url("my_scenario")),
+        ("sql", "CREATE DATABASE other"),
+        ("migrate", mssql.url("other")),
+    ]
     assert first.values["database"] == "my_scenario" and first.values["user"] == "sa"
 
 
@@ -79,9 +87,11 @@ def test_postgres_migrates_once_then_clones_the_template(monkeypatch):
     pg.provision("a", migrations.append)
     pg.provision("b", migrations.append)
     assert migrations == [pg.url("harness_mlflow_template")]
-    assert calls == ["CREATE DATABASE harness_mlflow_template",
-                     "CREATE DATABASE a TEMPLATE harness_mlflow_template",
-                     "CREATE DATABASE b TEMPLATE harness_mlflow_template"]
+    assert calls == [
+        "CREATE DATABASE harness_mlflow_template",
+        "CREATE DATABASE a TEMPLATE harness_mlflow_template",
+        "CREATE DATABASE b TEMPLATE harness_mlflow_template",
+    ]
 
 
 def test_readiness_retries_until_the_round_trip_succeeds():
@@ -110,8 +120,10 @@ def test_names_and_cells():
     assert database_name("postgres-minio") == "postgres_minio"
     assert bucket_name("Postgres_Minio") == "postgres-minio"
     assert bucket_name("a") == "a00"
-    assert cell(b"abc") == {"sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-                            "size": 3}
+    assert cell(b"abc") == {
+        "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "size": 3,
+    }
     password = random_password()
     assert len(password) == 24 and password.isalnum()
 
@@ -121,8 +133,9 @@ def test_labels_and_owner_liveness():
     assert labels[engine.LABEL] == "1" and labels[engine.LABEL_HOST]
     assert not engine._owner_gone(labels)  # this very process
     assert engine._owner_gone({**labels, engine.LABEL_PID: "999999999"})
-    assert not engine._owner_gone({**labels, engine.LABEL_PID: "999999999",
-                                   engine.LABEL_HOST: "another-machine"})
+    assert not engine._owner_gone(
+        {**labels, engine.LABEL_PID: "999999999", engine.LABEL_HOST: "another-machine"}
+    )
 
 
 def test_apt_mirror_from_deb822_and_one_line_sources(tmp_path: Path):
@@ -130,10 +143,13 @@ def test_apt_mirror_from_deb822_and_one_line_sources(tmp_path: Path):
     (tmp_path / "sources.list.d" / "debian.sources").write_text(
         "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\n"
         "Components: main\n\nTypes: deb\nURIs: http://mirror.example/security\n"
-        "Suites: bookworm-security\n")
+        "Suites: bookworm-security\n"
+    )
     assert apt_mirror("bookworm", tmp_path) == "http://mirror.example/debian"
     (tmp_path / "sources.list.d" / "debian.sources").unlink()
-    (tmp_path / "sources.list").write_text("# c\ndeb [arch=amd64] http://old.example/debian trixie main\n")
+    (tmp_path / "sources.list").write_text(
+        "# c\ndeb [arch=amd64] http://old.example/debian trixie main\n"
+    )
     assert apt_mirror("trixie", tmp_path) == "http://old.example/debian"
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "harness" / "workloads"))
 
-import surface  # noqa: E402
+import surface
 
 
 class Base:
@@ -15,8 +15,7 @@ class Base:
     def passes(self):
         pass
 
-    def ellipsis(self):
-        ...
+    def ellipsis(self): ...
 
     def raises(self, x):
         raise NotImplementedError(f"{x} is not implemented")

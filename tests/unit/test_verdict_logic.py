@@ -17,20 +17,32 @@ Current thread 0x00007f02 (most recent call first):
 
 def test_a_hung_process_is_explained_by_its_last_words_and_where_it_was_stuck():
     detail = _explain(ScriptFailed("quickstart hung: no answer within 20 s", HUNG, died=True))
-    assert detail == ("quickstart hung: no answer within 20 s; its last output: broken-hangs: "
-                      "waiting for the write lock; innermost frame: _wait "
-                      "(broken_hangs/__init__.py:19)")
+    assert detail == (
+        "quickstart hung: no answer within 20 s; its last output: broken-hangs: "
+        "waiting for the write lock; innermost frame: _wait "
+        "(broken_hangs/__init__.py:19)"
+    )
 
 
 def test_a_raised_error_names_itself():
-    assert _explain(ScriptFailed("logging raised KeyError: 'x'", "Traceback ...")) \
+    assert (
+        _explain(ScriptFailed("logging raised KeyError: 'x'", "Traceback ..."))
         == "logging raised KeyError: 'x'"
+    )
 
 
 def _side(points_per_s: float, lost: list[str] | None = None) -> dict:
-    return {"runs": 10, "points": 10_000, "writers": 2, "points_per_s": points_per_s,
-            "batch_p50_ms": 10.0, "batch_p95_ms": 20.0, "lost": lost or [],
-            "artifact_mb": 4, "artifact_mb_per_s": 100.0}
+    return {
+        "runs": 10,
+        "points": 10_000,
+        "writers": 2,
+        "points_per_s": points_per_s,
+        "batch_p50_ms": 10.0,
+        "batch_p95_ms": 20.0,
+        "lost": lost or [],
+        "artifact_mb": 4,
+        "artifact_mb_per_s": 100.0,
+    }
 
 
 def _judge(mine: dict, theirs: dict, floor: float | None = None):
@@ -46,8 +58,10 @@ def test_performance_reports_ratios_and_passes_without_a_floor():
 
 
 def test_performance_fails_under_the_floor_or_on_lost_data():
-    assert "points/s ratio 0.50 is below min_ratio 0.8" in _judge(
-        _side(500.0), _side(1000.0), 0.8).detail
+    assert (
+        "points/s ratio 0.50 is below min_ratio 0.8"
+        in _judge(_side(500.0), _side(1000.0), 0.8).detail
+    )
     lost = _judge(_side(1000.0, ["run r1: 999 of 1000 points"]), _side(1000.0))
     assert lost.status is Status.FAILED and "lost under load: run r1" in lost.detail
     oracle = _judge(_side(1000.0), _side(1000.0, ["run r2: 1 of 1000 points"]))
