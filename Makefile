@@ -2,6 +2,8 @@
 #   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=2.22.1,3.17.2] [WORKERS=2|auto]
 #             [CONFIG=file] [REPORT_DIR=reports]
 #   make check       the harness's own test suite (starts Docker, builds images, installs Chromium)
+#   make lint        ruff (lint and format) and mypy --strict; the first step of make check
+#   make unit        its fast tier: no Docker, no network, nothing slow [PYTEST_ARGS=...]
 #   make images      start Docker if needed and prepare the service images
 #   make bench       timings, medians and ratios [BENCH_REPEAT=3] [BENCH_SECTIONS=run,workers,...]
 SHELL := /bin/bash
@@ -13,7 +15,7 @@ HARNESS := $(VENV)/bin/mlflow-plugin-harness
 REPORT_DIR ?= reports
 comma := ,
 
-.PHONY: venv engine browser images test check bench schema clean
+.PHONY: venv engine browser images test lint check unit bench schema clean
 
 venv: $(VENV)/.installed
 
@@ -38,14 +40,23 @@ images: venv engine
 	@if docker info >/dev/null 2>&1; then $(HARNESS) images build; \
 	  else echo "make: no Docker engine; not building service images" >&2; fi
 
-check: venv images browser
+lint: venv
+	cd $(HERE) && $(VENV)/bin/ruff check harness tests
+	cd $(HERE) && $(VENV)/bin/ruff format --check harness tests
+	cd $(HERE) && $(VENV)/bin/mypy
+
+check: venv lint images browser
 	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 --durations=15 $(PYTEST_ARGS)
+
+unit: venv
+	cd $(HERE) && $(VENV)/bin/python -m pytest -m "not docker and not network and not slow" -q $(PYTEST_ARGS)
 
 bench: venv images
 	cd $(HERE) && $(VENV)/bin/python tests/bench/bench.py
 
 schema: venv
-	cd $(HERE) && $(VENV)/bin/python -m harness.scenario
+	cd $(HERE) && $(HARNESS) schema > scenarios/scenario.schema.json
+	cd $(HERE) && $(VENV)/bin/python -c 'import pathlib, harness.kinds as k; p = pathlib.Path("README.md"); p.write_text(k.with_table(p.read_text()))'
 
 clean:
 	rm -rf $(VENV) $(HERE)/reports

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 from harness.checks import summarise, upstream_note
+from harness.contracts import Role
 from harness.results import Blame, CheckResult, Status
 
 # checks over what the stores hold, whose evidence a built-in store can produce the same way
-EXAMINED = {
+EXAMINED: dict[str, Role] = {
     "runs": "tracking",
     "params": "tracking",
     "metrics": "tracking",

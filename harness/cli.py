@@ -7,8 +7,9 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from harness import __version__
 from harness.errors import HarnessError, UsageError
@@ -40,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _progress(start: float):
+def _progress(start: float) -> Callable[[str], None]:
     def say(message: str) -> None:
         print(f"==> [{time.monotonic() - start:5.1f}s] {message}", file=sys.stderr, flush=True)
 
@@ -49,7 +50,7 @@ def _progress(start: float):
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from harness.report import print_summary, verdict, write_reports
-    from harness.runner import Options, execute
+    from harness.session import Options, execute
 
     versions = [
         v.strip() for item in args.mlflow_version or [] for v in item.split(",") if v.strip()
@@ -182,7 +183,7 @@ def _cmd_images(args: argparse.Namespace) -> int:
 
 def _cmd_cleanup(_args: argparse.Namespace) -> int:
     from harness import engine
-    from harness.runner import sweep_temp_dirs
+    from harness.session import sweep_temp_dirs
 
     removed = sweep_temp_dirs()
     client = engine.connect()
@@ -193,13 +194,8 @@ def _cmd_cleanup(_args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG, usage=USAGE, add_help=True, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
-
+def _add_run(sub: Any) -> None:
+    """``run``, the command most users type."""
     run = sub.add_parser(
         "run",
         help="run scenarios against a plugin",
@@ -245,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
         "per CPU), each with its own services (default: 1)",
     )
     run.set_defaults(func=_cmd_run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG, usage=USAGE, add_help=True, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+
+    _add_run(sub)
 
     sub.add_parser("scenarios", help="list scenarios").set_defaults(func=_cmd_scenarios)
     validate = sub.add_parser(
@@ -299,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"usage: {USAGE}")
         return 2
     try:
-        return args.func(args)
+        command: Callable[[argparse.Namespace], int] = args.func
+        return command(args)
     except HarnessError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -17,9 +17,13 @@ from harness.errors import ScenarioError
 from harness.services import CATALOG
 from harness.yamlsource import describe_validation_error, load_with_lines
 
-Backend = Literal[("local", *CATALOG)]  # type: ignore[valid-type]
-Template = Union[str, dict[Backend, str]]
-Feature = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # Literals built at run time, for pydantic; plain strings to mypy
+    Backend = str
+    Feature = str
+else:
+    Backend = Literal[("local", *CATALOG)]
+    Feature = Literal[tuple(FEATURES)]
+Template = str | dict[Backend, str]
 MethodPattern = Annotated[str, StringConstraints(pattern=r"^(tracking|artifacts|registry)\.\S+$")]
 Need = Annotated[str, StringConstraints(pattern=r"^(env|service):[\w.-]+$")]
 
@@ -39,7 +43,7 @@ class SchemeTemplates(BaseModel):
 
     def template(self, role: str, backend: str) -> str | None:
         """The template for ``role`` when its data lives in ``backend``, if there is one."""
-        value = getattr(self, role)
+        value: Template | None = getattr(self, role)
         if isinstance(value, dict):
             return value.get(backend)
         return value

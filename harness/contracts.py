@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Role = Literal["tracking", "artifacts", "registry"]
+ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ ROLE_GROUPS: dict[Role, str] = {g.role: g.name for g in GROUPS if g.role}
 
 # Contract features: each is a check comparing the plugin with MLflow's own store, by role
 # (names shared with workloads/conformance.py).
-FEATURES: dict[str, str] = {
+FEATURES: dict[str, Role] = {
     "tracking.experiments": "tracking",
     "tracking.runs": "tracking",
     "tracking.params": "tracking",

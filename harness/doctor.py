@@ -1,4 +1,5 @@
-"""``mlflow-plugin-harness doctor``: is this machine ready, and the command that fixes what is not."""
+"""``mlflow-plugin-harness doctor``: is this machine ready, and the command that fixes what is
+not."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _engine() -> tuple[Finding, docker.DockerClient | None]:
 
 
 def _images(client: docker.DockerClient) -> list[Finding]:
-    built = {}
+    built: dict[str, list[str]] = {}
     for image in client.images.list(filters={"label": images.BUILT_LABEL}):
         built.setdefault(image.labels.get(images.BUILT_LABEL), []).extend(image.tags)
     findings = []

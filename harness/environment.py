@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -83,8 +84,10 @@ class PluginEnv:
         workdir: Path,
         timeout: float,
         env: dict[str, str] | None = None,
+        script: Path | None = None,
     ) -> dict[str, Any]:
-        """Run ``workloads/main.py COMMAND`` with a JSON request; return its JSON answer."""
+        """Run ``script`` (default: ``workloads/COMMAND.py``) through ``workloads/main.py`` with
+        a JSON request; return its JSON answer."""
         request_file = workdir / f"{command}.request.json"
         answer_file = workdir / f"{command}.answer.json"
         request_file.write_text(json.dumps(request))
@@ -92,46 +95,20 @@ class PluginEnv:
         argv = [
             str(self.python),
             str(WORKLOADS / "main.py"),
-            command,
+            str(script or WORKLOADS / f"{command}.py"),
             str(request_file),
             str(answer_file),
         ]
-        proc = subprocess.Popen(
-            argv,
-            cwd=workdir,
-            env=script_environment(env or {}, self.path / "bin"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
+        output = _communicate(
+            command, argv, workdir, script_environment(env or {}, self.path / "bin"), timeout
         )
-        try:
-            output, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
-            try:
-                proc.communicate(timeout=3)
-            except subprocess.TimeoutExpired:
-                pass
-            os.killpg(proc.pid, signal.SIGKILL)
-            output, _ = proc.communicate()
+        if not answer_file.exists():
             raise ScriptFailed(
-                f"{command} hung: no answer within {timeout:g} s", output, died=True
-            ) from None
-        except BaseException:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-        if proc.returncode != 0 or not answer_file.exists():
-            how = (
-                f"killed by {signal.Signals(-proc.returncode).name}"
-                if proc.returncode < 0
-                else f"exited with code {proc.returncode}"
+                f"{command} crashed: its process exited with code 0 without answering",
+                output,
+                died=True,
             )
-            raise ScriptFailed(
-                f"{command} crashed: its process {how} without answering", output, died=True
-            )
-        answer = json.loads(answer_file.read_text())
+        answer: dict[str, Any] = json.loads(answer_file.read_text())
         if isinstance(answer, dict) and RAISED in answer:
             said, blame = answer[RAISED], answer.get("blame")
             plain = blame == "plugin" and not answer.get("breaks_mlflow")
@@ -143,6 +120,47 @@ class PluginEnv:
                 breaks_mlflow=bool(answer.get("breaks_mlflow")),
             )
         return answer
+
+
+def _communicate(
+    command: str, argv: list[str], workdir: Path, env: dict[str, str], timeout: float
+) -> str:
+    """Run ``argv`` in its own process group; its output, or ScriptFailed when it hung (its
+    threads' stacks printed first) or died."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.communicate(timeout=3)
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        raise ScriptFailed(
+            f"{command} hung: no answer within {timeout:g} s", output, died=True
+        ) from None
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        how = (
+            f"killed by {signal.Signals(-proc.returncode).name}"
+            if proc.returncode < 0
+            else f"exited with code {proc.returncode}"
+        )
+        raise ScriptFailed(
+            f"{command} crashed: its process {how} without answering", output, died=True
+        )
+    return output
 
 
 def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> dict[str, str]:
@@ -215,13 +233,15 @@ class Installer:
         except (ImportError, FileNotFoundError):
             found = shutil.which("uv")
             if not found:
-                raise InfrastructureError("uv not found: run `make venv` (scripts/bootstrap)")
+                raise InfrastructureError(
+                    "uv not found: run `make venv` (scripts/bootstrap)"
+                ) from None
             self.uv = found
         self.env = {**os.environ, **uv_environment(pip_settings())}
 
     def _uv(
         self, *args: str, stdin: str | None = None, timeout: float = 1800
-    ) -> subprocess.CompletedProcess:
+    ) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run(
                 [self.uv, *args],

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from types import TracebackType
 
-from harness.scenario import Fault
+from docker.errors import DockerException
+
+from harness.errors import HarnessError
+from harness.kinds.fault import Fault
+from harness.results import CheckResult, Status
 from harness.services.base import Service
 
 
@@ -47,3 +52,49 @@ def inject(fault: Fault, service: Service, progress: Callable[[str], None]) -> I
     service.fill_disk()
     progress(f"{service.kind}'s disk filled for up to {fault.seconds:g} s")
     return Injected(f"{service.kind}'s disk filled", service.free_disk, fault.seconds)
+
+
+class FaultWindow:
+    """The faults of one scenario, one at a time. A fault's window opens with ``open`` and
+    lasts while the next workload runs; ``close`` ends it and has ``survived`` read back
+    everything written so far. Leaving the ``with`` block undoes a fault still in effect."""
+
+    def __init__(
+        self,
+        services: dict[str, Service],
+        survived: Callable[[str], None],
+        errors: list[CheckResult],
+        progress: Callable[[str], None],
+    ) -> None:
+        self.services, self.survived, self.errors = services, survived, errors
+        self.progress = progress
+        self.fault: Injected | None = None
+
+    def __enter__(self) -> FaultWindow:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.fault is not None:
+            self.fault.end()
+
+    def open(self, fault: Fault) -> None:
+        """Close the window in effect, then inject ``fault``; a restart closes at once."""
+        self.close()
+        self.progress(f"fault: {fault.action} {fault.service}")
+        try:
+            self.fault = inject(fault, self.services[fault.service], self.progress)
+        except (HarnessError, DockerException) as exc:
+            name = f"fault:{fault.action} {fault.service}"
+            self.errors.append(CheckResult(name, Status.ERROR, str(exc)))
+        if fault.action == "restart":
+            self.close()
+
+    def close(self) -> None:
+        """End the fault in effect, if any, and read back what was written before it."""
+        fault, self.fault = self.fault, None
+        if fault is None:
+            return
+        fault.end()
+        self.survived(fault.what)

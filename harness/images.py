@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
@@ -126,10 +127,10 @@ def resolve(
     return Resolved(build_service(client, spec.build, progress), "built", spec.substitute_for)
 
 
-def _lock(name: str):
+def _lock(name: str) -> IO[str]:
     path = cache_root() / "locks"
     path.mkdir(parents=True, exist_ok=True)
-    handle = open(path / f"{name}.lock", "w")
+    handle = open(path / f"{name}.lock", "w")  # noqa: SIM115 - the caller's with block closes it
     fcntl.flock(handle, fcntl.LOCK_EX)
     return handle
 
@@ -173,8 +174,9 @@ def base_image(client: docker.DockerClient, progress: Progress) -> str:
     """A Debian base image for local builds, bootstrapped from apt when none can be pulled."""
     suite = os_release().get("VERSION_CODENAME") or "bookworm"
     official = f"debian:{suite}-slim"
+    mirror: str | None
     try:
-        mirror: str | None = apt_mirror(suite)
+        mirror = apt_mirror(suite)
         tag = f"{REPO}/debian:{suite}-{hashlib.sha256(mirror.encode()).hexdigest()[:12]}"
     except ImageUnavailable:
         mirror, tag = None, ""

@@ -18,8 +18,8 @@ import pytest
 from harness import engine
 from harness.errors import HarnessError, InfrastructureError
 from harness.results import RunReport, ScenarioResult, Status
-from harness.runner import Options, Session
 from harness.scenario import select
+from harness.session import Options, Session
 
 
 class _Relay:
@@ -100,19 +100,36 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
         raise InfrastructureError(
             f"the pytest-xdist workers produced no report (pytest exit code {int(code)})"
         )
-    done = {(r.scenario, r.mlflow_version) for r in relay.report.results}
-    relay.report.results += [  # a worker that died took its scenarios' results with it
+    relay.report.results = fill_in_missing(
+        relay.report.results, [s.name for s in scenarios], versions, int(code)
+    )
+    return relay.report
+
+
+def fill_in_missing(
+    results: list[ScenarioResult], scenarios: list[str], versions: list[str], exit_code: int
+) -> list[ScenarioResult]:
+    """The workers' results and an error for each scenario (under each MLflow version, as
+    resolved) that none reported: a worker that died took its scenarios' results with it.
+
+    In the order of a run without workers: by version, then by scenario; a result for a
+    scenario or version not asked for (there should be none) is kept, after the others.
+    """
+    from harness.pytest_plugin import run_order
+
+    done = {(r.scenario, r.mlflow_version) for r in results}
+    missing = [
         ScenarioResult(
-            s.name,
+            scenario,
             version,
             Status.ERROR,
-            f"its pytest-xdist worker died before reporting it (pytest exit code {int(code)})",
+            f"its pytest-xdist worker died before reporting it (pytest exit code {exit_code})",
         )
         for version in versions
-        for s in scenarios
-        if (s.name, version) not in done
+        for scenario in scenarios
+        if (scenario, version) not in done
     ]
-    return relay.report
+    return run_order([*results, *missing], scenarios, versions)
 
 
 def _remove_group(group: str) -> None:

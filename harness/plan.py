@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any
 
 from harness.checks import GATES
 from harness.config import Settings
-from harness.contracts import BY_NAME, ROLE_GROUPS, Role
+from harness.contracts import BY_NAME, ROLE_GROUPS, ROLES, Role
 from harness.results import CheckResult, Status
-from harness.scenario import ROLES, Scenario, template_fields
+from harness.scenario import Scenario, template_fields
 from harness.services import CATALOG
 
 
@@ -58,13 +59,13 @@ class PlacedStores:
 STORE_CAPABILITIES = {BY_NAME[group].capability for group in ROLE_GROUPS.values()}
 
 
-def usable(ep: dict) -> bool:
+def usable(ep: dict[str, Any]) -> bool:
     """Whether an entry point counts: it loaded and MLflow registered it (a store that fails
     to load leaves MLflow's own store for its scheme, so it must not drive URI planning)."""
     return bool(ep["loaded"]) and ep.get("registered", True)
 
 
-def capabilities(entry_points: list[dict]) -> set[str]:
+def capabilities(entry_points: list[dict[str, Any]]) -> set[str]:
     """Capabilities of the plugin: groups with at least one usable entry point."""
     return {
         BY_NAME[ep["group"]].capability
@@ -73,7 +74,7 @@ def capabilities(entry_points: list[dict]) -> set[str]:
     }
 
 
-def not_applicable(scenario: Scenario, entry_points: list[dict]) -> str | None:
+def not_applicable(scenario: Scenario, entry_points: list[dict[str, Any]]) -> str | None:
     """Why the scenario tests nothing of the plugin, or None: it exercises none of the
     capabilities the plugin's usable entry points provide."""
     if not entry_points:
@@ -87,7 +88,7 @@ def not_applicable(scenario: Scenario, entry_points: list[dict]) -> str | None:
     )
 
 
-def _declared(entry_points: list[dict]) -> set[str]:
+def _declared(entry_points: list[dict[str, Any]]) -> set[str]:
     return {BY_NAME[ep["group"]].capability for ep in entry_points if ep["group"] in BY_NAME}
 
 
@@ -121,7 +122,9 @@ def unmet(scenario: Scenario, settings: Settings, environ: dict[str, str]) -> st
     return None
 
 
-def untested(scenario: Scenario, entry_points: list[dict], stores: PlacedStores) -> str | None:
+def untested(
+    scenario: Scenario, entry_points: list[dict[str, Any]], stores: PlacedStores
+) -> str | None:
     """Why the scenario would test nothing of the plugin once its stores are placed: all it
     exercises of the plugin is stores, and none of them is on this scenario's backends."""
     exercised = capabilities(entry_points) & scenario.exercised()
@@ -142,7 +145,7 @@ def untested(scenario: Scenario, entry_points: list[dict], stores: PlacedStores)
     )
 
 
-def overridden(entry_points: list[dict]) -> dict[str, list[str]]:
+def overridden(entry_points: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Group -> MLflow's own schemes the plugin's usable stores replace."""
     found: dict[str, list[str]] = {}
     for ep in entry_points:
@@ -160,7 +163,7 @@ def scheme_of(uri: str) -> str:
     return head.split("+", 1)[0].lower()
 
 
-def skip_reason(scenario: Scenario, entry_points: list[dict]) -> str | None:
+def skip_reason(scenario: Scenario, entry_points: list[dict[str, Any]]) -> str | None:
     """Why the plugin cannot run this scenario, or None."""
     if why := not_applicable(scenario, entry_points):
         return why
@@ -172,7 +175,7 @@ def skip_reason(scenario: Scenario, entry_points: list[dict]) -> str | None:
     return None
 
 
-def broken_capabilities(scenario: Scenario, entry_points: list[dict]) -> list[str]:
+def broken_capabilities(scenario: Scenario, entry_points: list[dict[str, Any]]) -> list[str]:
     """Capabilities the scenario requires that the plugin declares but cannot load: its
     entry points fail the scenario, they do not make it inapplicable."""
     declared, have = _declared(entry_points), capabilities(entry_points)
@@ -183,7 +186,7 @@ def broken_capabilities(scenario: Scenario, entry_points: list[dict]) -> list[st
     return broken
 
 
-def _schemes(entry_points: list[dict], role: Role) -> list[str]:
+def _schemes(entry_points: list[dict[str, Any]], role: Role) -> list[str]:
     return sorted(
         ep["name"] for ep in entry_points if ep["group"] == ROLE_GROUPS[role] and usable(ep)
     )
@@ -201,10 +204,10 @@ def _fill(template: str, values: dict[str, object]) -> str:
 
 def resolve_stores(
     scenario: Scenario,
-    entry_points: list[dict],
+    entry_points: list[dict[str, Any]],
     settings: Settings,
     workdir: Path,
-    services: dict[str, SimpleNamespace] | None = None,
+    services: Mapping[str, object] | None = None,
 ) -> PlacedStores:
     """Use the plugin's scheme for each role it fills, MLflow's own store for the rest.
 
@@ -216,81 +219,106 @@ def resolve_stores(
         role: _fill(getattr(scenario.stores, role) or scenario.stores.tracking, values)
         for role in ROLES
     }
-    backends = {role: scenario.stores.backend(role) for role in ROLES}
-    uris: dict[str, str] = {}
-    roles: list[Role] = []
-    guessed: list[str] = []
-    ignored: list[tuple[str, str]] = []  # (role, template) not using the role's service
-    overrides: dict[str, str] = {}
+    placing = _Placing(entry_points, settings, values, own, workdir)
+    placing.backends = {role: scenario.stores.backend(role) for role in ROLES}
     for role in ROLES:
-        schemes = _schemes(entry_points, role)
-        if not schemes:
-            continue
-        backend = backends[role]
-        taken = overridden(entry_points).get(ROLE_GROUPS[role], [])
-        chosen = next(
-            ((s, t) for s in schemes if (t := _template(settings, s, role, backend)) is not None),
-            None,
-        )
-        if not chosen and scheme_of(own[role]) in taken:
-            # the plugin replaces MLflow's store for this very URI: it is the plugin's store
-            uris[role], overrides[role] = own[role], scheme_of(own[role])
-        elif not chosen and len(taken) == len(schemes):
-            continue  # it replaces MLflow's stores for other schemes only: MLflow's own serves
-        elif chosen:
-            scheme, template = chosen
-            uris[role] = _fill(template, {**values, "scheme": scheme, "uri": own[role]})
-            if backend != "local" and not _uses(template, backend):
-                ignored.append((role, template))
-                backends[role] = "local"  # the plugin's store is elsewhere: not on the service
-        elif (
-            role == "registry"
-            and "tracking" in uris
-            and (_schemes(entry_points, "tracking")[0] in schemes)
-        ):
-            uris[role] = uris["tracking"]  # one store behind one scheme, as MLflow defaults
-            backends[role] = backends["tracking"]
-        elif backend == "local" and any(_declares(settings, s, role) for s in schemes):
-            continue  # the plugin names where it works, not here: MLflow's own store serves
-        elif backend == "local":
-            scheme = next(s for s in schemes if s not in taken)
-            uris[role] = f"{scheme}:{workdir}/{role}"
-            guessed.append(uris[role])
-        else:
-            own_schemes = [s for s in schemes if s not in taken]
-            where = (
-                f"add one under [tool.mlflow-plugin-harness.schemes.{own_schemes[0]}] "
-                f'{role} = {{{backend} = "..."}} or in --config'
-            )
-            if any(_declares(settings, s, r) for s in own_schemes for r in ROLES):
-                raise NotPlaceable(
-                    f"the plugin's settings give no URI for its "
-                    f"{ROLE_GROUPS[role]} scheme(s) {', '.join(own_schemes)} on "
-                    f"{backend}: not tested there ({where} if it works there)"
-                )
-            raise NeedsTemplate(
-                f"needs a URI template: the plugin's {ROLE_GROUPS[role]} scheme(s) "
-                f"{', '.join(own_schemes)} have no known URI for {role} on {backend}; {where}"
-            )
-        roles.append(role)
-    if ignored and not {backends[r] for r in roles} - {"local"}:
-        served = ", ".join(sorted({scenario.stores.backend(r) for r, _ in ignored}))
-        which = ", ".join(f"{role} ({template!r})" for role, template in ignored)
+        if placing.place(role):
+            placing.roles.append(role)
+    if placing.ignored and not {placing.backends[r] for r in placing.roles} - {"local"}:
+        served = ", ".join(sorted({scenario.stores.backend(r) for r, _ in placing.ignored}))
+        which = ", ".join(f"{role} ({template!r})" for role, template in placing.ignored)
         raise NotPlaceable(
             f"the plugin's URI template for {which} does not use {served}: this "
             f"scenario would not test the plugin on {served}"
         )
-    registry = uris.get("registry")
-    if registry is None:  # MLflow's own registry; beside a plugin tracking store, on the fallback
-        registry = own["registry"]
+    uris = placing.uris
     return PlacedStores(
         uris.get("tracking", own["tracking"]),
         uris.get("artifacts", own["artifacts"]),
-        registry,
-        tuple(roles),
-        tuple(guessed),
-        backends,
-        overrides,
+        # else MLflow's own registry; beside a plugin tracking store, on the fallback
+        uris.get("registry", own["registry"]),
+        tuple(placing.roles),
+        tuple(placing.guessed),
+        placing.backends,
+        placing.overrides,
+    )
+
+
+@dataclass
+class _Placing:
+    """The plugin's stores being placed on a scenario's backends, one role at a time."""
+
+    entry_points: list[dict[str, Any]]
+    settings: Settings
+    values: dict[str, object]
+    own: dict[Role, str]  # MLflow's own store URI for each role
+    workdir: Path
+    backends: dict[str, str] = field(default_factory=dict)
+    uris: dict[str, str] = field(default_factory=dict)
+    roles: list[Role] = field(default_factory=list)
+    guessed: list[str] = field(default_factory=list)
+    ignored: list[tuple[Role, str]] = field(default_factory=list)  # templates off the service
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def place(self, role: Role) -> bool:
+        """Whether the plugin's store fills ``role`` (its URI in ``uris``); raises
+        NotPlaceable when it should but has no place on the role's service."""
+        schemes = _schemes(self.entry_points, role)
+        if not schemes:
+            return False
+        backend, own, settings = self.backends[role], self.own[role], self.settings
+        taken = overridden(self.entry_points).get(ROLE_GROUPS[role], [])
+        chosen = next(
+            ((s, t) for s in schemes if (t := _template(settings, s, role, backend)) is not None),
+            None,
+        )
+        if chosen:
+            scheme, template = chosen
+            self.uris[role] = _fill(template, {**self.values, "scheme": scheme, "uri": own})
+            if backend != "local" and not _uses(template, backend):
+                self.ignored.append((role, template))
+                self.backends[role] = "local"  # the plugin's store is elsewhere, not on it
+        elif scheme_of(own) in taken:
+            # the plugin replaces MLflow's store for this very URI: it is the plugin's store
+            self.uris[role], self.overrides[role] = own, scheme_of(own)
+        elif len(taken) == len(schemes):
+            return False  # it replaces MLflow's stores for other schemes only: MLflow's serves
+        elif role == "registry" and self._tracking_scheme() in schemes:
+            self.uris[role] = self.uris["tracking"]  # one store behind one scheme, as in MLflow
+            self.backends[role] = self.backends["tracking"]
+        elif backend == "local" and any(_declares(settings, s, role) for s in schemes):
+            return False  # the plugin names where it works, not here: MLflow's own serves
+        elif backend == "local":
+            scheme = next(s for s in schemes if s not in taken)
+            self.uris[role] = f"{scheme}:{self.workdir}/{role}"
+            self.guessed.append(self.uris[role])
+        else:
+            raise _no_template(role, [s for s in schemes if s not in taken], backend, settings)
+        return True
+
+    def _tracking_scheme(self) -> str | None:
+        """The plugin's scheme placed for tracking, if any."""
+        if "tracking" not in self.uris:
+            return None
+        return _schemes(self.entry_points, "tracking")[0]
+
+
+def _no_template(role: Role, schemes: list[str], backend: str, settings: Settings) -> NotPlaceable:
+    """Why the plugin's ``schemes`` for ``role`` have no URI on ``backend``: it declares other
+    places (skipped), or declares none (inconclusive: it needs a template)."""
+    where = (
+        f"add one under [tool.mlflow-plugin-harness.schemes.{schemes[0]}] "
+        f'{role} = {{{backend} = "..."}} or in --config'
+    )
+    if any(_declares(settings, s, r) for s in schemes for r in ROLES):
+        return NotPlaceable(
+            f"the plugin's settings give no URI for its "
+            f"{ROLE_GROUPS[role]} scheme(s) {', '.join(schemes)} on "
+            f"{backend}: not tested there ({where} if it works there)"
+        )
+    return NeedsTemplate(
+        f"needs a URI template: the plugin's {ROLE_GROUPS[role]} scheme(s) "
+        f"{', '.join(schemes)} have no known URI for {role} on {backend}; {where}"
     )
 
 
@@ -302,7 +330,7 @@ class _Anything:
 
 
 def unplaceable(
-    scenario: Scenario, entry_points: list[dict], settings: Settings
+    scenario: Scenario, entry_points: list[dict[str, Any]], settings: Settings
 ) -> NotPlaceable | None:
     """Why the plugin's stores cannot be put on the scenario's backends at all, decided before
     its services start (none need to: the scenario ends skipped or inconclusive)."""

@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
     from harness.results import RunReport, ScenarioResult
-    from harness.runner import Session
     from harness.scenario import Scenario
     from harness.services.pool import ServicePool
+    from harness.session import Session
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -118,7 +120,7 @@ class HarnessRun:
         raise RuntimeError(f"mlflow-plugin-harness: {self.failure}")
 
     def _session(self) -> Session:
-        from harness.runner import Options, Session
+        from harness.session import Options, Session
 
         if self.session is None:
             o = self.options()
@@ -143,8 +145,6 @@ class HarnessRun:
     def finish(self) -> None:
         """Remove what the session created; hand the report to the controller, or merge the
         workers' and write it."""
-        from harness.report import Masker
-
         report = None
         if self.session is not None:
             try:
@@ -154,36 +154,110 @@ class HarnessRun:
         worker = getattr(self.config, "workerinput", None)
         if worker is not None:  # masked here: the secrets never leave the worker
             if report is not None:
-                self.config.workeroutput[_WORKER_OUTPUT] = Masker(report.secrets)(
-                    json.dumps(report.to_dict())
-                )
+                output: dict[str, Any] = getattr(self.config, "workeroutput", {})  # xdist's
+                output[_WORKER_OUTPUT] = worker_part(report)
             return
         if self.workers:
             from harness.scenario import select
 
-            report = _merged(self.workers, [s.name for s in select(self.options()["scenarios"])])
+            options = self.options()
+            report = merge_reports(
+                self.workers,
+                [s.name for s in select(options["scenarios"])],
+                options["versions"],
+            )
         if report is not None:
             self.config.stash[REPORT] = report
             _write(report, self.options()["report_dir"])
 
 
-def _merged(parts: list[dict[str, Any]], order: list[str]) -> RunReport:
-    """One report from the workers' (already masked) reports, scenarios in ``order``."""
-    from harness.results import RunReport
+def worker_part(report: RunReport) -> str:
+    """A worker's report as it goes to the controller: JSON, every secret of the worker's
+    services masked (the controller never has them)."""
+    from harness.report import Masker
 
+    return Masker(report.secrets)(json.dumps(report.to_dict()))
+
+
+def merge_reports(
+    parts: list[dict[str, Any]], scenarios: list[str], versions: list[str]
+) -> RunReport:
+    """One report from the workers' (already masked) reports, as a run without workers has it.
+
+    Every worker's results, none dropped and none added (the scenarios no worker reported are
+    ``harness.parallel.fill_in_missing``'s), in ``run_order``; each environment once (by its
+    path; one not installable, by its MLflow version), in version order; the timings summed;
+    the secrets united; the first plugin info with a name; the workers' run ids joined.
+    """
+    from harness.results import RunReport, Timings
+
+    if not parts:
+        raise ValueError("no worker reports to merge")
     reports = [RunReport.from_dict(part) for part in parts]
-    merged = reports[0]
-    for other in reports[1:]:
-        merged.results += other.results
-        paths = {e.get("path") for e in merged.environments}
-        merged.environments += [e for e in other.environments if e.get("path") not in paths]
-        merged.timings.add(other.timings)
-        if not merged.plugin.name:
-            merged.plugin = other.plugin
-    rank = {name: index for index, name in enumerate(order)}
-    merged.results.sort(key=lambda r: rank.get(r.scenario, len(rank)))
-    merged.run_id = ",".join(r.run_id for r in reports)
-    return merged
+    environments: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for env in (e for r in reports for e in r.environments):
+        key = (
+            ("path", str(env["path"]))
+            if env.get("path")
+            else ("not installable", str(env.get("mlflow_version")))
+        )
+        if key not in seen:
+            seen.add(key)
+            environments.append(env)
+    ranks = _version_ranks([str(e.get("mlflow_version")) for e in environments], versions)
+    timings = Timings()
+    for r in reports:
+        timings.add(r.timings)
+    return RunReport(
+        next((r.plugin for r in reports if r.plugin.name), reports[0].plugin),
+        run_order([result for r in reports for result in r.results], scenarios, versions),
+        sorted(environments, key=lambda e: ranks[str(e.get("mlflow_version"))]),
+        ",".join(r.run_id for r in reports),
+        secrets=set().union(*(r.secrets for r in reports)),
+        timings=timings,
+    )
+
+
+def run_order(
+    results: list[ScenarioResult], scenarios: list[str], versions: list[str]
+) -> list[ScenarioResult]:
+    """``results`` in the order of a run without workers: by MLflow version, in the order
+    ``versions`` asks for them, then by scenario, in the order of ``scenarios``.
+
+    A version asked for as ``2.22`` is the ``2.22.0`` it resolved to, as pip reads
+    ``mlflow==2.22``. Versions not asked for (the newest, when none was) come after the
+    others, in the order they first appear; so do unknown scenarios. The sort is stable.
+    """
+    ranks = _version_ranks([r.mlflow_version for r in results], versions)
+    scenario_rank = {name: index for index, name in enumerate(scenarios)}
+    return sorted(
+        results,
+        key=lambda r: (*ranks[r.mlflow_version], scenario_rank.get(r.scenario, len(scenarios))),
+    )
+
+
+def _version_ranks(found: list[str], asked: list[str]) -> dict[str, tuple[int, int]]:
+    """Each version found -> (the index of the version asked for that it is, or after them
+    all; the order it first appears in)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion
+
+    def rank(version: str) -> int:
+        if version in asked:
+            return asked.index(version)
+        for index, wanted in enumerate(asked):
+            try:
+                if SpecifierSet(f"=={wanted}").contains(version, prereleases=True):
+                    return index
+            except (InvalidSpecifier, InvalidVersion):
+                continue
+        return len(asked)
+
+    ranks: dict[str, tuple[int, int]] = {}
+    for version in found:
+        ranks.setdefault(version, (rank(version), len(ranks)))
+    return ranks
 
 
 def _write(report: RunReport, report_dir: Path) -> None:
@@ -257,7 +331,9 @@ class ScenarioItem(pytest.Item):
         if self.outcome.output:
             self.add_report_section("call", "workload output", self.run.mask(self.outcome.output))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
         if isinstance(excinfo.value, (ScenarioFailed, ScenarioInconclusive, RuntimeError)):
             if self.outcome is None:  # the harness did not run
                 return str(excinfo.value)
@@ -311,7 +387,7 @@ def pytest_collection_modifyitems(
     items.extend(added)
     # reported like collected items, so "collected N items" counts them
     config.hook.pytest_collectreport(
-        report=pytest.CollectReport("mlflow-plugin-harness", "passed", None, added)
+        report=pytest.CollectReport("mlflow-plugin-harness", "passed", None, [*added])
     )
 
 

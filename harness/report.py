@@ -73,7 +73,8 @@ def _testcase(
         props = ET.SubElement(case, "properties")
         for note in notes:
             ET.SubElement(props, "property", name="upstream-note", value=note)
-    kind = f"blame:{(blame or (Blame.PLUGIN if status is Status.FAILED else Blame.INFRASTRUCTURE)).value}"
+    party = blame or (Blame.PLUGIN if status is Status.FAILED else Blame.INFRASTRUCTURE)
+    kind = f"blame:{party.value}"
     message = f"[{kind}] {detail}"
     if status is Status.FAILED:
         ET.SubElement(case, "failure", message=message, type=kind).text = output or detail
@@ -91,53 +92,7 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
     """One testsuite per scenario and MLflow version; one testcase per check."""
     root = ET.Element("testsuites", name="mlflow-plugin-harness")
     for result in report.results:
-        suite = ET.SubElement(
-            root, "testsuite", name=f"{result.scenario}[mlflow {result.mlflow_version}]"
-        )
-        classname = f"{report.plugin.name}.{result.scenario}"
-        checks = result.checks or []
-        attached = "\n".join(
-            [
-                result.output,
-                *(
-                    f"--- log of {name} (last lines) ---\n{text}"
-                    for name, text in result.logs.items()
-                ),
-            ]
-        ).strip()
-        shown = (Status.FAILED, Status.ERROR, Status.INCONCLUSIVE)
-        # skipped, errored or inconclusive before any check ran, or for a reason no check has
-        if not checks or (
-            result.status is not Status.PASSED
-            and all(c.status is not result.status for c in checks)
-        ):
-            _testcase(
-                suite,
-                classname,
-                "scenario",
-                result.status,
-                result.reason,
-                result.duration_s if not checks else 0.0,
-                attached if result.status in shown else "",
-            )
-        share = result.duration_s / max(len(checks), 1)
-        for c in checks:
-            _testcase(
-                suite,
-                classname,
-                c.name,
-                c.status,
-                c.detail,
-                share,
-                attached if c.status in shown else "",
-                c.blame,
-                c.notes,
-            )
-        cases = suite.findall("testcase")
-        suite.set("tests", str(len(cases)))
-        for key, tag in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
-            suite.set(key, str(sum(1 for case in cases if case.find(tag) is not None)))
-        suite.set("time", f"{result.duration_s:.3f}")
+        _junit_suite(root, f"{report.plugin.name}.{result.scenario}", result)
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, 0)) for suite in root)))
     root.set("time", f"{sum(r.duration_s for r in report.results):.3f}")
@@ -156,6 +111,40 @@ def write_junit(report: RunReport, path: Path, mask: Masker) -> None:
     path.write_text(mask(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n")
 
 
+def _junit_suite(root: ET.Element, classname: str, result: ScenarioResult) -> None:
+    """One scenario under one MLflow version: a testcase per check, the output and container
+    logs attached where something went wrong."""
+    suite = ET.SubElement(
+        root, "testsuite", name=f"{result.scenario}[mlflow {result.mlflow_version}]"
+    )
+    checks = result.checks or []
+    logs = (f"--- log of {name} (last lines) ---\n{text}" for name, text in result.logs.items())
+    attached = "\n".join([result.output, *logs]).strip()
+    shown = (Status.FAILED, Status.ERROR, Status.INCONCLUSIVE)
+    # skipped, errored or inconclusive before any check ran, or for a reason no check has
+    if not checks or (
+        result.status is not Status.PASSED and all(c.status is not result.status for c in checks)
+    ):
+        _testcase(
+            suite,
+            classname,
+            "scenario",
+            result.status,
+            result.reason,
+            result.duration_s if not checks else 0.0,
+            attached if result.status in shown else "",
+        )
+    share = result.duration_s / max(len(checks), 1)
+    for c in checks:
+        shared = attached if c.status in shown else ""
+        _testcase(suite, classname, c.name, c.status, c.detail, share, shared, c.blame, c.notes)
+    cases = suite.findall("testcase")
+    suite.set("tests", str(len(cases)))
+    for key, tag in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
+        suite.set(key, str(sum(1 for case in cases if case.find(tag) is not None)))
+    suite.set("time", f"{result.duration_s:.3f}")
+
+
 def write_error_reports(
     plugin: str, kind: str, message: str, exit_code: int, report_dir: Path, mask: Masker
 ) -> None:
@@ -166,8 +155,8 @@ def write_error_reports(
     data["error"] = {"kind": kind, "message": message, "exit_code": exit_code}
     (report_dir / "report.json").write_text(mask(json.dumps(data, indent=2)) + "\n")
     counts = {"tests": "1", "failures": "0", "errors": "1", "skipped": "0", "time": "0.000"}
-    root = ET.Element("testsuites", name="mlflow-plugin-harness", **counts)
-    suite = ET.SubElement(root, "testsuite", name="harness.run", **counts)
+    root = ET.Element("testsuites", {"name": "mlflow-plugin-harness", **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": "harness.run", **counts})
     case = ET.SubElement(
         suite,
         "testcase",

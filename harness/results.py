@@ -236,8 +236,8 @@ class RunReport:
         plugin = dict(data["plugin"])
         plugin["entry_points"] = [EntryPoint(**ep) for ep in plugin["entry_points"]]
         results = []
-        for item in data["results"]:
-            item = dict(item)
+        for stored in data["results"]:
+            item = dict(stored)
             item["status"] = Status(item["status"])
             item["services"] = [ServiceInfo(**s) for s in item["services"]]
             item["checks"] = [CheckResult(**c) for c in item["checks"]]

@@ -8,51 +8,37 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
+    WrapValidator,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from harness.contracts import CAPABILITIES, FEATURES, GROUPS, Role
+from harness.checks import REGISTRY
+from harness.contracts import CAPABILITIES, FEATURES, GROUPS, ROLES, Role
 from harness.errors import ScenarioError, UsageError
-from harness.services import CATALOG
+from harness.services import CATALOG, ServiceName
 from harness.yamlsource import describe_validation_error, load_with_lines
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-CHECKS = (
-    "entry-points",
-    "abstract-methods",
-    "runs",
-    "params",
-    "metrics",
-    "tags",
-    "artifacts",
-    "models",
-    "registry",
-    "context-tags",
-    "providers",
-    "backend-rows",
-    "backend-objects",
-    "providers-applied",
-    "deployments",
-    "app",
-    "projects",
-    "evaluators",
-    "datasets",
-    "server-api",
-    "ui-screenshot",
-    "performance",
-    *FEATURES,
-)
-ROLES: tuple[Role, ...] = ("tracking", "artifacts", "registry")
 
 Capability = Literal[CAPABILITIES]  # type: ignore[valid-type]
-CheckName = Literal[(*CHECKS, "contract")]  # type: ignore[valid-type]
-ServiceName = Literal[tuple(CATALOG)]  # type: ignore[valid-type]
+
+
+def _known_check(name: str) -> str:
+    if name not in REGISTRY and name != "contract":
+        known = ", ".join([*REGISTRY, "contract"])
+        raise ValueError(f"unknown check {name!r} (known: {known})")
+    return name
+
+
+CheckName = Annotated[str, AfterValidator(_known_check)]
 
 
 def template_fields(template: str) -> list[tuple[str, str | None]]:
@@ -120,146 +106,15 @@ class StoreTemplates(_Strict):
         return next((name for name, _attr in template_fields(template) if name in CATALOG), "local")
 
 
-class Quickstart(_Strict):
-    """The upstream MLflow quickstart, unchanged."""
+class WorkloadSpec(_Strict):
+    """One entry of a scenario's ``workloads:``; each kind's model narrows ``kind`` (see
+    ``harness.kinds``, whose registry validates them)."""
 
-    kind: Literal["quickstart"]
-
-
-class Logging(_Strict):
-    """A configurable logging workload covering the tracking, artifact and registry APIs."""
-
-    kind: Literal["logging"]
-    experiments: int = Field(2, ge=1, le=100)
-    runs: int = Field(2, ge=1, le=1000, description="top-level runs per experiment")
-    nested: int = Field(1, ge=0, le=100, description="child runs under each run")
-    params: int = Field(10, ge=0, le=1000)
-    tags: int = Field(5, ge=0, le=1000)
-    metrics: int = Field(3, ge=0, le=1000, description="metric keys per run")
-    steps: int = Field(20, ge=1, le=100_000, description="points per metric key")
-    batch: bool = Field(True, description="also log through log_batch")
-    large_artifact_mb: float = Field(2.0, ge=0, le=1024)
-    model: bool = Field(True, description="log a pyfunc model and load it back")
-    registry: bool = Field(True, description="register the model when the plugin has a registry")
+    kind: str
 
 
-Feature = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
-
-
-class Conformance(_Strict):
-    """Every feature of each store role the plugin fills, compared with MLflow's own store."""
-
-    kind: Literal["conformance"]
-    features: list[Feature] | None = Field(None, description="default: all")
-
-
-class Providers(_Strict):
-    """Header and auth providers observed on the wire (a local HTTP server), context and
-    default-experiment providers observed on runs."""
-
-    kind: Literal["providers"]
-
-
-class Deployments(_Strict):
-    """Each deployment target's round trip: create, get, list, predict, update, delete."""
-
-    kind: Literal["deployments"]
-
-
-class App(_Strict):
-    """``mlflow server --app-name`` for each app the plugin declares: it starts and serves."""
-
-    kind: Literal["app"]
-
-
-class Projects(_Strict):
-    """Each project backend runs a tiny MLflow project; the run it reports must be real."""
-
-    kind: Literal["projects"]
-
-
-class Evaluators(_Strict):
-    """``mlflow.models.evaluate`` with each evaluator alone: metrics returned and on the run."""
-
-    kind: Literal["evaluators"]
-
-
-class Datasets(_Strict):
-    """Each dataset constructor, called with the plugin's declared example, and its source."""
-
-    kind: Literal["datasets"]
-
-
-class Ui(_Strict):
-    """Server mode: the quickstart's run, seen through the server's REST API and UI page
-    (rendered by headless Chromium, with a screenshot for the report)."""
-
-    kind: Literal["ui"]
-
-
-class Load(_Strict):
-    """A load profile, timed on the plugin's stores and on MLflow's own on the same service:
-    runs written by concurrent writers, their metric points in log_batch calls of 1,000 (MLflow's
-    limit), one large artifact; every point is counted back afterwards."""
-
-    kind: Literal["load"]
-    runs: int = Field(100, ge=1, le=10_000)
-    points: int = Field(1000, ge=1, le=1_000_000, description="metric points per run")
-    writers: int = Field(4, ge=1, le=64, description="threads writing runs at once")
-    artifact_mb: float = Field(100.0, ge=0, le=4096, description="one artifact of this size")
-    min_ratio: float | None = Field(
-        None,
-        gt=0,
-        description="fail when the plugin's throughput "
-        "(points/s, and artifact MB/s) is below this fraction of "
-        "MLflow's own store's",
-    )
-
-
-class Fault(_Strict):
-    """A fault injected into a backing service between workloads. ``restart`` stops and starts
-    the container; ``pause`` freezes it and ``fill-disk`` fills its data filesystem, each for
-    ``seconds`` while the next workload runs. Once the fault is over, every run written so far
-    is read back again: what was written before a fault must survive it."""
-
-    kind: Literal["fault"]
-    action: Literal["restart", "pause", "fill-disk"]
-    service: ServiceName
-    seconds: float = Field(5.0, ge=0, le=600, description="pause, fill-disk: how long it lasts")
-
-
-OBSERVING = (Providers, Deployments, App, Projects, Evaluators, Datasets)
-WORKLOAD_KINDS = (
-    "quickstart",
-    "logging",
-    "conformance",
-    "providers",
-    "deployments",
-    "app",
-    "projects",
-    "evaluators",
-    "datasets",
-    "ui",
-    "load",
-    "fault",
-)
-Workload = Annotated[
-    Quickstart
-    | Logging
-    | Conformance
-    | Providers
-    | Deployments
-    | App
-    | Projects
-    | Evaluators
-    | Datasets
-    | Ui
-    | Load
-    | Fault,
-    Field(discriminator="kind"),
-]
-COMPARED = ("conformance", "load")  # workloads also run on MLflow's own stores
-MANIFESTING = ("quickstart", "logging")  # workloads that write a manifest, then read it back
+def _workloads(value: Any, handler: Any, info: ValidationInfo) -> Any:
+    return kinds.validate(value, handler, info)
 
 
 class Scenario(_Strict):
@@ -281,7 +136,9 @@ class Scenario(_Strict):
         default_factory=list, description="names, or mappings with name and image"
     )
     stores: StoreTemplates = StoreTemplates()
-    workloads: list[Workload] = Field(default_factory=list)
+    workloads: Annotated[list[WorkloadSpec], WrapValidator(_workloads)] = Field(
+        default_factory=list
+    )
     checks: list[CheckName] = Field(min_length=1)
     timeout_s: int = Field(600, ge=1, le=24 * 3600, description="per workload or check process")
     env: dict[str, str] = Field(default_factory=dict, description="extra environment for workloads")
@@ -303,22 +160,13 @@ class Scenario(_Strict):
         return {g.capability for g in GROUPS if g.scope is None} | set(self.requires)
 
     @model_validator(mode="after")
-    def _ui_needs_a_server(self) -> Scenario:
-        kinds = [w.kind for w in self.workloads]
+    def _in_place(self) -> Scenario:
         if self.server_app and not self.server:
             raise ValueError("server_app: needs `server: true`")
-        if "ui" in kinds and not (self.server and "quickstart" in kinds[: kinds.index("ui")]):
-            raise ValueError(
-                "workloads: `ui` looks at the quickstart's run in the server: it "
-                "needs `server: true` and a quickstart workload before it"
-            )
-        declared = [ref.name for ref in self.services]
         for index, workload in enumerate(self.workloads):
-            if isinstance(workload, Fault) and workload.service not in declared:
-                raise ValueError(
-                    f"workloads.{index}.service: {workload.service!r} is not one of "
-                    f"the scenario's services ({', '.join(declared) or 'none'})"
-                )
+            constraint = kinds.KINDS[workload.kind].constraint
+            if constraint is not None:
+                constraint(self, index)
         return self
 
     @field_validator("checks")
@@ -378,7 +226,7 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(
-            describe_validation_error(path, lines, exc, tags=WORKLOAD_KINDS)
+            describe_validation_error(path, lines, exc, tags=tuple(kinds.KINDS))
         ) from None
 
 
@@ -405,13 +253,15 @@ def select(names: list[str] | None, directory: Path = SCENARIO_DIR) -> list[Scen
 
 
 def json_schema() -> str:
-    """The JSON Schema of scenario files, for editors."""
-    return json.dumps(Scenario.model_json_schema(), indent=2, sort_keys=True) + "\n"
+    """The JSON Schema of scenario files, for editors: the kinds and checks registered now."""
+    documented = create_model(
+        "Scenario",
+        __base__=Scenario,
+        __doc__=Scenario.__doc__,
+        workloads=(kinds.listed(tuple(kinds.KINDS)), Field(default_factory=list)),
+        checks=(list[Literal[(*REGISTRY, "contract")]], Field(min_length=1)),  # type: ignore[valid-type]
+    )
+    return json.dumps(documented.model_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def _main() -> None:  # pragma: no cover - used by `make schema`
-    (SCENARIO_DIR / "scenario.schema.json").write_text(json_schema())
-
-
-if __name__ == "__main__":
-    _main()
+from harness import kinds  # noqa: E402 - the kinds' models are built on the ones above

@@ -9,6 +9,7 @@ bundle is mounted for plugins that call HTTPS services through an intercepting p
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import urllib.error
 import urllib.request
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
+from docker.models.containers import Container
 
 from harness import images
 from harness.engine import RunLabels
@@ -83,7 +85,7 @@ class MlflowServer:
         self.image = ""
         self.url = ""
         self.ready_seconds = 0.0
-        self._container = None
+        self._container: Container | None = None
         self._health = 0
 
     def command(self, spec: ServerSpec) -> list[str]:
@@ -169,14 +171,13 @@ class MlflowServer:
         if self._container is None:
             return ""
         try:
-            return self._container.logs(tail=lines).decode(errors="replace")
+            logs: str = self._container.logs(tail=lines).decode(errors="replace")
         except docker.errors.DockerException:
             return ""
+        return logs
 
     def stop(self) -> None:
         if self._container is not None:
-            try:
-                self._container.remove(force=True)
-            except docker.errors.DockerException:
-                pass  # the run's sweep removes it by label
+            with contextlib.suppress(docker.errors.DockerException):
+                self._container.remove(force=True)  # else the run's sweep removes it by label
             self._container = None

@@ -99,7 +99,7 @@ def observe(server: str, manifest: dict[str, Any], screenshot: Path) -> dict[str
         "params", {}
     ) and "foo" in observed["api"].get("metrics", {})
     try:  # a loaded machine may time the app out: render again what the REST API does serve
-        for attempt in range(1, (ATTEMPTS if served else 1) + 1):
+        for attempt in range(1, (ATTEMPTS if served else 1) + 1):  # noqa: B007 - read below
             dom = _chromium(executable, page, "--dump-dom")
             if all(word in dom for word in ("param1", "foo")):
                 break

@@ -37,11 +37,11 @@ def _convert(node: yaml.Node, at: Path_, lines: dict[Path_, int], scalars: yaml.
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = scalars.construct_object(key_node, deep=True)
-            lines[at + (key,)] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, at + (key,), lines, scalars)
+            lines[(*at, key)] = key_node.start_mark.line + 1
+            out[key] = _convert(value_node, (*at, key), lines, scalars)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, at + (i,), lines, scalars) for i, item in enumerate(node.value)]
+        return [_convert(item, (*at, i), lines, scalars) for i, item in enumerate(node.value)]
     return scalars.construct_object(node, deep=True)
 
 

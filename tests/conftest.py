@@ -1,5 +1,79 @@
-"""Suite-wide settings: tests never pull from a registry (they build or reuse local images)."""
+"""Suite-wide settings: tests never pull from a registry (they build or reuse local images).
+
+The tiers: every test gets its markers from where it lives (``make unit`` deselects them all):
+
+- ``slow``: everything under tests/integration/ (it runs the real CLI, builds plugin
+  environments, which resolves against the package index, and runs MLflow workloads);
+- ``docker``: everything under tests/integration/ but the tests in ``NO_DOCKER``, checked to
+  run with no engine at all (``DOCKER_HOST=unix:///nonexistent``);
+- ``network``: the tests in ``NETWORK``, which fetch plugins or packages from the package index
+  by name, beyond what building an environment from local files does.
+"""
+
+from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_PULL", "never")
+
+INTEGRATION = Path(__file__).resolve().parent / "integration"
+
+# "file" (every test in it) or "file::test function" (every parametrization of it), in
+# tests/integration/.
+NO_DOCKER = {
+    "test_broken_plugins.py::test_every_check_has_a_broken_plugin",  # reads the scenarios
+    "test_ci_job.py::test_the_workflow_is_a_valid_github_actions_job",  # reads the YAML
+    # bad input, ended before any environment or container
+    "test_cli.py::test_unknown_option",
+    "test_cli.py::test_missing_plugin_path",
+    "test_cli.py::test_malformed_scenario",
+    "test_cli.py::test_help_reads_like_git",
+    "test_cli.py::test_other_commands_succeed",
+    "test_cli.py::test_requirement_that_does_not_exist",
+    "test_cli.py::test_plugin_pinned_to_an_older_mlflow_names_the_pin",
+    "test_cli_error_reports.py",
+    # runs with DOCKER_HOST pointing nowhere on purpose
+    "test_services.py::test_without_docker_service_scenarios_end_in_an_error_with_the_fix",
+}
+NETWORK = {
+    "test_pypi_plugins.py",  # third-party plugins from the package index
+    "test_server_and_matrix.py::test_matrix_on_a_pypi_plugin",  # mlflow-sysmetrics
+    "test_cli.py::test_requirement_that_does_not_exist",  # asks the index for it
+    "test_ci_job.py::test_the_workflow_commands_succeed_here",  # `make venv` may reinstall
+}
+
+
+def _listed(keys: set[str], file: str, function: str) -> bool:
+    return file in keys or f"{file}::{function}" in keys
+
+
+def _stale(keys: set[str]) -> list[str]:
+    """The keys naming no file or test function (renamed or removed) in tests/integration/."""
+    stale = []
+    for key in sorted(keys):
+        file, _, function = key.partition("::")
+        source = INTEGRATION / file
+        if not source.is_file() or (function and f"def {function}(" not in source.read_text()):
+            stale.append(key)
+    return stale
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The ``slow``, ``docker`` and ``network`` markers, by the test's file and function."""
+    stale = _stale(NO_DOCKER | NETWORK)
+    if stale:
+        raise pytest.UsageError(f"tests/conftest.py names tests that do not exist: {stale}")
+    for item in items:
+        path = Path(item.path)
+        if not path.is_relative_to(INTEGRATION):
+            continue
+        file = path.relative_to(INTEGRATION).as_posix()
+        function = getattr(item, "originalname", item.name)
+        item.add_marker(pytest.mark.slow)
+        if not _listed(NO_DOCKER, file, function):
+            item.add_marker(pytest.mark.docker)
+        if _listed(NETWORK, file, function):
+            item.add_marker(pytest.mark.network)

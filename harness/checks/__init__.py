@@ -34,7 +34,7 @@ class Evidence:
         ]
 
 
-class Verdict(tuple):
+class Verdict(tuple[Status, str]):
     """(status, detail), carrying the individual problems behind the detail and, where the
     check knows better than the default, who is at fault."""
 
@@ -121,11 +121,12 @@ def run_check(name: str, evidence: Evidence) -> CheckResult:
         )
 
 
-from harness.checks import (
+# importing the check modules registers their checks (they import this module first)
+from harness.checks import (  # noqa: E402, F401
     artifacts,
     backend,
     contract,
-    entry_points,  # noqa: F401
+    entry_points,
     performance,
     providers,
     registry,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks import Evidence, check, verdict
 from harness.checks.facts import no_manifest
 from harness.checks.tracking import _runs
 from harness.results import Status
 
 
-def _listing_problems(run_id: str, expected: dict, listing: list | dict) -> list[str]:
+def _listing_problems(
+    run_id: str, expected: dict[str, Any], listing: list[dict[str, Any]] | dict[str, Any]
+) -> list[str]:
     if isinstance(listing, dict):
         return [f"run {run_id}: list_artifacts failed: {listing['error']}"]
     files = {e["path"]: e for e in listing if not e["is_dir"]}
@@ -63,7 +67,7 @@ def models(evidence: Evidence) -> tuple[Status, str]:
     """A logged pyfunc model loads back through the plugin's stores and predicts correctly."""
     problems, count = [], 0
     for manifest, observed in evidence.pairs:
-        for want, got in zip(manifest["models"], observed["models"]):
+        for want, got in zip(manifest["models"], observed["models"], strict=False):
             count += 1
             if "error" in got:
                 problems.append(f"{want['uri']}: loading failed: {got['error']}")

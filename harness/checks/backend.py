@@ -114,8 +114,8 @@ def backend_rows(evidence: Evidence) -> tuple[Status, str]:
     backend = evidence.backends.get("tracking")
     if backend is None or backend["kind"] != "sql":
         return Status.SKIPPED, "the tracking store is not on a SQL service in this scenario"
-    if not evidence.pairs:
-        return Status.SKIPPED, no_manifest(evidence)
+    if missing := no_manifest(evidence):
+        return Status.SKIPPED, missing
     problems = [
         p for manifest, _ in evidence.pairs for p in _sql_problems(manifest, backend["tables"])
     ]
@@ -133,8 +133,8 @@ def backend_objects(evidence: Evidence) -> tuple[Status, str]:
     backend = evidence.backends.get("artifacts")
     if backend is None:
         return Status.SKIPPED, "the artifact store is not on a service in this scenario"
-    if not evidence.pairs:
-        return Status.SKIPPED, no_manifest(evidence)
+    if missing := no_manifest(evidence):
+        return Status.SKIPPED, missing
     problems = [p for manifest, _ in evidence.pairs for p in _object_problems(manifest, backend)]
     files = sum(1 for m, _ in evidence.pairs for _ in _artifacts(m))
     return verdict(

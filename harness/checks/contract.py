@@ -9,12 +9,13 @@ behaves like MLflow's (strict: the declaration is stale).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
 from harness.checks import Evidence, Verdict, check, upstream_note, verdict
 from harness.checks.facts import no_evidence
-from harness.contracts import FEATURES, ROLE_GROUPS
+from harness.contracts import FEATURES, ROLE_GROUPS, Role
 from harness.results import Status
 
 
@@ -24,7 +25,9 @@ def _apart(mine: Any, theirs: Any, limit: int = 120, context: int = 40) -> tuple
     a, b = (json.dumps(v, ensure_ascii=False, default=str, sort_keys=True) for v in (mine, theirs))
     if max(len(a), len(b)) <= limit:
         return a, b
-    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    at = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
     def window(text: str) -> str:
         start, end = max(0, at - context), at + context
@@ -107,7 +110,7 @@ def judge(feature: str, evidence: Evidence) -> Verdict:
     return Verdict(*found, problems=found.problems, notes=notes)
 
 
-def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
+def judge_methods(role: Role, evidence: Evidence) -> tuple[Status, str]:
     """The plugin implements every declared method MLflow's own store implements, save the
     ones it declares missing (strictly: a declaration matching nothing missing fails)."""
     contract = evidence.contract
@@ -146,6 +149,13 @@ def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
             f"{len(problems)} method(s) MLflow's own store implements are "
             f"missing or empty in {mine['class']}: {shown}"
         )
+    return _all_implemented(mine, theirs, excused, inherited)
+
+
+def _all_implemented(
+    mine: dict[str, Any], theirs: dict[str, Any], excused: list[str], inherited: set[str]
+) -> Verdict:
+    """A pass, naming what was declared missing and what MLflow's own base class lacks."""
     implemented = mine["declared"] - len(mine["missing"])
     detail = (
         f"implements every method MLflow's own store does ({implemented} of "
@@ -164,16 +174,22 @@ def judge_methods(role: str, evidence: Evidence) -> tuple[Status, str]:
             upstream_note(
                 mine["extends"],
                 (
-                    f"it lacks {len(limits)} method(s) MLflow's {theirs['class'].rsplit(':', 1)[-1]} "
-                    "implements: " + ", ".join(limits[:8]) + (" ..." if len(limits) > 8 else "")
+                    f"it lacks {len(limits)} method(s) MLflow's "
+                    f"{theirs['class'].rsplit(':', 1)[-1]} implements: "
+                    + ", ".join(limits[:8])
+                    + (" ..." if len(limits) > 8 else "")
                 ),
             )
         )
     return Verdict(Status.PASSED, detail, notes=notes)
 
 
-for _feature, _role in FEATURES.items():
-    if _feature.endswith(".methods"):
-        check(_feature)(lambda evidence, r=_role: judge_methods(r, evidence))
-    else:
-        check(_feature)(lambda evidence, f=_feature: judge(f, evidence))
+def _judging(feature: str) -> Callable[[Evidence], tuple[Status, str]]:
+    role = FEATURES[feature]
+    if feature.endswith(".methods"):
+        return lambda evidence: judge_methods(role, evidence)
+    return lambda evidence: judge(feature, evidence)
+
+
+for _feature in FEATURES:
+    check(_feature)(_judging(_feature))

@@ -46,7 +46,7 @@ GENERIC_NAMES = frozenset(
 )
 
 
-def _label(ep: dict) -> str:
+def _label(ep: dict[str, Any]) -> str:
     return f"{ep['group']}:{ep['name']}"
 
 
@@ -64,7 +64,7 @@ def covers_every_group(evidence: Evidence) -> bool:
     return evidence.groups is None or {g.name for g in GROUPS} <= evidence.groups
 
 
-def unchecked(ep: dict, probe: dict[str, Any]) -> str | None:
+def unchecked(ep: dict[str, Any], probe: dict[str, Any]) -> str | None:
     """Why the harness does not judge an entry point, or None: the installed MLflow does not load
     its group (the plugin may target another MLflow), or the harness knows no contract for the
     group (then only whether it loads is judged)."""
@@ -77,9 +77,9 @@ def unchecked(ep: dict, probe: dict[str, Any]) -> str | None:
     return None
 
 
-def _missing_hint(ep: dict, extras: dict[str, list[str]]) -> str:
+def _missing_hint(ep: dict[str, Any], extras: dict[str, list[str]]) -> str:
     """Where the module whose absence broke the load is declared, if only behind an extra."""
-    missing = ep.get("missing")
+    missing: str = ep.get("missing") or ""
     only = extras.get(_canonical(missing)) if missing else None
     return (
         (
@@ -91,7 +91,7 @@ def _missing_hint(ep: dict, extras: dict[str, list[str]]) -> str:
     )
 
 
-def _entry_problems(ep: dict, extras: dict[str, list[str]]) -> list[str]:
+def _entry_problems(ep: dict[str, Any], extras: dict[str, list[str]]) -> list[str]:
     label = _label(ep)
     if not ep["loaded"]:
         return [f"{label} ({ep['value']}) fails to load: {ep['error']}{_missing_hint(ep, extras)}"]
@@ -190,7 +190,7 @@ def abstract_methods(evidence: Evidence) -> tuple[Status, str]:
     return verdict(problems, "no abstract method left unimplemented", limit=5)
 
 
-def _provider_problems(ep: dict) -> list[str]:
+def _provider_problems(ep: dict[str, Any]) -> list[str]:
     calls, label = ep["calls"] or {}, _label(ep)
     problems = [f"{label}.{m}() raised {c['error']}" for m, c in calls.items() if "error" in c]
     if problems:
@@ -211,9 +211,12 @@ def _provider_problems(ep: dict) -> list[str]:
             problems.append(f"{label}.get_name() returned {calls['get_name']['type']}, not str")
         if not calls["get_auth"]["callable"]:
             problems.append(f"{label}.get_auth() returned {calls['get_auth']['type']}, not an auth")
-    if group == "mlflow.default_experiment_provider" and calls["in_context"]["value"]:
-        if calls["get_experiment_id"]["type"] != "str":
-            problems.append(f"{label}.get_experiment_id() did not return a str")
+    if (
+        group == "mlflow.default_experiment_provider"
+        and calls["in_context"]["value"]
+        and calls["get_experiment_id"]["type"] != "str"
+    ):
+        problems.append(f"{label}.get_experiment_id() did not return a str")
     return problems
 
 

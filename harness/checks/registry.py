@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks import Evidence, check, verdict
 from harness.checks.facts import no_manifest
 from harness.results import Status
 
 
-def _model_problems(want: dict, got: dict) -> list[str]:
+def _model_problems(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
     name = want["name"]
     if "error" in got:
         return [f"registered model {name} unreadable: {got['error']}"]
@@ -56,7 +58,11 @@ def _why_nothing_registered(evidence: Evidence) -> str:
 @check("registry")
 def registry(evidence: Evidence) -> tuple[Status, str]:
     """Registered models read back with every version, alias, tag and description."""
-    pairs = [(w, g) for m, o in evidence.pairs for w, g in zip(m["registry"], o["registry"])]
+    pairs = [
+        (w, g)
+        for m, o in evidence.pairs
+        for w, g in zip(m["registry"], o["registry"], strict=False)
+    ]
     raised = [m["registry_error"] for m, _ in evidence.pairs if m.get("registry_error")]
     if raised:
         return verdict(raised, "")

@@ -19,7 +19,8 @@ ItemProblems = Callable[[dict[str, Any], dict[str, Any]], list[str]]
 def round_trip(
     name: str, kind: str, key: str, group: str, done: str
 ) -> Callable[[ItemProblems], ItemProblems]:
-    """Register check ``name`` over ``observed[kind][key]``; the function lists one item's problems."""
+    """Register check ``name`` over ``observed[kind][key]``; the function lists one item's
+    problems."""
 
     def register(problems_of: ItemProblems) -> ItemProblems:
         def judge(evidence: Evidence) -> tuple[Status, str]:
@@ -66,7 +67,7 @@ def _constant(steps: list[dict[str, Any]]) -> str | None:
 
 def _close(got: list[float], want: list[float]) -> bool:
     return len(got) == len(want) and all(
-        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(got, want)
+        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(got, want, strict=True)
     )
 
 

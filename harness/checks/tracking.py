@@ -19,7 +19,9 @@ def _runs(evidence: Evidence) -> Iterator[tuple[str, dict[str, Any], dict[str, A
             yield run_id, expected, got if got and "error" not in got else None
 
 
-def _readable(evidence: Evidence, problems: list[str]) -> Iterator[tuple[str, dict, dict]]:
+def _readable(
+    evidence: Evidence, problems: list[str]
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
     """The runs that read back; each one that did not is recorded as a problem."""
     for run_id, expected, got in _runs(evidence):
         if got is None:
@@ -93,7 +95,8 @@ def params(evidence: Evidence) -> tuple[Status, str]:
     """Every logged param reads back with the same string value, and no others appear."""
     if skipped := _no_runs(evidence):
         return skipped
-    problems, count = [], 0
+    problems: list[str] = []
+    count = 0
     for run_id, expected, got in _readable(evidence, problems):
         count += len(expected["params"])
         for key, value in expected["params"].items():
@@ -108,7 +111,7 @@ def params(evidence: Evidence) -> tuple[Status, str]:
     return verdict(problems, f"{count} param(s) read back exactly")
 
 
-def _sort_key(point: dict[str, Any]) -> tuple:
+def _sort_key(point: dict[str, Any]) -> tuple[Any, ...]:
     return (
         point["step"],
         point["timestamp"] if point["timestamp"] is not None else 0,
@@ -116,7 +119,7 @@ def _sort_key(point: dict[str, Any]) -> tuple:
     )
 
 
-def _history_problems(run_id: str, key: str, expected: list[dict], got: Any) -> list[str]:
+def _history_problems(run_id: str, key: str, expected: list[dict[str, Any]], got: Any) -> list[str]:
     where = f"run {run_id}: metric {key!r}"
     if isinstance(got, dict):
         return [f"{where}: history unreadable: {got['error']}"]
@@ -128,7 +131,7 @@ def _history_problems(run_id: str, key: str, expected: list[dict], got: Any) -> 
     if not timed:  # the quickstart logs without timestamps: compare steps and values only
         have = sorted(got, key=lambda p: (p[0], p[2]))
         want = sorted(expected, key=lambda p: (p["step"], p["value"]))
-    for w, (step, ts, value) in zip(want, have):
+    for w, (step, ts, value) in zip(want, have, strict=True):
         if (
             step != w["step"]
             or not _same_float(value, w["value"])
@@ -144,12 +147,13 @@ def _history_problems(run_id: str, key: str, expected: list[dict], got: Any) -> 
     return []
 
 
-def _latest(expected: list[dict]) -> float:
+def _latest(expected: list[dict[str, Any]]) -> float:
     """MLflow's latest value: the point with the highest (step, timestamp, value)."""
     top = max(p["step"] for p in expected)
-    return max(
+    latest: float = max(
         (p for p in expected if p["step"] == top), key=lambda p: (p["timestamp"] or 0, p["order"])
     )["value"]
+    return latest
 
 
 @check("metrics")
@@ -157,7 +161,8 @@ def metrics(evidence: Evidence) -> tuple[Status, str]:
     """Metric histories read back with every step, timestamp and value; latest values agree."""
     if skipped := _no_runs(evidence):
         return skipped
-    problems, points = [], 0
+    problems: list[str] = []
+    points = 0
     for run_id, expected, got in _readable(evidence, problems):
         for key, history in expected["metrics"].items():
             points += len(history)
@@ -178,7 +183,8 @@ def tags(evidence: Evidence) -> tuple[Status, str]:
     """Tags set by the workload read back with their last value."""
     if skipped := _no_runs(evidence):
         return skipped
-    problems, count = [], 0
+    problems: list[str] = []
+    count = 0
     for run_id, expected, got in _readable(evidence, problems):
         count += len(expected["tags"])
         for key, value in expected["tags"].items():

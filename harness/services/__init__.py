@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from harness.services.base import Service
@@ -19,6 +19,13 @@ CATALOG: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+if TYPE_CHECKING:  # a Literal built at run time, for pydantic; a plain string to mypy
+    ServiceName = str
+else:
+    ServiceName = Literal[tuple(CATALOG)]
+
+
 def service_class(name: str) -> type[Service]:
     module, _, cls = CATALOG[name][0].partition(":")
-    return getattr(importlib.import_module(f"harness.services.{module}"), cls)
+    found: type[Service] = getattr(importlib.import_module(f"harness.services.{module}"), cls)
+    return found

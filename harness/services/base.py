@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import socket
 import threading
@@ -70,7 +71,8 @@ def wait_until_ready(
             ping()
             return time.monotonic() - started
         except Exception as exc:  # noqa: BLE001 - not ready yet; remember why
-            last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            last = f"{type(exc).__name__}: {first}"
         container.reload()
         if container.status not in ("created", "running"):
             raise ServiceExited(
@@ -166,7 +168,7 @@ class Service(ABC):
         container.with_kwargs(labels=self.labels.as_dict(), network=self.network)
         self._container = container
         for attempt in range(3):
-            container.ports[f"{self.port}/tcp"] = ("127.0.0.1", free_port())  # type: ignore[assignment]
+            container.ports[f"{self.port}/tcp"] = ("127.0.0.1", free_port())
             try:
                 container.start()
                 break
@@ -185,12 +187,10 @@ class Service(ABC):
         )
 
     def _remove_created(self, container: DockerContainer) -> None:
-        try:
+        with contextlib.suppress(NotFound):
             container.get_docker_client().client.containers.get(self.container_name).remove(
                 force=True
             )
-        except NotFound:
-            pass
 
     # ------------------------------------------------------------------ faults
 
@@ -256,7 +256,7 @@ class Service(ABC):
         """Run a command inside the container; raise ServiceError on a non-zero exit."""
         assert self._container is not None
         result = self._container.get_wrapped_container().exec_run(command, environment=env)
-        output = result.output.decode(errors="replace")
+        output: str = result.output.decode(errors="replace")
         if result.exit_code != 0:
             raise ServiceError(
                 f"{self.kind}: {command[0]} exited {result.exit_code}: {output[-300:]}"
@@ -266,7 +266,10 @@ class Service(ABC):
     def logs(self, lines: int = 200) -> str:
         if self._container is None or self._container._container is None:
             return ""
-        return self._container.get_wrapped_container().logs(tail=lines).decode(errors="replace")
+        logs: str = (
+            self._container.get_wrapped_container().logs(tail=lines).decode(errors="replace")
+        )
+        return logs
 
     def stop(self) -> None:
         if self._container is not None and self._container._container is not None:

@@ -7,6 +7,8 @@ MLflow's migrations run per database.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from harness.images import ImageSpec
 from harness.services.base import random_password
 from harness.services.sql import SqlService
@@ -22,12 +24,12 @@ class MSSQL(SqlService):
     port = 1433
     data_dir = "/var/opt/mssql"
     driver = "mssql+pymssql"
-    connect_args = {"login_timeout": 10, "timeout": 30}
+    connect_args: ClassVar[dict[str, Any]] = {"login_timeout": 10, "timeout": 30}
     admin_database = "master"
     ready_timeout = 180.0
     supports_clone = False
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # SQL Server's policy wants upper and lower case letters and digits
         self.password = "Hx7" + random_password(21)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from harness.images import ImageSpec
 from harness.services.sql import SqlService
 
@@ -23,7 +25,11 @@ class MySQL(SqlService):
     driver = "mysql+pymysql"
     admin_database = "mysql"
     url_query = "charset=utf8mb4"
-    connect_args = {"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30}  # handshake too
+    connect_args: ClassVar[dict[str, Any]] = {  # handshake too
+        "connect_timeout": 10,
+        "read_timeout": 30,
+        "write_timeout": 30,
+    }
 
     def default_user(self) -> str:
         return "root"

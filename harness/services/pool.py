@@ -3,6 +3,7 @@ shared by the run's scenarios (a database or bucket each), and all removed at th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable
@@ -121,10 +122,8 @@ class ServicePool:
             return
         for outcome in self.outcomes.values():
             if outcome.service:
-                try:
+                with contextlib.suppress(Exception):  # the sweep below removes it anyway
                     outcome.service.stop()
-                except Exception:  # noqa: BLE001 - the sweep below removes it anyway
-                    pass
         engine.remove_run(self._client, self.labels.run_id)
         self._client.close()
         self._client, self._network = None, None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from harness.images import ImageSpec
 from harness.services.sql import SqlService
 
@@ -13,7 +15,8 @@ class Postgres(SqlService):
     data_dir = "/var/lib/postgresql/data"
     driver = "postgresql+psycopg2"  # works with SQLAlchemy 1.4 and 2.x
     admin_database = "postgres"
-    connect_args = {"connect_timeout": 10}  # libpq: the whole connection, handshake included
+    # libpq: the whole connection, handshake included
+    connect_args: ClassVar[dict[str, Any]] = {"connect_timeout": 10}
 
     def container_env(self) -> dict[str, str]:
         return {"POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password}

@@ -9,19 +9,21 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 from session import _plugin_entry_points
 
 START_TIMEOUT = 90
 
 
-def _free_port():
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
-def _get(url):
+def _get(url: str) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return {"status": response.status, "headers": dict(response.headers)}
@@ -29,12 +31,12 @@ def _get(url):
         return {"status": exc.code, "headers": dict(exc.headers)}
 
 
-def _serve(name, request, workdir):
+def _serve(name: str, request: dict[str, Any], workdir: str) -> dict[str, Any]:
     port = _free_port()
     # the registry store the scenario resolved (a plugin's may need its own URI form); left
     # out, mlflow server would put the registry on the backend store URI
     registry = request.get("registry_uri") or request["tracking_uri"]
-    log = open(os.path.join(workdir, f"server-{name}.log"), "w+")
+    log = open(os.path.join(workdir, f"server-{name}.log"), "w+")  # noqa: SIM115 - closed below
     argv = [
         sys.executable,
         "-m",
@@ -54,7 +56,7 @@ def _serve(name, request, workdir):
         name,
     ]
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    result = {"name": name, "health": None, "api": None, "exit_code": None}
+    result: dict[str, Any] = {"name": name, "health": None, "api": None, "exit_code": None}
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline and proc.poll() is None:
@@ -82,7 +84,7 @@ def _serve(name, request, workdir):
     return result
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
     apps = _plugin_entry_points(request["plugin"], "mlflow.app")
     with tempfile.TemporaryDirectory(prefix="app-") as workdir:
         return {

@@ -12,6 +12,8 @@ import os
 import random
 import tempfile
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import surface
 from mlflow.entities import Metric, Param, RunTag, ViewType
@@ -28,11 +30,11 @@ except ImportError:  # MLflow 2.x has no logged models
 class Transcript:
     """Steps of one feature: (label, normalised outcome); ids named by first appearance."""
 
-    def __init__(self):
-        self.steps = []
-        self.names = {}
+    def __init__(self) -> None:
+        self.steps: list[list[Any]] = []
+        self.names: dict[tuple[str, str], str] = {}
 
-    def name(self, kind, value):
+    def name(self, kind: str, value: Any) -> str | None:
         if value is None:
             return None
         key = (kind, str(value))
@@ -40,7 +42,7 @@ class Transcript:
             self.names[key] = f"{kind}#{sum(1 for k in self.names if k[0] == kind) + 1}"
         return self.names[key]
 
-    def step(self, label, fn, *args, **kwargs):
+    def step(self, label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Record fn's outcome; an exception is recorded as its error code (or type)."""
         try:
             outcome = fn(*args, **kwargs)
@@ -54,7 +56,7 @@ class Transcript:
         return outcome
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
     if isinstance(value, float):
@@ -66,7 +68,7 @@ def _jsonable(value):
     return f"<{type(value).__name__}>"
 
 
-def _float(value):
+def _float(value: Any) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return repr(value)
     return value
@@ -75,7 +77,7 @@ def _float(value):
 # ---------------------------------------------------------------- tracking store features
 
 
-def experiments(t, client, ctx):
+def experiments(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     prefix = ctx["prefix"]
     a = client.create_experiment(f"{prefix}-a", artifact_location=ctx["artifacts"] + "/a")
     b = client.create_experiment(
@@ -132,7 +134,7 @@ def experiments(t, client, ctx):
     t.step("tags now", lambda: _exp(t, client.get_experiment(b))["tags"])
 
 
-def _exp(t, e):
+def _exp(t: Transcript, e: Any) -> Any:
     if e is None:
         return None
     return {
@@ -143,8 +145,9 @@ def _exp(t, e):
     }
 
 
-def _pages(fetch, key, limit=50):
-    pages, token = [], None
+def _pages(fetch: Callable[[Any], Any], key: Callable[[Any], Any], limit: int = 50) -> list[Any]:
+    pages: list[Any] = []
+    token = None
     for _ in range(limit):
         page = fetch(token)
         pages.append([key(item) for item in page])
@@ -154,13 +157,13 @@ def _pages(fetch, key, limit=50):
     return pages
 
 
-def _experiment(client, ctx, label):
+def _experiment(client: Any, ctx: dict[str, Any], label: str) -> Any:
     return client.create_experiment(
         f"{ctx['prefix']}-{label}", artifact_location=f"{ctx['artifacts']}/{label}"
     )
 
 
-def _run_view(t, run):
+def _run_view(t: Transcript, run: Any) -> dict[str, Any]:
     info = run.info
     return {
         "id": t.name("run", info.run_id),
@@ -174,7 +177,7 @@ def _run_view(t, run):
     }
 
 
-def runs(t, client, ctx):
+def runs(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     exp = _experiment(client, ctx, "runs")
     run = client.create_run(exp, run_name="first", tags={"k": "v"})
     rid = run.info.run_id
@@ -192,7 +195,7 @@ def runs(t, client, ctx):
     t.step("get unknown run", lambda: client.get_run(uuid.uuid4().hex))
 
 
-def params(t, client, ctx):
+def params(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     rid = client.create_run(_experiment(client, ctx, "params")).info.run_id
     t.step("log", lambda: client.log_param(rid, "p", "1"))
     t.step("same value again", lambda: client.log_param(rid, "p", "1"))
@@ -208,7 +211,7 @@ def params(t, client, ctx):
     )
 
 
-def metrics(t, client, ctx):
+def metrics(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     rid = client.create_run(_experiment(client, ctx, "metrics")).info.run_id
     rng = random.Random(7)
     points = [(step, 1_700_000_000_000 + step, rng.uniform(-1e6, 1e6)) for step in range(20)]
@@ -236,9 +239,9 @@ def metrics(t, client, ctx):
     )
 
 
-def tags(t, client, ctx):
+def tags(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     rid = client.create_run(_experiment(client, ctx, "tags")).info.run_id
-    read = lambda: {
+    read: Callable[[], dict[str, str]] = lambda: {
         k: v for k, v in client.get_run(rid).data.tags.items() if not k.startswith("mlflow.")
     }
     t.step("set", lambda: client.set_tag(rid, "t", "1"))
@@ -253,7 +256,7 @@ def tags(t, client, ctx):
     t.step("after delete missing", lambda: sorted(read()))
 
 
-def log_batch(t, client, ctx):
+def log_batch(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     rid = client.create_run(_experiment(client, ctx, "batch")).info.run_id
     params_ = [Param(f"p{i}", str(i)) for i in range(100)]
     tags_ = [RunTag(f"t{i}", str(i)) for i in range(100)]
@@ -304,7 +307,7 @@ def log_batch(t, client, ctx):
         )
 
 
-def search_runs(t, client, ctx):
+def search_runs(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     exp = _experiment(client, ctx, "search")
     for i in range(6):
         rid = client.create_run(exp, run_name=f"r{i}").info.run_id
@@ -317,8 +320,8 @@ def search_runs(t, client, ctx):
         )
         if i < 3:
             client.set_terminated(rid, "FINISHED")
-    names = lambda runs_: [r.info.run_name for r in runs_]  # noqa: E731
-    search = lambda flt, order=("attributes.run_name ASC",), **kw: names(  # noqa: E731
+    names: Callable[[Any], list[str]] = lambda runs_: [r.info.run_name for r in runs_]
+    search = lambda flt, order=("attributes.run_name ASC",), **kw: names(
         client.search_runs([exp], flt, order_by=list(order), **kw)
     )
     t.step("all, by name", search, "")
@@ -350,7 +353,7 @@ def search_runs(t, client, ctx):
     )
 
 
-def inputs(t, client, ctx):
+def inputs(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     from mlflow.entities import Dataset, DatasetInput, InputTag
 
     rid = client.create_run(_experiment(client, ctx, "inputs")).info.run_id
@@ -375,7 +378,7 @@ def inputs(t, client, ctx):
     )
 
 
-def logged_models(t, client, ctx):
+def logged_models(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     if not hasattr(client, "create_logged_model"):
         t.step("logged models", lambda: "not in this MLflow version")
         return
@@ -387,7 +390,7 @@ def logged_models(t, client, ctx):
     if isinstance(model, dict):
         return
     mid = model.model_id
-    view = lambda m: {
+    view: Callable[[Any], dict[str, Any]] = lambda m: {
         "name": m.name,
         "status": str(m.status),
         "params": dict(m.params),
@@ -433,12 +436,12 @@ FILES = {
 }
 
 
-def _sha(data):
+def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _listing(repo, path=None):
-    out = []
+def _listing(repo: Any, path: str | None = None) -> list[Any]:
+    out: list[Any] = []
     for info in repo.list_artifacts(path):
         out.append([info.path, info.is_dir, None if info.is_dir else info.file_size])
         if info.is_dir:
@@ -446,11 +449,11 @@ def _listing(repo, path=None):
     return sorted(out)
 
 
-def _downloaded(repo, path):
+def _downloaded(repo: Any, path: str) -> dict[str, str] | str:
     with tempfile.TemporaryDirectory() as dst:
         local = repo.download_artifacts(path, dst)
         if os.path.isdir(local):
-            found = {}
+            found: dict[str, str] = {}
             for root, _dirs, files in os.walk(local):
                 for name in files:
                     with open(os.path.join(root, name), "rb") as f:
@@ -460,7 +463,7 @@ def _downloaded(repo, path):
             return _sha(f.read())
 
 
-def artifact_files(t, repo, workdir):
+def artifact_files(t: Transcript, repo: Any, workdir: str) -> None:
     src = os.path.join(workdir, "files")
     os.makedirs(src, exist_ok=True)
     big = random.Random(1).randbytes(3 * 1024 * 1024 + 17)
@@ -473,7 +476,7 @@ def artifact_files(t, repo, workdir):
         t.step(f"download {name}", _downloaded, repo, f"files/{name}")
 
 
-def artifact_trees(t, repo, workdir):
+def artifact_trees(t: Transcript, repo: Any, workdir: str) -> None:
     tree = os.path.join(workdir, "tree")
     for rel, data in {
         "a.txt": b"a",
@@ -496,7 +499,7 @@ def artifact_trees(t, repo, workdir):
     t.step("download a nested file", _downloaded, repo, "tree/sub/deeper/c.bin")
 
 
-def artifact_delete(t, repo, workdir):
+def artifact_delete(t: Transcript, repo: Any, workdir: str) -> None:
     path = os.path.join(workdir, "gone.txt")
     with open(path, "w") as f:
         f.write("bye")
@@ -515,9 +518,9 @@ ARTIFACTS = {
 # ---------------------------------------------------------------- model registry features
 
 
-def registered_models(t, client, ctx):
+def registered_models(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     prefix = ctx["prefix"]
-    view = lambda m: {
+    view: Callable[[Any], dict[str, Any]] = lambda m: {
         "name": m.name[len(prefix) :],
         "description": m.description,
         "tags": dict(m.tags),
@@ -558,15 +561,15 @@ def registered_models(t, client, ctx):
     t.step("get deleted", lambda: client.get_registered_model(f"{prefix}-b"))
 
 
-def _version_fixture(client, ctx, label):
+def _version_fixture(client: Any, ctx: dict[str, Any], label: str) -> tuple[str, str]:
     name = f"{ctx['prefix']}-{label}"
     client.create_registered_model(name)
     return name, f"{ctx['artifacts']}/models/{label}"
 
 
-def model_versions(t, client, ctx):
+def model_versions(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     name, source = _version_fixture(client, ctx, "mv")
-    view = lambda v: {
+    view: Callable[[Any], dict[str, Any]] = lambda v: {
         "version": str(v.version),
         "description": v.description,
         "source_suffix": (v.source or "").rsplit("/", 1)[-1],
@@ -610,7 +613,7 @@ def model_versions(t, client, ctx):
     t.step("get deleted", lambda: client.get_model_version(name, "1"))
 
 
-def aliases(t, client, ctx):
+def aliases(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     name, source = _version_fixture(client, ctx, "alias")
     client.create_model_version(name, source + "/v1")
     client.create_model_version(name, source + "/v2")
@@ -623,7 +626,7 @@ def aliases(t, client, ctx):
     t.step("after delete", lambda: client.get_model_version_by_alias(name, "champion"))
 
 
-def registry_tags(t, client, ctx):
+def registry_tags(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     name, source = _version_fixture(client, ctx, "tags")
     client.create_model_version(name, source + "/v1")
     t.step("model tag", lambda: client.set_registered_model_tag(name, "k", "v"))
@@ -646,7 +649,7 @@ def registry_tags(t, client, ctx):
     )
 
 
-def stages(t, client, ctx):
+def stages(t: Transcript, client: Any, ctx: dict[str, Any]) -> None:
     name, source = _version_fixture(client, ctx, "stages")
     client.create_model_version(name, source + "/v1")
     client.create_model_version(name, source + "/v2")
@@ -688,7 +691,7 @@ REGISTRY = {
 }
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
     import warnings
 
     warnings.simplefilter("ignore")  # deprecation noise (stages) is not an outcome
@@ -699,7 +702,8 @@ def run(request):
         "artifacts": request["artifact_root"].rstrip("/"),
     }
     surfaces, called = _surfaces(client, ctx["artifacts"])
-    out, errors = {}, {}
+    out: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for feature in request["features"]:
         if feature.endswith(".methods"):  # judged from the surfaces
             continue
@@ -727,16 +731,19 @@ def run(request):
     return {"features": out, "errors": errors, "surfaces": surfaces}
 
 
-def _surfaces(client, artifact_root):
+def _surfaces(
+    client: Any, artifact_root: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
     """Each store's declared surface, and its class instrumented to count calls."""
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
-    stores = {
+    stores: dict[str, Callable[[], Any]] = {
         "tracking": lambda: client._tracking_client.store,
         "registry": lambda: client._get_registry_client().store,
         "artifacts": lambda: get_artifact_repository(artifact_root),
     }
-    surfaces, called = {}, {}
+    surfaces: dict[str, dict[str, Any]] = {}
+    called: dict[str, set[str]] = {}
     for role, make in stores.items():
         try:
             cls = type(make())

@@ -2,6 +2,8 @@
 and of its dataset's source: exposed as ``mlflow.data.<name>``, logged as a run input, read
 back, and the source rebuilt from JSON through MLflow's source registry."""
 
+from typing import Any
+
 import mlflow
 import mlflow.data
 from mlflow.data.dataset import Dataset
@@ -11,8 +13,8 @@ from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
 
-def _round_trip(name, kwargs, experiment):
-    entry = {"name": name, "error": None, "exposed": hasattr(mlflow.data, name)}
+def _round_trip(name: str, kwargs: dict[str, Any], experiment: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": name, "error": None, "exposed": hasattr(mlflow.data, name)}
     try:
         dataset = getattr(mlflow.data, name)(**kwargs)
         entry["dataset"] = isinstance(dataset, Dataset)
@@ -38,14 +40,17 @@ def _round_trip(name, kwargs, experiment):
     return entry
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
     configure(request)
     recorder = Recorder("datasets", request["tracking_uri"], request["registry_uri"])
     constructors = [
         ep.name for ep in _plugin_entry_points(request["plugin"], "mlflow.dataset_constructor")
     ]
     examples = request["datasets"]
-    out = {"constructors": [], "undeclared": [n for n in constructors if n not in examples]}
+    out: dict[str, Any] = {
+        "constructors": [],
+        "undeclared": [n for n in constructors if n not in examples],
+    }
     if any(n in examples for n in constructors):
         experiment = new_experiment(request, recorder, "datasets")
         out["constructors"] = [

@@ -5,6 +5,10 @@ Every step runs, whatever the earlier ones did, and each keeps apart what the pl
 did (``error``: it raised) from what the harness made of its answer (``unreadable``: the harness
 could not read what MLflow documents the answer to hold)."""
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import mlflow
 import pandas as pd
 from logging_workload import MODEL_INPUT, Doubler, _log_model
@@ -18,14 +22,22 @@ NAME = "harness-deployment"
 INPUTS = [MODEL_INPUT, [0.5, 7.0, -11.25, 40.0]]
 
 
-def _short(value, limit=200):
+def _short(value: Any, limit: int = 200) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _step(steps, label, method, call, read=None, wanted="", **extra):
+def _step(
+    steps: list[dict[str, Any]],
+    label: str,
+    method: str,
+    call: Callable[[], Any],
+    read: Callable[[Any], Any] | None = None,
+    wanted: str = "",
+    **extra: Any,
+) -> Any:
     """Call the plugin's ``method``; then, apart, read its answer with ``read``."""
-    entry = {"step": label, "method": method, **extra}
+    entry: dict[str, Any] = {"step": label, "method": method, **extra}
     steps.append(entry)
     try:
         answer = call()
@@ -42,31 +54,31 @@ def _step(steps, label, method, call, read=None, wanted="", **extra):
     return answer
 
 
-def _client(answer):
+def _client(answer: Any) -> str:
     if answer is None:
         raise ValueError("MLflow found no deployment client for the target")
     return type(answer).__name__
 
 
-def _name(answer):
+def _name(answer: Any) -> str:
     return str(answer["name"])
 
 
-def _names(listing):
+def _names(listing: Any) -> list[str]:
     if isinstance(listing, dict):  # the paginated form base.py mentions: {"deployments": [...]}
         listing = listing["deployments"]
     return sorted(str(d["name"]) if isinstance(d, dict) else str(d) for d in listing)
 
 
-def _values(prediction):
+def _values(prediction: Any) -> list[float]:
     frame = getattr(prediction, "predictions", prediction)
     if isinstance(frame, dict):
         frame = frame.get("predictions", frame)
     return [float(v) for v in pd.DataFrame(frame).iloc[:, 0].tolist()]
 
 
-def _round_trip(client, model_uri):
-    steps = []
+def _round_trip(client: Any, model_uri: str) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = []
     _step(
         steps,
         "create_deployment",
@@ -87,7 +99,7 @@ def _round_trip(client, model_uri):
         steps,
         "list_deployments",
         "list_deployments",
-        lambda: client.list_deployments(),
+        lambda: client.list_deployments(),  # noqa: PLW0108 - looked up inside the step's try
         _names,
         "the deployments' names MLflow documents",
     )
@@ -97,11 +109,11 @@ def _round_trip(client, model_uri):
             steps,
             "predict",
             "predict",
-            lambda: client.predict(NAME, frame),
+            lambda: client.predict(NAME, frame),  # noqa: B023 - called in this iteration
             _values,
             "predictions MLflow can read",
             input=values,
-            expected=[float(v) for v in Doubler().predict(None, frame)],
+            expected=[float(v) for v in Doubler().predict(None, frame)],  # type: ignore[no-untyped-call]
         )
     # update_deployment's answer is not read: MLflow documents "Returns: None" (see the check)
     _step(
@@ -115,14 +127,14 @@ def _round_trip(client, model_uri):
         steps,
         "list after delete",
         "list_deployments",
-        lambda: client.list_deployments(),
+        lambda: client.list_deployments(),  # noqa: PLW0108 - looked up inside the step's try
         _names,
         "the deployments' names MLflow documents",
     )
     return steps
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
     configure(request)
     recorder = Recorder("deployments", request["tracking_uri"], request["registry_uri"])
     targets = []
@@ -132,12 +144,12 @@ def run(request):
             model_uri = _log_model(recorder)
     for ep in entry_points:
         target = request["targets"].get(ep.name, ep.name)
-        steps = []
+        steps: list[dict[str, Any]] = []
         client = _step(
             steps,
             "get_deploy_client",
             "get_deploy_client",
-            lambda: get_deploy_client(target),
+            functools.partial(get_deploy_client, target),
             _client,
             "a deployment client",
         )

@@ -1,6 +1,8 @@
 """The round trip of each model evaluator the plugin declares: ``mlflow.models.evaluate`` of a
 pyfunc regressor with that evaluator only; its metrics must come back and be on the run."""
 
+from typing import Any
+
 import mlflow
 import pandas as pd
 from logging_workload import _log_model
@@ -9,7 +11,7 @@ from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
     configure(request)
     recorder = Recorder("evaluators", request["tracking_uri"], request["registry_uri"])
     evaluators = []
@@ -21,7 +23,7 @@ def run(request):
         model_uri = _log_model(recorder)
     data = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [2.0, 4.0, 6.0, 9.0]})
     for ep in entry_points:
-        entry = {"name": ep.name, "error": None, "metrics": None, "on_run": None}
+        entry: dict[str, Any] = {"name": ep.name, "error": None, "metrics": None, "on_run": None}
         try:
             with mlflow.start_run(experiment_id=experiment) as run_:
                 result = mlflow.models.evaluate(

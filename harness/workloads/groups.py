@@ -13,10 +13,10 @@ _GROUP_USE = re.compile(
 )
 
 
-def mlflow_groups(root: str) -> list:
+def mlflow_groups(root: str) -> list[str]:
     """The mlflow.* entry-point groups the MLflow installed at ``root`` loads, read from its
     source (its tests aside)."""
-    found: set = set()
+    found: set[str] = set()
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in ("tests", "__pycache__", "node_modules")]
         for name in files:
@@ -25,12 +25,12 @@ def mlflow_groups(root: str) -> list:
     return sorted(found)
 
 
-def _groups_in(path: str) -> set:
+def _groups_in(path: str) -> set[str]:
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
     if "entry_points(" not in text and "super().__init__(" not in text:
         return set()
-    found = set()
+    found: set[str] = set()
     for literal, variable in _GROUP_USE.findall(text):
         found.update(
             [literal] if literal else re.findall(rf"\b{variable}\s*=\s*{_GROUP_NAME}", text)

@@ -10,6 +10,7 @@ import os
 import statistics
 import tempfile
 import time
+from typing import Any
 
 from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
@@ -20,7 +21,7 @@ BATCH_LIMIT = 1000  # MLflow's limit on metrics in one log_batch call
 KEY = "load"
 
 
-def _write_run(client: MlflowClient, experiment_id: str, index: int, points: int) -> dict:
+def _write_run(client: MlflowClient, experiment_id: str, index: int, points: int) -> dict[str, Any]:
     """One run: its points in full batches; returns the run id and each call's latency."""
     run = client.create_run(experiment_id, run_name=f"load-{index}")
     run_id = run.info.run_id
@@ -38,12 +39,12 @@ def _write_run(client: MlflowClient, experiment_id: str, index: int, points: int
     return {"run_id": run_id, "latencies": latencies}
 
 
-def _percentile(values: list, fraction: float) -> float:
+def _percentile(values: list[Any], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-def run(request: dict) -> dict:
+def run(request: dict[str, Any]) -> dict[str, Any]:
     configure(request)
     options = request["options"]
     runs, points, writers = options["runs"], options["points"], options["writers"]

@@ -3,6 +3,7 @@
 import inspect
 import os
 import time
+from typing import Any
 
 import mlflow
 from mlflow.entities import Metric, Param, RunTag
@@ -13,10 +14,11 @@ from session import ContextProviders, configure, new_experiment
 MODEL_INPUT = [1.0, 2.5, -3.0]
 
 
-class Doubler(mlflow.pyfunc.PythonModel):
+class Doubler(mlflow.pyfunc.PythonModel):  # type: ignore[misc]  # MLflow is Any to mypy
     """A dependency-free model: predictions are twice the input."""
 
-    def predict(self, context, model_input, params=None):
+    # no annotations: MLflow infers a model signature from predict's type hints
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         values = model_input.iloc[:, 0].tolist() if hasattr(model_input, "iloc") else model_input
         return [2 * float(v) for v in values]
 
@@ -43,7 +45,7 @@ def _write_files(directory: str, large_mb: float) -> None:
             f.write(os.urandom(int(large_mb * 1024 * 1024)))
 
 
-def _log_artifacts(entry: dict, large_mb: float, workdir: str) -> None:
+def _log_artifacts(entry: dict[str, Any], large_mb: float, workdir: str) -> None:
     tree = os.path.join(workdir, f"files-{entry['name']}")
     _write_files(tree, large_mb)
     mlflow.log_artifacts(tree, artifact_path="tree")
@@ -58,7 +60,9 @@ def _log_artifacts(entry: dict, large_mb: float, workdir: str) -> None:
     Recorder.artifact(entry, "text/log_text.txt", text_file)
 
 
-def _log_run_data(client, entry: dict, run_id: str, options: dict, base_ts: int) -> None:
+def _log_run_data(
+    client: Any, entry: dict[str, Any], run_id: str, options: dict[str, Any], base_ts: int
+) -> None:
     params = {f"param_{i}": f"value-{i}" for i in range(options["params"])}
     if params:
         first = next(iter(params))
@@ -94,7 +98,7 @@ def _log_model(recorder: Recorder) -> str:
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(inspect.getmodule(Doubler))
-    kwargs = dict(python_model=Doubler(), pip_requirements=["mlflow"])
+    kwargs = {"python_model": Doubler(), "pip_requirements": ["mlflow"]}
     if "name" in inspect.signature(mlflow.pyfunc.log_model).parameters:
         info = mlflow.pyfunc.log_model(name="model", **kwargs)
     else:  # MLflow 2.x
@@ -106,10 +110,11 @@ def _log_model(recorder: Recorder) -> str:
             "output": [2 * v for v in MODEL_INPUT],
         }
     )
-    return info.model_uri
+    model_uri: str = info.model_uri
+    return model_uri
 
 
-def _registry_round_trip(recorder: Recorder, client, model_uri: str, prefix: str) -> None:
+def _registry_round_trip(recorder: Recorder, client: Any, model_uri: str, prefix: str) -> None:
     name = f"{prefix}-model-{int(time.time() * 1000)}"
     first = mlflow.register_model(model_uri, name)
     second = mlflow.register_model(model_uri, name)
@@ -131,7 +136,7 @@ def _registry_round_trip(recorder: Recorder, client, model_uri: str, prefix: str
     )
 
 
-def run(request: dict) -> dict:
+def run(request: dict[str, Any]) -> dict[str, Any]:
     configure(request)
     options = request["options"]
     recorder = Recorder("logging", request["tracking_uri"], request["registry_uri"])
@@ -140,7 +145,7 @@ def run(request: dict) -> dict:
     return recorder.data
 
 
-def _log_everything(request: dict, recorder: Recorder, options: dict) -> None:
+def _log_everything(request: dict[str, Any], recorder: Recorder, options: dict[str, Any]) -> None:
     client = MlflowClient()
     workdir = os.getcwd()
     model_uri = None
@@ -181,6 +186,7 @@ def _log_everything(request: dict, recorder: Recorder, options: dict) -> None:
     if why_not:
         recorder.data["registry_skipped"] = "; ".join(why_not)
     else:
+        assert model_uri is not None  # else why_not says so
         try:
             _registry_round_trip(recorder, client, model_uri, request.get("prefix", "harness"))
         except Exception as exc:  # noqa: BLE001 - the registry check reports it; tracking stands

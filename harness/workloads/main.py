@@ -1,4 +1,6 @@
-"""Entry point inside the plugin environment: ``main.py COMMAND REQUEST.json ANSWER.json``."""
+"""Entry point inside the plugin environment: ``main.py SCRIPT.py REQUEST.json ANSWER.json``.
+
+SCRIPT is a workload module (here, or a directory beside it); its ``run(request)`` answers."""
 
 import faulthandler
 import importlib
@@ -10,36 +12,22 @@ import traceback
 
 from protocol import classify
 
-COMMANDS = {
-    "probe": "probe",
-    "quickstart": "quickstart",
-    "logging": "logging_workload",
-    "load": "load_workload",
-    "readback": "readback",
-    "migrate": "migrate",
-    "conformance": "conformance",
-    "providers": "providers_workload",
-    "deployments": "deployments_workload",
-    "app": "app_workload",
-    "projects": "projects_workload",
-    "evaluators": "evaluators_workload",
-    "datasets": "datasets_workload",
-    "construct": "construct",
-}
 
-
-def main(argv: list) -> int:
+def main(argv: list[str]) -> int:
     # A crash prints every thread's stack; so does SIGTERM, which the harness sends to a
     # process that hung before it kills it: the report then shows where the plugin was stuck.
     faulthandler.enable()
     faulthandler.register(signal.SIGTERM, all_threads=True)
-    command, request_file, answer_file = argv
+    script, request_file, answer_file = argv
+    directory, module = os.path.split(os.path.splitext(os.path.abspath(script))[0])
+    if directory not in sys.path:  # a workload kind defined outside the harness
+        sys.path.append(directory)
     with open(request_file) as f:
         request = json.load(f)
     try:  # importing the workload imports MLflow, which loads the plugin's entry points
         if request.get("own_schemes"):  # MLflow's own stores, where the plugin took a scheme
             importlib.import_module("own_stores").restore(request["own_schemes"])
-        answer = importlib.import_module(COMMANDS[command]).run(request)
+        answer = importlib.import_module(module).run(request)
     except Exception as exc:  # noqa: BLE001 - a raised error is an answer; a dead process is not
         traceback.print_exc()
         answer = classify(exc)

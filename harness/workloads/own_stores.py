@@ -10,6 +10,8 @@ import contextlib
 import importlib
 import inspect
 import types
+from collections.abc import Iterator
+from typing import Any
 
 TRACKING, REGISTRY, ARTIFACTS = (
     "mlflow.tracking_store",
@@ -19,7 +21,7 @@ TRACKING, REGISTRY, ARTIFACTS = (
 
 
 @contextlib.contextmanager
-def _no_entry_points(*classes):
+def _no_entry_points(*classes: Any) -> Iterator[None]:
     """While inside, registries register MLflow's own stores only."""
     saved = [(cls, cls.__dict__.get("register_entrypoints")) for cls in classes]
     for cls, _ in saved:
@@ -34,8 +36,8 @@ def _no_entry_points(*classes):
                 cls.register_entrypoints = method
 
 
-def _tracking() -> dict:
-    utils = importlib.import_module("mlflow.tracking._tracking_service.utils")
+def _tracking() -> dict[str, Any]:
+    utils: Any = importlib.import_module("mlflow.tracking._tracking_service.utils")
     live = utils._tracking_store_registry
     fresh = type(live)()
     with _no_entry_points(type(live)):
@@ -47,8 +49,8 @@ def _tracking() -> dict:
     return dict(fresh._registry)
 
 
-def _registry() -> dict:
-    utils = importlib.import_module("mlflow.tracking._model_registry.utils")
+def _registry() -> dict[str, Any]:
+    utils: Any = importlib.import_module("mlflow.tracking._model_registry.utils")
     live = utils._get_store_registry()
     with _no_entry_points(type(live)):
         utils._model_registry_store_registry = None
@@ -59,11 +61,11 @@ def _registry() -> dict:
     return dict(fresh._registry)
 
 
-def _artifacts() -> dict:
+def _artifacts() -> dict[str, Any]:
     """The registry module registers at import: run its source again, entry points hidden."""
-    module = importlib.import_module("mlflow.store.artifact.artifact_repository_registry")
-    plugins = importlib.import_module("mlflow.utils.plugins")
-    copy = types.ModuleType(module.__name__)
+    module: Any = importlib.import_module("mlflow.store.artifact.artifact_repository_registry")
+    plugins: Any = importlib.import_module("mlflow.utils.plugins")
+    copy: Any = types.ModuleType(module.__name__)
     copy.__dict__.update({"__file__": module.__file__, "__package__": module.__package__})
     saved = plugins.get_entry_points
     plugins.get_entry_points = lambda group: []
@@ -77,10 +79,10 @@ def _artifacts() -> dict:
 _OWN = {TRACKING: _tracking, REGISTRY: _registry, ARTIFACTS: _artifacts}
 
 
-def own_builders() -> dict:
+def own_builders() -> dict[str, Any]:
     """Group -> {scheme: MLflow's own builder}; a group whose registry this MLflow version
     builds differently is left out (its overrides are then not detected)."""
-    found = {}
+    found: dict[str, Any] = {}
     for group, build in _OWN.items():
         try:
             found[group] = build()
@@ -89,7 +91,7 @@ def own_builders() -> dict:
     return found
 
 
-def _live(group: str):
+def _live(group: str) -> Any:
     if group == TRACKING:
         return importlib.import_module(
             "mlflow.tracking._tracking_service.utils"
@@ -103,7 +105,7 @@ def _live(group: str):
     )._artifact_repository_registry
 
 
-def restore(schemes: dict) -> None:
+def restore(schemes: dict[str, Any]) -> None:
     """Register MLflow's own builder again for each ``{group: [scheme, ...]}`` a plugin took."""
     own = own_builders()
     for group, names in schemes.items():

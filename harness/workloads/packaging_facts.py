@@ -12,6 +12,9 @@ import importlib.metadata
 import re
 import sys
 import textwrap
+from collections.abc import Iterator, Mapping
+from importlib.metadata import Distribution
+from typing import Any, cast
 
 from packaging.requirements import InvalidRequirement, Requirement  # MLflow requires packaging
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -21,14 +24,20 @@ _IMPORT_NAME = dis.opmap["IMPORT_NAME"]
 
 
 @contextlib.contextmanager
-def traced_imports(plugin_files: set, imported: dict):
+def traced_imports(plugin_files: set[str], imported: dict[str, Any]) -> Iterator[None]:
     """While inside, every absolute import statement of the plugin's own files that succeeds is
     recorded: top-level module -> {(file, line)}. One that raised is not: caught, it is an
     optional dependency; uncaught, the entry point fails to load and says so. Imports C code
     makes while the plugin's line runs (unpickling, say) are no statement of the plugin's."""
     original = builtins.__import__
 
-    def traced(name, globals=None, locals=None, fromlist=(), level=0):
+    def traced(
+        name: str,
+        globals: Any = None,
+        locals: Any = None,
+        fromlist: Any = (),
+        level: int = 0,
+    ) -> Any:
         module = original(name, globals, locals, fromlist, level)
         if level == 0:
             caller = sys._getframe(1)
@@ -50,7 +59,7 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _requirements(dist, extras: tuple = ()) -> list:
+def _requirements(dist: Distribution, extras: tuple[str, ...] = ()) -> list[Requirement]:
     """The requirements of ``dist`` that apply here: their markers hold, and those behind an
     extra only for the extras asked for."""
     found = []
@@ -64,7 +73,7 @@ def _requirements(dist, extras: tuple = ()) -> list:
     return found
 
 
-def _declared(dist) -> set:
+def _declared(dist: Distribution) -> set[str]:
     """Canonical names of the distributions the plugin declares, and theirs, recursively (those
     installed: an absent one declares nothing here)."""
     installed = {
@@ -72,7 +81,9 @@ def _declared(dist) -> set:
         for d in importlib.metadata.distributions()
         if d.metadata["Name"]
     }
-    declared, done, todo = set(), set(), [(dist, ())]
+    declared: set[str] = set()
+    done: set[tuple[str, tuple[str, ...]]] = set()
+    todo: list[tuple[Distribution, tuple[str, ...]]] = [(dist, ())]
     while todo:
         current, extras = todo.pop()
         for req in _requirements(current, extras):
@@ -84,10 +95,10 @@ def _declared(dist) -> set:
     return declared
 
 
-def _extras(dist) -> dict:
+def _extras(dist: Distribution) -> dict[str, list[str]]:
     """Canonical distribution name -> the plugin's extras that alone require it."""
     base = {_canonical(r.name) for r in _requirements(dist)}
-    found: dict = {}
+    found: dict[str, list[str]] = {}
     for extra in dist.metadata.get_all("Provides-Extra") or ():
         for req in _requirements(dist, (extra,)):
             if _canonical(req.name) not in base:
@@ -106,7 +117,7 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
 
 
 @functools.cache
-def _optional_imports(path: str) -> frozenset:
+def _optional_imports(path: str) -> frozenset[int]:
     """Lines of the imports in ``path`` that sit in a ``try`` catching ImportError."""
     try:
         with open(path, "rb") as f:
@@ -124,10 +135,10 @@ def _optional_imports(path: str) -> frozenset:
     )
 
 
-def _top_level(dist) -> dict:
+def _top_level(dist: Distribution) -> dict[str, bool]:
     """The importable top-level names the distribution installs -> whether each is a namespace
     package (one other distributions may share by design)."""
-    names: dict = {}
+    names: dict[str, bool] = {}
     files = {str(f) for f in dist.files or ()}
     for f in dist.files or ():
         head = f.parts[0] if f.parts else ""
@@ -148,7 +159,7 @@ def _top_level(dist) -> dict:
     return {n: ns for n, ns in names.items() if not n.startswith(("__editable__", "__pycache__"))}
 
 
-def _pkgutil_namespace(init) -> bool:
+def _pkgutil_namespace(init: Any) -> bool:
     try:
         with open(init, encoding="utf-8", errors="replace") as f:
             text = f.read()
@@ -157,7 +168,12 @@ def _pkgutil_namespace(init) -> bool:
     return "extend_path" in text or "declare_namespace" in text
 
 
-def _undeclared(dist, own: dict, imported: dict, providers: dict) -> list:
+def _undeclared(
+    dist: Distribution,
+    own: dict[str, bool],
+    imported: dict[str, Any],
+    providers: Mapping[str, list[str]],
+) -> list[dict[str, Any]]:
     """Modules the plugin's files imported whose distribution the plugin does not declare, not
     even through its requirements' requirements (optional imports aside)."""
     declared = _declared(dist) | {_canonical(dist.metadata["Name"])}
@@ -202,7 +218,7 @@ def _lowest_minor(spec: str | None) -> int | None:
     )
 
 
-def _rejected(source, minor: int) -> SyntaxError | None:
+def _rejected(source: str | bytes, minor: int) -> SyntaxError | None:
     try:
         ast.parse(source, feature_version=(3, minor))
     except SyntaxError as exc:
@@ -212,13 +228,13 @@ def _rejected(source, minor: int) -> SyntaxError | None:
     return None
 
 
-def _child_statements(node: ast.AST) -> list:
-    children = []
+def _child_statements(node: ast.AST) -> list[ast.stmt]:
+    children: list[ast.stmt] = []
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.stmt):
             children.append(child)
         elif isinstance(child, (ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))):
-            children.extend(child.body)
+            children.extend(cast("ast.ExceptHandler", child).body)  # or a match_case
     return children
 
 
@@ -247,7 +263,7 @@ def _culprit(source: bytes, minor: int) -> int | None:
     return line
 
 
-def _newer_syntax(spec: str | None, plugin_files: set) -> list:
+def _newer_syntax(spec: str | None, plugin_files: set[str]) -> list[dict[str, Any]]:
     """The plugin's files whose syntax the oldest Python its Requires-Python admits rejects, and
     the version each needs (what ``ast``'s feature_version rejects; it is best-effort, so what it
     lets through is not reported)."""
@@ -274,7 +290,9 @@ def _newer_syntax(spec: str | None, plugin_files: set) -> list:
             if error
             else None
         )
-        if needs is not None:  # one that parses nowhere fails to import: reported on loading
+        if (
+            error is not None and needs is not None
+        ):  # one that parses nowhere fails to import: reported on loading
             line = _culprit(source, lowest) or error.lineno
             found.append(
                 {"where": f"{_short(path)}:{line}", "needs": f"3.{needs}", "error": error.msg}
@@ -282,7 +300,7 @@ def _newer_syntax(spec: str | None, plugin_files: set) -> list:
     return found
 
 
-def facts(dist, plugin_files: set, imported: dict) -> dict:
+def facts(dist: Distribution, plugin_files: set[str], imported: dict[str, Any]) -> dict[str, Any]:
     """Facts on how the plugin is packaged; the harness judges them."""
     providers = importlib.metadata.packages_distributions()
     own = _canonical(dist.metadata["Name"])

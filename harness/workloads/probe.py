@@ -11,6 +11,7 @@ import sysconfig
 import traceback
 import types
 import warnings
+from typing import Any
 
 import packaging_facts
 from groups import mlflow_groups
@@ -29,18 +30,28 @@ PROVIDER_CALLS = {
 # Where MLflow keeps what it registered from entry points (private; absent ones are not verified).
 REGISTRIES = {
     "mlflow.tracking_store": "mlflow.tracking._tracking_service.utils:_tracking_store_registry",
-    "mlflow.artifact_repository": "mlflow.store.artifact.artifact_repository_registry:_artifact_repository_registry",
+    "mlflow.artifact_repository": (
+        "mlflow.store.artifact.artifact_repository_registry:_artifact_repository_registry"
+    ),
     "mlflow.model_registry_store": "mlflow.tracking._model_registry.utils:_get_store_registry",
-    "mlflow.run_context_provider": "mlflow.tracking.context.registry:_run_context_provider_registry",
-    "mlflow.request_header_provider": "mlflow.tracking.request_header.registry:_request_header_provider_registry",
-    "mlflow.request_auth_provider": "mlflow.tracking.request_auth.registry:_request_auth_provider_registry",
-    "mlflow.default_experiment_provider": "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry",
+    "mlflow.run_context_provider": (
+        "mlflow.tracking.context.registry:_run_context_provider_registry"
+    ),
+    "mlflow.request_header_provider": (
+        "mlflow.tracking.request_header.registry:_request_header_provider_registry"
+    ),
+    "mlflow.request_auth_provider": (
+        "mlflow.tracking.request_auth.registry:_request_auth_provider_registry"
+    ),
+    "mlflow.default_experiment_provider": (
+        "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry"
+    ),
     "mlflow.dataset_constructor": "mlflow.data.dataset_registry:_dataset_registry.constructors",
     "mlflow.dataset_source": "mlflow.data.dataset_source_registry:_dataset_source_registry.sources",
 }
 
 
-def _registered(group: str):
+def _registered(group: str) -> dict[Any, Any] | None:
     """What MLflow registered for a group: scheme names, or provider 'module:Class' names."""
     module, _, attr = REGISTRIES[group].partition(":")
     attr, _, collection = attr.partition(".")  # "registry.collection": where the entries are
@@ -49,19 +60,19 @@ def _registered(group: str):
         if callable(registry) and not hasattr(registry, "_registry"):
             registry = registry()
         entries = getattr(registry, collection or "_registry")
-    except Exception:
+    except Exception:  # noqa: BLE001 - another MLflow version's internals: not verified
         return None
     if isinstance(entries, dict):
         return {str(k): v for k, v in entries.items()}
     return {(p if isinstance(p, type) else type(p)): p for p in entries}
 
 
-def _import(path: str):
+def _import(path: str) -> Any:
     module, _, attr = path.partition(":")
     return getattr(importlib.import_module(module), attr)
 
 
-def _base(path):
+def _base(path: str | None) -> Any:
     """The class ``path`` ("module:Class") names, or None where the installed MLflow lacks it
     (a group or base newer than this MLflow: no base to check against)."""
     if not path:
@@ -72,7 +83,7 @@ def _base(path):
         return None
 
 
-def _passed(keywords: tuple, base) -> tuple:
+def _passed(keywords: tuple[str, ...], base: Any) -> tuple[str, ...]:
     """The keywords this MLflow passes: those its own base class's constructor takes (an older
     MLflow's base taking fewer is an older MLflow passing fewer); all of them where the base has
     no constructor of its own, one without parameters, or one taking **kwargs."""
@@ -86,7 +97,7 @@ def _passed(keywords: tuple, base) -> tuple:
     return tuple(k for k in keywords if k in {p.name for p in params})
 
 
-def _kind(obj) -> str:
+def _kind(obj: Any) -> str:
     if inspect.isclass(obj):
         return "class"
     if isinstance(obj, types.ModuleType):
@@ -94,7 +105,7 @@ def _kind(obj) -> str:
     return "callable" if callable(obj) else type(obj).__name__
 
 
-def _abstract_left(cls) -> list:
+def _abstract_left(cls: type) -> list[str]:
     return sorted(
         name
         for name in dir(cls)
@@ -102,7 +113,7 @@ def _abstract_left(cls) -> list:
     )
 
 
-def _describe_value(value):
+def _describe_value(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, dict):
@@ -110,8 +121,8 @@ def _describe_value(value):
     return f"<{type(value).__name__}>"
 
 
-def _call_provider(obj, group: str) -> dict:
-    calls = {}
+def _call_provider(obj: Any, group: str) -> dict[str, Any]:
+    calls: dict[str, Any] = {}
     instance = obj()
     for method in PROVIDER_CALLS[group]:
         try:
@@ -121,12 +132,12 @@ def _call_provider(obj, group: str) -> dict:
                 "value": _describe_value(value),
                 "callable": callable(value),
             }
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - what the plugin's provider raised
             calls[method] = {"error": describe_error(exc)}
     return calls
 
 
-def _check_shape(obj, contract: dict, record: dict) -> None:
+def _check_shape(obj: Any, contract: dict[str, Any], record: dict[str, Any]) -> None:
     problems = record["problems"]
     for attr in contract.get("module_attrs") or ():
         if not isinstance(obj, types.ModuleType):
@@ -153,7 +164,12 @@ def _check_shape(obj, contract: dict, record: dict) -> None:
             pass  # no introspectable signature (builtins)
 
 
-def _registration_problems(ep, obj, registered, import_warnings: list) -> list:
+def _registration_problems(
+    ep: importlib.metadata.EntryPoint,
+    obj: Any,
+    registered: dict[Any, Any] | None,
+    import_warnings: list[warnings.WarningMessage],
+) -> list[str]:
     if ep.group not in REGISTRIES or registered is None:
         return []
     key = (
@@ -181,8 +197,14 @@ SCHEME_GROUPS = {
 }
 
 
-def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: set) -> dict:
-    record = {
+def _probe(
+    ep: importlib.metadata.EntryPoint,
+    contract: dict[str, Any],
+    registered: dict[Any, Any] | None,
+    import_warnings: list[warnings.WarningMessage],
+    plugin_files: set[str],
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "group": ep.group,
         "name": ep.name,
         "value": ep.value,
@@ -196,7 +218,7 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
         with warnings.catch_warnings(record=True) as load_warnings:
             warnings.simplefilter("always")
             obj = ep.load()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - an entry point failing to load is the answer
         record["error"] = _load_error(exc, plugin_files)
         record["missing"] = _missing_module(exc)
         return record
@@ -221,12 +243,12 @@ def _probe(ep, contract: dict, registered, import_warnings: list, plugin_files: 
     if ep.group in PROVIDER_CALLS and not record["problems"]:
         try:
             record["calls"] = _call_provider(obj, ep.group)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the plugin's provider cannot be created
             record["problems"].append(f"cannot be instantiated: {describe_error(exc)}")
     return record
 
 
-def _unimportable(request: dict, why: str) -> dict:
+def _unimportable(request: dict[str, Any], why: str) -> dict[str, Any]:
     """The answer when `import mlflow` itself fails: no entry point can load."""
     dist = importlib.metadata.distribution(request["plugin"])
     return {
@@ -253,7 +275,7 @@ def _unimportable(request: dict, why: str) -> dict:
     }
 
 
-def _answer(request: dict, plugin_files: set) -> dict:
+def _answer(request: dict[str, Any], plugin_files: set[str]) -> dict[str, Any]:
     # Import MLflow as a user would: its registries load the plugin's entry points now and
     # turn failures into warnings, which are recorded here instead of shown.
     with warnings.catch_warnings(record=True) as import_warnings:
@@ -308,12 +330,12 @@ def _answer(request: dict, plugin_files: set) -> dict:
     }
 
 
-def run(request: dict) -> dict:
+def run(request: dict[str, Any]) -> dict[str, Any]:
     """The plugin's entry points as MLflow loads them (the imports of the plugin's own files
     traced meanwhile), the groups this MLflow loads, and the plugin's packaging."""
     dist = importlib.metadata.distribution(request["plugin"])
     plugin_files = {str(dist.locate_file(f)) for f in dist.files or () if str(f).endswith(".py")}
-    imported: dict = {}
+    imported: dict[str, Any] = {}
     with packaging_facts.traced_imports(plugin_files, imported):
         answer = _answer(request, plugin_files)
     spec = importlib.util.find_spec("mlflow")
@@ -328,9 +350,10 @@ _STDLIB = sysconfig.get_paths()["stdlib"] + os.sep
 _OURS = {__file__, packaging_facts.__file__}  # this probe, and the import tracer it installs
 
 
-def _load_error(exc: BaseException, plugin_files: set) -> str:
+def _load_error(exc: BaseException, plugin_files: set[str]) -> str:
     """What an entry point raised while loading, and where: the innermost line in the plugin's
     own files, else the innermost line outside the standard library and the probe's own code."""
+    where: tuple[str, int] | None
     if isinstance(exc, SyntaxError) and exc.filename:
         where = (exc.filename, exc.lineno or 0)
     else:
@@ -346,9 +369,9 @@ def _load_error(exc: BaseException, plugin_files: set) -> str:
     return f"{_describe(exc)} ({_short(where[0])}:{where[1]})" if where else _describe(exc)
 
 
-def _missing_module(exc) -> str | None:
+def _missing_module(exc: BaseException | None) -> str | None:
     """The top-level module whose absence raised ``exc`` (or one of its causes), if one did."""
-    seen = set()
+    seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, ModuleNotFoundError) and exc.name:

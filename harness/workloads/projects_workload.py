@@ -4,6 +4,7 @@ through it, wait, and read the run it reports back from the tracking store."""
 import os
 import sys
 import tempfile
+from typing import Any
 
 import mlflow
 from mlflow.entities import RunStatus
@@ -27,17 +28,18 @@ with mlflow.start_run():
 """
 
 
-def _status_name(status):
+def _status_name(status: Any) -> str:
     """A RunStatus int (``RunStatus.FINISHED`` is 3) as its name; a name stays as it is."""
     if isinstance(status, int) and not isinstance(status, bool):
         try:
-            return RunStatus.to_string(status)
+            name: str = RunStatus.to_string(status)
+            return name
         except Exception:  # noqa: BLE001 - not a RunStatus value: shown as it is
             return f"{status} (not a RunStatus)"
     return str(status)
 
 
-def _project(directory):
+def _project(directory: str) -> str:
     with open(os.path.join(directory, "MLproject"), "w") as f:
         f.write(MLPROJECT.format(python=sys.executable))
     with open(os.path.join(directory, "train.py"), "w") as f:
@@ -45,13 +47,13 @@ def _project(directory):
     return directory
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
     configure(request)
     os.environ["MLFLOW_TRACKING_URI"] = request["tracking_uri"]  # the project's own process
     recorder = Recorder("projects", request["tracking_uri"], request["registry_uri"])
     backends = []
     for ep in _plugin_entry_points(request["plugin"], "mlflow.project_backend"):
-        entry = {
+        entry: dict[str, Any] = {
             "name": ep.name,
             "error": None,
             "submitted": None,

@@ -12,9 +12,9 @@ import importlib.util
 import os
 import re
 import traceback
-from typing import TypedDict
+from typing import Final, TypedDict
 
-RAISED = "__raised__"  # the key of the answer of a script that raised instead of answering
+RAISED: Final = "__raised__"  # the key of the answer of a script that raised instead of answering
 
 PLUGIN, MLFLOW, HARNESS, INFRASTRUCTURE = "plugin", "mlflow", "harness", "infrastructure"
 
@@ -65,7 +65,9 @@ def _importing_mlflow(exc: BaseException) -> bool:
 def _in_mlflow(path: str) -> bool:
     spec = importlib.util.find_spec("mlflow")
     root = os.path.dirname(spec.origin) if spec and spec.origin else None
-    return bool(root) and os.path.abspath(path).startswith(root + os.sep)
+    if not root:
+        return False
+    return os.path.abspath(path).startswith(root + os.sep)
 
 
 def import_break(exc: BaseException) -> str | None:

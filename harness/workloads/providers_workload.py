@@ -8,6 +8,8 @@ import os
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import mlflow
 from mlflow.tracking import MlflowClient
@@ -21,10 +23,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     """Records each request's headers; answers "not found", or, in server mode, relays the
     request to the tracking server unchanged (a recording proxy: what it saw, the server got)."""
 
-    seen = []
-    upstream = None
+    seen: ClassVar[list[dict[str, str]]] = []
+    upstream: ClassVar[str | None] = None
 
-    def _answer(self):
+    def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else None
         self.seen.append({k.lower(): v for k, v in self.headers.items()})
@@ -47,11 +49,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = _answer
 
-    def log_message(self, *args):
+    def log_message(self, *args: Any) -> None:
         pass
 
 
-def _relay(url, method, payload, headers):
+def _relay(
+    url: str, method: str, payload: bytes | None, headers: dict[str, str]
+) -> tuple[int, bytes]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(
@@ -62,7 +66,7 @@ def _relay(url, method, payload, headers):
         return exc.code, exc.read()
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """The answer as JSON: scalars as they are, mappings with their values made printable."""
     if isinstance(value, (str, bool, int, float, type(None))):
         return value
@@ -72,7 +76,7 @@ def _plain(value):
     }
 
 
-def _call(fn):
+def _call(fn: Callable[[], Any]) -> dict[str, Any]:
     """The plugin's method called; an exception from it is the plugin's (``error``). Reading
     its answer is the harness's work: an answer it cannot read is ``unreadable``, not an error
     the method raised."""
@@ -86,11 +90,13 @@ def _call(fn):
         return {"unreadable": describe_error(exc), "returned": type(value).__name__}
 
 
-def _raised_in(exc, package):
+def _raised_in(exc: BaseException, package: str) -> str:
     """Who raised ``exc``, caught in the harness's own frame: "plugin" when the plugin's code
     (``package``) was running, else the top-level package the harness had called
     (``requests``, ``mlflow``, ...)."""
-    modules, tb = [], exc.__traceback__.tb_next  # the first frame is the harness's own
+    modules: list[str] = []
+    first = exc.__traceback__  # the harness's own frame
+    tb = first.tb_next if first else None
     while tb is not None:
         modules.append((tb.tb_frame.f_globals.get("__name__") or "?").split(".")[0])
         tb = tb.tb_next
@@ -99,7 +105,7 @@ def _raised_in(exc, package):
     return modules[0] if modules else "the harness"
 
 
-def _requests(url):
+def _requests(url: str) -> dict[str, Any]:
     """REST calls through MLflow's own client; returns the headers the server received."""
     _Handler.seen.clear()
     client = MlflowClient(url)
@@ -112,7 +118,7 @@ def _requests(url):
     return {"received": list(_Handler.seen), "errors": errors}
 
 
-def _auth(provider, package):
+def _auth(provider: Any, package: str) -> dict[str, Any]:
     """get_auth() called (the plugin's method), then its answer applied by ``requests`` as
     MLflow does (``requests.request(..., auth=answer)``): the headers it adds, or who raised."""
     import requests
@@ -138,14 +144,22 @@ def _auth(provider, package):
     }
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"headers": [], "auth": [], "context": [], "default_experiment": []}
+    _on_the_wire(request, out)
+    configure(request)
+    _on_runs(request, out)
+    return out
+
+
+def _on_the_wire(request: dict[str, Any], out: dict[str, Any]) -> None:
+    """Header and auth providers: what they say, and what a local HTTP server receives."""
     plugin = request["plugin"]
     if request["tracking_uri"].startswith("http"):  # server mode: observe what the server gets
         _Handler.upstream = request["tracking_uri"].rstrip("/")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
-    out = {"headers": [], "auth": [], "context": [], "default_experiment": []}
     try:
         for ep in _plugin_entry_points(plugin, "mlflow.request_header_provider"):
             provider = ep.load()()
@@ -159,7 +173,7 @@ def run(request):
         out["plain"] = _requests(url)
         for ep in _plugin_entry_points(plugin, "mlflow.request_auth_provider"):
             provider = ep.load()()
-            entry = {
+            entry: dict[str, Any] = {
                 "name": ep.name,
                 "auth_name": _call(provider.get_name),
                 "headers": _auth(provider, ep.value.split(":")[0].split(".")[0]),
@@ -171,7 +185,11 @@ def run(request):
             out["auth"].append(entry)
     finally:
         server.shutdown()
-    configure(request)
+
+
+def _on_runs(request: dict[str, Any], out: dict[str, Any]) -> None:
+    """Context and default-experiment providers: what they say, and the runs they shape."""
+    plugin = request["plugin"]
     recorder = Recorder("providers", request["tracking_uri"], request["registry_uri"])
     for ep in _plugin_entry_points(plugin, "mlflow.run_context_provider"):
         provider = ep.load()()
@@ -201,4 +219,3 @@ def run(request):
                 out["default_run"] = {"experiment_id": run_.info.experiment_id}
         except Exception as exc:  # noqa: BLE001
             out["default_run"] = {"error": describe_error(exc)}
-    return out

@@ -2,6 +2,7 @@
 
 import os
 from random import randint, random
+from typing import Any
 
 import mlflow
 from mlflow import log_artifacts, log_metric, log_param
@@ -9,7 +10,7 @@ from recorder import Recorder
 from session import ContextProviders, configure, new_experiment
 
 
-def run(request: dict) -> dict:
+def run(request: dict[str, Any]) -> dict[str, Any]:
     configure(request)
     recorder = Recorder("quickstart", request["tracking_uri"], request["registry_uri"])
     with ContextProviders(request, recorder):
@@ -17,7 +18,7 @@ def run(request: dict) -> dict:
     return recorder.data
 
 
-def _quickstart(request: dict, recorder: Recorder) -> None:
+def _quickstart(request: dict[str, Any], recorder: Recorder) -> None:
     mlflow.set_experiment(experiment_id=new_experiment(request, recorder, "quickstart"))
 
     # --- the quickstart ---

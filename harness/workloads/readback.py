@@ -2,6 +2,8 @@
 
 import os
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
 import mlflow
 from mlflow.entities import ViewType
@@ -9,21 +11,21 @@ from mlflow.tracking import MlflowClient
 from recorder import describe_error, sha256_file
 
 
-def _guard(fn, *args):
+def _guard(fn: Callable[..., Any], *args: Any) -> Any:
     try:
         return fn(*args)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - what failed to read back is the answer
         return {"error": describe_error(exc)}
 
 
-def _experiment(client, experiment: dict) -> dict:
+def _experiment(client: Any, experiment: dict[str, Any]) -> dict[str, Any]:
     found = client.get_experiment(experiment["id"])
     runs = client.search_runs([experiment["id"]], run_view_type=ViewType.ALL, max_results=1000)
     return {"name": found.name, "run_ids": sorted(r.info.run_id for r in runs)}
 
 
-def _walk(client, run_id: str, path=None) -> list:
-    listing = []
+def _walk(client: Any, run_id: str, path: str | None = None) -> list[dict[str, Any]]:
+    listing: list[dict[str, Any]] = []
     for info in client.list_artifacts(run_id, path):
         listing.append({"path": info.path, "is_dir": info.is_dir, "size": info.file_size})
         if info.is_dir:
@@ -31,16 +33,16 @@ def _walk(client, run_id: str, path=None) -> list:
     return listing
 
 
-def _download(client, run_id: str, path: str) -> dict:
+def _download(client: Any, run_id: str, path: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="readback-") as dst:
         local = client.download_artifacts(run_id, path, dst)
         return {"sha256": sha256_file(local), "size": os.path.getsize(local)}
 
 
-def _run(client, run_id: str, expected: dict) -> dict:
+def _run(client: Any, run_id: str, expected: dict[str, Any]) -> dict[str, Any]:
     run = client.get_run(run_id)
     keys = sorted(set(run.data.metrics) | set(expected["metrics"]))
-    out = {
+    out: dict[str, Any] = {
         "experiment_id": run.info.experiment_id,
         "name": run.info.run_name,
         "status": run.info.status,
@@ -65,13 +67,13 @@ def _run(client, run_id: str, expected: dict) -> dict:
     return out
 
 
-def _model(model: dict) -> dict:
+def _model(model: dict[str, Any]) -> dict[str, Any]:
     loaded = mlflow.pyfunc.load_model(model["uri"])
     prediction = loaded.predict(model["input"])
     return {"output": [float(v) for v in list(prediction)]}
 
 
-def _registered(client, model: dict) -> dict:
+def _registered(client: Any, model: dict[str, Any]) -> dict[str, Any]:
     found = client.get_registered_model(model["name"])
     versions = client.search_model_versions(f"name='{model['name']}'")
     aliases = getattr(found, "aliases", {}) or {}
@@ -87,7 +89,7 @@ def _registered(client, model: dict) -> dict:
     }
 
 
-def run(request: dict) -> dict:
+def run(request: dict[str, Any]) -> dict[str, Any]:
     manifest = request["manifest"]
     client = MlflowClient(manifest["tracking_uri"], manifest["registry_uri"])
     mlflow.set_tracking_uri(manifest["tracking_uri"])

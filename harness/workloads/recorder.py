@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+from typing import Any
 
 
 def sha256_file(path: str) -> str:
@@ -21,7 +22,7 @@ class Recorder:
     """Accumulates the manifest of one workload."""
 
     def __init__(self, workload: str, tracking_uri: str, registry_uri: str) -> None:
-        self.data = {
+        self.data: dict[str, Any] = {
             "workload": workload,
             "tracking_uri": tracking_uri,
             "registry_uri": registry_uri,
@@ -35,8 +36,8 @@ class Recorder:
     def experiment(self, experiment_id: str, name: str) -> None:
         self.data["experiments"].append({"id": experiment_id, "name": name})
 
-    def run(self, run, name: str, parent_id=None) -> dict:
-        entry = {
+    def run(self, run: Any, name: str, parent_id: str | None = None) -> dict[str, Any]:
+        entry: dict[str, Any] = {
             "experiment_id": run.info.experiment_id,
             "name": name,
             "parent_id": parent_id,
@@ -49,21 +50,23 @@ class Recorder:
         return entry
 
     @staticmethod
-    def metric(entry: dict, key: str, value: float, step: int = 0, timestamp=None) -> None:
+    def metric(
+        entry: dict[str, Any], key: str, value: float, step: int = 0, timestamp: int | None = None
+    ) -> None:
         history = entry["metrics"].setdefault(key, [])
         history.append(
             {"value": value, "step": step, "timestamp": timestamp, "order": len(history)}
         )
 
     @staticmethod
-    def artifact(entry: dict, artifact_path: str, local_file: str) -> None:
+    def artifact(entry: dict[str, Any], artifact_path: str, local_file: str) -> None:
         entry["artifacts"][artifact_path] = {
             "size": os.path.getsize(local_file),
             "sha256": sha256_file(local_file),
         }
 
     @classmethod
-    def artifact_tree(cls, entry: dict, local_dir: str, artifact_path: str = "") -> None:
+    def artifact_tree(cls, entry: dict[str, Any], local_dir: str, artifact_path: str = "") -> None:
         for root, _dirs, files in os.walk(local_dir):
             for name in files:
                 full = os.path.join(root, name)

@@ -2,26 +2,27 @@
 
 import importlib.metadata
 import uuid
+from typing import Any
 
 import mlflow
 from recorder import Recorder, describe_error
 
 
-def configure(request: dict) -> None:
+def configure(request: dict[str, Any]) -> None:
     mlflow.set_tracking_uri(request["tracking_uri"])
     mlflow.set_registry_uri(request["registry_uri"])
 
 
-def new_experiment(request: dict, recorder: Recorder, label: str) -> str:
+def new_experiment(request: dict[str, Any], recorder: Recorder, label: str) -> str:
     """Create an experiment whose artifacts go to the scenario's artifact root."""
     name = f"{request.get('prefix', 'harness')}-{label}-{uuid.uuid4().hex[:8]}"
     location = f"{request['artifact_root'].rstrip('/')}/{label}"
-    experiment_id = mlflow.create_experiment(name, artifact_location=location)
+    experiment_id: str = mlflow.create_experiment(name, artifact_location=location)
     recorder.experiment(experiment_id, name)
     return experiment_id
 
 
-def _plugin_entry_points(plugin: str, group: str) -> list:
+def _plugin_entry_points(plugin: str, group: str) -> list[importlib.metadata.EntryPoint]:
     try:
         dist = importlib.metadata.distribution(plugin)
     except importlib.metadata.PackageNotFoundError:
@@ -36,11 +37,11 @@ class ContextProviders:
     value; the others (a clock, free disk space) must appear, with any value.
     """
 
-    def __init__(self, request: dict, recorder: Recorder) -> None:
-        self.entries = recorder.data["context_providers"]
-        self.providers = []
+    def __init__(self, request: dict[str, Any], recorder: Recorder) -> None:
+        self.entries: list[dict[str, Any]] = recorder.data["context_providers"]
+        self.providers: list[tuple[Any, dict[str, Any]]] = []
         for ep in _plugin_entry_points(request["plugin"], "mlflow.run_context_provider"):
-            entry = {
+            entry: dict[str, Any] = {
                 "name": ep.name,
                 "value": ep.value,
                 "in_context": None,
@@ -55,17 +56,17 @@ class ContextProviders:
                 if entry["in_context"]:
                     entry["tags"] = {str(k): str(v) for k, v in dict(provider.tags()).items()}
                     self.providers.append((provider, entry))
-            except Exception as exc:  # the plugin's fault, reported by the context-tags check
+            except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by context-tags
                 entry["error"] = describe_error(exc)
 
     def __enter__(self) -> "ContextProviders":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         for provider, entry in self.providers:
             try:
                 again = {str(k): str(v) for k, v in dict(provider.tags()).items()}
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the plugin's fault, as above
                 entry["error"] = describe_error(exc)
                 continue
             entry["stable"] = sorted(k for k, v in entry["tags"].items() if again.get(k) == v)

@@ -12,6 +12,8 @@ import functools
 import importlib
 import inspect
 import textwrap
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 BASES = {
     "tracking": "mlflow.store.tracking.abstract_store:AbstractStore",
@@ -20,19 +22,19 @@ BASES = {
 }
 
 
-def _base(role):
+def _base(role: str) -> Any:
     module, name = BASES[role].split(":")
     return getattr(importlib.import_module(module), name)
 
 
-def _function(attr):
+def _function(attr: Any) -> Callable[..., Any] | None:
     attr = attr.__func__ if isinstance(attr, (staticmethod, classmethod)) else attr
     return attr if inspect.isfunction(attr) else None
 
 
-def declared(role):
+def declared(role: str) -> dict[str, Callable[..., Any]]:
     """Public methods of the MLflow base class for ``role`` (and its MLflow bases), by name."""
-    out = {}
+    out: dict[str, Callable[..., Any]] = {}
     for klass in _base(role).__mro__[:-1]:
         for name, attr in vars(klass).items():
             fn = _function(attr)
@@ -41,7 +43,7 @@ def declared(role):
     return out
 
 
-def is_stub(fn):
+def is_stub(fn: Callable[..., Any]) -> bool:
     """True when the body does nothing: a docstring, ``pass``, ``...`` or NotImplementedError."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
@@ -49,7 +51,7 @@ def is_stub(fn):
         return False
     body = [
         s
-        for s in tree.body[0].body
+        for s in cast("ast.FunctionDef", tree.body[0]).body
         if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
     ]
     if not body:
@@ -65,7 +67,7 @@ def is_stub(fn):
     return False
 
 
-def _missing(cls, names):
+def _missing(cls: type, names: Iterable[str]) -> list[str]:
     return sorted(
         name
         for name in names
@@ -73,7 +75,7 @@ def _missing(cls, names):
     )
 
 
-def mlflow_base(cls, role):
+def mlflow_base(cls: type, role: str) -> type | None:
     """The nearest of MLflow's own concrete stores ``cls`` extends (FileStore, SqlAlchemyStore,
     ...), or None when it extends only the abstract interface."""
     base = _base(role)
@@ -87,7 +89,7 @@ def mlflow_base(cls, role):
     return None
 
 
-def surface(cls, role):
+def surface(cls: type, role: str) -> dict[str, Any]:
     """How many methods MLflow declares for ``role``, which ``cls`` leaves missing, and which of
     those it inherits missing from the MLflow store it extends (that store's own limits)."""
     names = declared(role)
@@ -103,17 +105,17 @@ def surface(cls, role):
     }
 
 
-def _counting(fn, name, called):
+def _counting(fn: Callable[..., Any], name: str, called: set[str]) -> Callable[..., Any]:
     @functools.wraps(fn)
-    def counted(*args, **kwargs):
+    def counted(*args: Any, **kwargs: Any) -> Any:
         called.add(name)
         return fn(*args, **kwargs)
 
-    counted.harness_counted = True
+    counted.harness_counted = True  # type: ignore[attr-defined]  # a function attribute
     return counted
 
 
-def instrument(cls, role, called):
+def instrument(cls: type, role: str, called: set[str]) -> None:
     """Wrap every declared method of ``cls`` so that calling it adds its name to ``called``."""
     for name in declared(role):
         attr = inspect.getattr_static(cls, name, None)

@@ -2,11 +2,11 @@
 end to end, as a plain pytest suite with testcontainers and pip.
 
 One test per default scenario, run one after another. Each creates a fresh virtualenv with
-``python -m venv`` and ``pip install PLUGIN mlflow`` and the database drivers (pip's own cache and the machine's pip
-configuration, nothing else), starts the scenario's containers afresh, runs the same workloads
-and checks as the harness does (its scenario runner, so the work compared is identical), and
-removes the containers. Nothing is shared between scenarios: no environment cache, no service
-pool, no migrated template.
+``python -m venv`` and ``pip install PLUGIN mlflow`` and the database drivers (pip's own cache
+and the machine's pip configuration, nothing else), starts the scenario's containers afresh,
+runs the same workloads and checks as the harness does (its scenario runner, so the work
+compared is identical), and removes the containers. Nothing is shared between scenarios: no
+environment cache, no service pool, no migrated template.
 
     python -m pytest tests/bench/baseline_suite.py -p no:cacheprovider
 """
@@ -28,9 +28,10 @@ from harness.config import load_pyproject
 from harness.environment import DRIVERS, PluginEnv
 from harness.plugin import parse_plugin
 from harness.results import Status
-from harness.runner import ScenarioRun, probe_plugin
+from harness.runner import ScenarioRun
 from harness.scenario import select
 from harness.services.pool import ServicePool
+from harness.session import probe_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = os.environ.get("BASELINE_PLUGIN", str(ROOT / "tests" / "plugins" / "reference-plugin"))

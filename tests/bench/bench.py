@@ -153,7 +153,7 @@ RESULTS: dict[str, float] = {}
 
 def warm_run() -> None:
     harness("-s", "entry-points")  # the environment exists: this is a warm run
-    runs = repeat(lambda: harness())
+    runs = repeat(harness)
     wall = median([w for w, _ in runs])
     parts = {
         key: median([r["timings"][key] for _, r in runs])
@@ -187,8 +187,8 @@ def scaling() -> None:
     say(f"  scenarios   1 worker   2 workers   ratio    ({', '.join(SCALING)})")
     for count in (1, 2, 4, 8):
         chosen = [arg for name in SCALING[:count] for arg in ("-s", name)]
-        one = median(repeat(lambda: harness(*chosen)[0]))
-        two = median(repeat(lambda: harness(*chosen, "--workers", "2")[0]))
+        one = median(repeat(lambda chosen=chosen: harness(*chosen)[0]))
+        two = median(repeat(lambda chosen=chosen: harness(*chosen, "--workers", "2")[0]))
         say(f"  {count:>9}   {one:7.1f} s  {two:8.1f} s   {one / two:5.2f}x")
 
 
@@ -217,8 +217,8 @@ def baseline() -> None:
     run = RESULTS.get("run") or median(repeat(lambda: harness()[0]))
     ratio = median(walls) / run
     say(
-        f"  baseline ({len(available())} scenarios, {BASELINE_REPEAT} run(s)) {median(walls):.1f} s "
-        f"vs warm harness run {run:.1f} s: {ratio:.2f}x faster "
+        f"  baseline ({len(available())} scenarios, {BASELINE_REPEAT} run(s)) "
+        f"{median(walls):.1f} s vs warm harness run {run:.1f} s: {ratio:.2f}x faster "
         f"(target >= 5x: {'met' if ratio >= 5 else 'NOT met'})"
     )
 

@@ -26,7 +26,8 @@ SERVICES = ("postgres", "mysql", "minio")
 
 
 def start(names: tuple[str, ...]) -> tuple[float, dict[str, float]]:
-    """Wall time from nothing to all ready (network, containers, round-trips), and each ready time."""
+    """Wall time from nothing to all ready (network, containers, round-trips), and each ready
+    time."""
     with ServicePool(progress=lambda _m: None) as pool:
         started = time.monotonic()
         outcomes = pool.start({(n, None): None for n in names})

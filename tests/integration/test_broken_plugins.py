@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import PLUGINS, leftovers
+from tests.helpers import PLUGINS, leftovers
 
 CASES = [
     ("import-error", "entry-points", "entry-points", "No module named 'mlflow.utils.time_utils'"),
@@ -158,7 +158,7 @@ SERVER_CASES = {
 
 
 def test_every_check_has_a_broken_plugin():
-    from harness.scenario import CHECKS
+    from harness.checks import REGISTRY as CHECKS
 
     covered = {
         check

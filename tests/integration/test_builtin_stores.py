@@ -9,7 +9,7 @@ each other is an upstream note, never a failure.
 
 import xml.etree.ElementTree as ET
 
-from tests.integration.conftest import PLUGINS, leftovers
+from tests.helpers import PLUGINS, leftovers
 
 MATRIX = "2.22.1,3.17.2"
 # one scenario or more per backend: local files, PostgreSQL, MySQL, S3 (the contract suite runs

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from tests.integration.conftest import PLUGINS, ROOT
+from tests.helpers import PLUGINS, ROOT
 
 WORKFLOW = ROOT / "docs" / "ci" / "github-actions.yml"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.conftest import PLUGINS
+from tests.helpers import PLUGINS
 
 
 def one_line_error(outcome) -> str:

@@ -3,7 +3,7 @@ error, in --report-dir, so CI has something to publish; stderr keeps its one lin
 
 import xml.etree.ElementTree as ET
 
-from tests.integration.conftest import PLUGINS
+from tests.helpers import PLUGINS
 from tests.integration.test_cli import one_line_error
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import (
+from tests.helpers import (
     PLUGINS,
     ROOT,
     kill_hard,

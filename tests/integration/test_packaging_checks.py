@@ -4,7 +4,7 @@ both MLflow versions. No containers: the entry-points scenario runs none."""
 
 import pytest
 
-from tests.integration.conftest import PLUGINS
+from tests.helpers import PLUGINS
 
 CASES = [
     (

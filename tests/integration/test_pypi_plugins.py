@@ -1,7 +1,5 @@
 """Real third-party plugins from the package index, as users would name them."""
 
-from tests.integration.conftest import PLUGINS  # noqa: F401
-
 
 def test_mlflow_sysmetrics_run_context_provider(harness):
     outcome = harness("run", "mlflow-sysmetrics==0.1.3", "--scenario", "quickstart")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from tests.integration.conftest import PLUGINS
+from tests.helpers import PLUGINS
 
 AUTHORS_TEST = """
 import boto3

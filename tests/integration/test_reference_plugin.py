@@ -3,7 +3,7 @@ test_services.py); its environment is reused on the next run."""
 
 import xml.etree.ElementTree as ET
 
-from tests.integration.conftest import PLUGINS
+from tests.helpers import PLUGINS
 
 
 def test_reference_plugin_passes_every_local_scenario(harness):

@@ -4,7 +4,7 @@ version matrix, on the reference plugin, a real PyPI plugin and a plugin pinned 
 import base64
 import re
 
-from tests.integration.conftest import PLUGINS, leftovers
+from tests.helpers import PLUGINS, leftovers
 
 MATRIX = "2.22.1,3.17.2"
 
@@ -85,7 +85,8 @@ def test_a_pin_that_excludes_a_version_is_the_reason_in_the_matrix(harness):
     assert cells["3.17.2"] == {
         "status": "skipped",
         "reason": (
-            "not installable with MLflow 3.17.2 (pin: pins-old-mlflow==0.1.0 requires mlflow>=2.22,<3)"
+            "not installable with MLflow 3.17.2 "
+            "(pin: pins-old-mlflow==0.1.0 requires mlflow>=2.22,<3)"
         ),
     }
     html = (outcome.report_dir / "report.html").read_text()

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
 from harness.results import Blame, Status
-from harness.runner import Options, Session
 from harness.scenario import select
-from tests.integration.conftest import PLUGINS, ROOT, leftovers
+from harness.session import Options, Session
+from tests.helpers import PLUGINS, ROOT, leftovers
 
 REFERENCE = str(PLUGINS / "reference-plugin")
 SCENARIO = ROOT / "tests" / "scenarios" / "minio-quickstart.yaml"

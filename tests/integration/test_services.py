@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -12,7 +13,7 @@ import pytest
 from harness.engine import LABEL_GROUP
 from harness.scenario import available
 from harness.services.pool import ServicePool
-from tests.integration.conftest import (
+from tests.helpers import (
     PLUGINS,
     kill_hard,
     leftovers,
@@ -46,10 +47,8 @@ class _Watcher:
         while not self._stop.is_set() and time.monotonic() < deadline:
             for container in self.client.containers.list(filters={"label": LABEL_GROUP}):
                 if container.id not in self.seen:
-                    try:
+                    with contextlib.suppress(docker.errors.NotFound):
                         self.seen[container.id] = self.client.api.inspect_container(container.id)
-                    except docker.errors.NotFound:
-                        pass
             self._stop.wait(0.3)
 
     def secrets(self) -> set[str]:
@@ -232,7 +231,7 @@ def test_a_paused_service_makes_the_harness_give_up_not_hang(docker_client):
             container.pause()
             try:
                 started = time.monotonic()
-                with pytest.raises(Exception):
+                with pytest.raises(Exception):  # noqa: B017 - whatever its client raises
                     outcome.service.ping()
                 assert time.monotonic() - started < 45, key
             finally:

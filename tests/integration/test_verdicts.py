@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.integration.conftest import PLUGINS
+from tests.helpers import PLUGINS
 
 
 def _result(outcome, scenario: str) -> dict:

@@ -164,5 +164,5 @@ def test_missing_method_declarations_name_a_role(tmp_path):
     assert load_config(good).missing_methods == {"tracking.*trace*": "no tracing"}
     bad = tmp_path / "bad.yaml"
     bad.write_text("missing_methods:\n  start_trace: no role\n")
-    with pytest.raises(ScenarioError, match="bad.yaml:2"):
+    with pytest.raises(ScenarioError, match=r"bad.yaml:2"):
         load_config(bad)

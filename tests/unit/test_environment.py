@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -14,7 +15,7 @@ from harness.plugin import PluginSource
 class FakeInstaller:
     """Resolves MLflow to ``picks`` (by the MLflow requirement) and records every call."""
 
-    calls: list[tuple[str, tuple[str, ...]]] = []
+    calls: ClassVar[list[tuple[str, tuple[str, ...]]]] = []
 
     def __init__(self, picks: dict[str, str]) -> None:
         self.picks = picks

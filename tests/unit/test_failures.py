@@ -4,9 +4,9 @@ plugin); and how the S3 service diagnoses running out of space."""
 
 from __future__ import annotations
 
+from harness.attempts import Attempts
 from harness.environment import ScriptFailed
 from harness.results import Blame, Status
-from harness.runner import _Failures
 from harness.services import minio as minio_module
 from harness.services.base import Service
 from harness.services.minio import MinIO
@@ -27,7 +27,7 @@ def _fail(output: str, died: bool = True, message: str = "quickstart crashed"):
 
 
 def test_import_mlflow_broken_by_the_plugin_is_a_plugin_failure_whatever_else_is_wrong():
-    failures = _Failures(lambda: "minio was paused")
+    failures = Attempts(lambda: "minio was paused")
     broken = (
         "`import mlflow` breaks once the plugin is installed: SyntaxError: f-string: "
         "unmatched '[' (newsyntax_dep/provenance.py:8)"
@@ -39,7 +39,7 @@ def test_import_mlflow_broken_by_the_plugin_is_a_plugin_failure_whatever_else_is
 
 
 def test_mlflow_not_importing_by_itself_and_harness_bugs_are_never_the_plugins():
-    failures = _Failures()
+    failures = Attempts()
     failures.attempt(
         "workload:logging",
         _raise(
@@ -74,7 +74,7 @@ TROUBLE = (
 
 
 def test_a_workload_failing_while_the_s3_service_is_out_of_space_is_an_infrastructure_error():
-    failures = _Failures(lambda: TROUBLE)
+    failures = Attempts(lambda: TROUBLE)
     failures.attempt(
         "workload:logging",
         _fail(
@@ -88,7 +88,7 @@ def test_a_workload_failing_while_the_s3_service_is_out_of_space_is_an_infrastru
 
 
 def test_mlflows_own_store_failing_on_the_same_service_is_infrastructure_too():
-    failures = _Failures(lambda: TROUBLE)
+    failures = Attempts(lambda: TROUBLE)
     failures.attempt(
         "oracle:load", _fail("...", died=False, message="load raised X"), status=Status.ERROR
     )
@@ -96,7 +96,7 @@ def test_mlflows_own_store_failing_on_the_same_service_is_infrastructure_too():
     assert (check.status, check.blame) == (Status.ERROR, Blame.INFRASTRUCTURE)
     assert "while minio could not store a new object" in check.detail
     # and without a diagnosis, MLflow's own store failing is still never the plugin's defect
-    failures = _Failures(lambda: "")
+    failures = Attempts(lambda: "")
     failures.attempt(
         "oracle:load", _fail("...", died=False, message="load raised X"), status=Status.ERROR
     )

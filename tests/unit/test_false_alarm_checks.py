@@ -20,7 +20,7 @@ def round_trip(get=None, predictions=None, update=None):
         get or step("get_deployment", value="harness-deployment", returned="dict"),
         step("list_deployments", value=["harness-deployment"]),
     ]
-    for values, answer in zip(MODEL_INPUTS, predictions or [None, None]):
+    for values, answer in zip(MODEL_INPUTS, predictions or [None, None], strict=False):
         steps.append(
             step(
                 "predict",

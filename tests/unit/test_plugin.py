@@ -43,5 +43,5 @@ def test_bad_plugin_specs(spec, message):
 
 
 def test_directory_without_project_files(tmp_path):
-    with pytest.raises(UsageError, match="no pyproject.toml"):
+    with pytest.raises(UsageError, match=r"no pyproject.toml"):
         parse_plugin(str(tmp_path))

@@ -29,15 +29,15 @@ def write(tmp_path: Path, text: str) -> Path:
             "description: x\nservices: [redis]\nchecks: [runs]\n",
             ":2: services: unknown service 'redis'",
         ),
-        ("description: x\nchecks: [nope]\n", ":2: checks.0: Input should be"),
+        ("description: x\nchecks: [nope]\n", ":2: checks.0: unknown check 'nope'"),
         (
-            "description: x\nworkloads:\n  - kind: fault\n    action: restart\n    service: postgres\n"
-            "checks: [runs]\n",
+            "description: x\nworkloads:\n  - kind: fault\n    action: restart\n"
+            "    service: postgres\nchecks: [runs]\n",
             "'postgres' is not one of the scenario's services (none)",
         ),
         (
-            "description: x\nservices: [postgres]\nworkloads:\n  - kind: fault\n    action: explode\n"
-            "    service: postgres\nchecks: [runs]\n",
+            "description: x\nservices: [postgres]\nworkloads:\n  - kind: fault\n"
+            "    action: explode\n    service: postgres\nchecks: [runs]\n",
             ":5: workloads.0.action: Input should be",
         ),
         (
@@ -49,7 +49,8 @@ def write(tmp_path: Path, text: str) -> Path:
             ":2: stores: tracking: {postgres...} needs 'postgres' in this scenario's services",
         ),
         (
-            "description: x\nservices: [minio]\nstores:\n  artifacts: '{minio.url}'\nchecks: [runs]\n",
+            "description: x\nservices: [minio]\nstores:\n  artifacts: '{minio.url}'\n"
+            "checks: [runs]\n",
             ":3: stores: artifacts: {minio.url}: minio has uri, endpoint, bucket",
         ),
         (
@@ -80,12 +81,19 @@ def test_shipped_scenarios_are_valid():
 
 
 def test_unknown_scenario_lists_the_available_ones():
-    with pytest.raises(UsageError, match="available: .*quickstart"):
+    with pytest.raises(UsageError, match=r"available: .*quickstart"):
         select(["no-such-scenario"])
 
 
 def test_committed_json_schema_is_current():
     assert (SCENARIO_DIR / "scenario.schema.json").read_text() == json_schema()
+
+
+def test_the_readmes_table_of_workload_kinds_is_current():
+    from harness.kinds import with_table
+
+    readme = (SCENARIO_DIR.parent / "README.md").read_text()
+    assert readme == with_table(readme), "run `make schema`"
 
 
 def test_scenario_names_come_from_file_names():

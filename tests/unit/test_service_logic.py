@@ -110,7 +110,9 @@ def test_readiness_fails_with_the_last_error_and_the_log():
     def ping():
         raise ConnectionRefusedError("Login failed")
 
-    with pytest.raises(ServiceError, match="not ready within 0.3 s .*Login failed.*still starting"):
+    with pytest.raises(
+        ServiceError, match=r"not ready within 0.3 s .*Login failed.*still starting"
+    ):
         wait_until_ready(ping, FakeContainer(), timeout=0.3, what="mssql")
     with pytest.raises(ServiceError, match="exited while starting"):
         wait_until_ready(ping, FakeContainer("exited"), timeout=5, what="mssql")

@@ -1,9 +1,9 @@
 """Pure logic: how a dead workload process is explained, and how the load profile is judged."""
 
+from harness.attempts import explain
 from harness.checks import Evidence, run_check
 from harness.environment import ScriptFailed
 from harness.results import Status
-from harness.runner import _explain
 
 HUNG = """INFO starting
 broken-hangs: waiting for the write lock
@@ -16,7 +16,7 @@ Current thread 0x00007f02 (most recent call first):
 
 
 def test_a_hung_process_is_explained_by_its_last_words_and_where_it_was_stuck():
-    detail = _explain(ScriptFailed("quickstart hung: no answer within 20 s", HUNG, died=True))
+    detail = explain(ScriptFailed("quickstart hung: no answer within 20 s", HUNG, died=True))
     assert detail == (
         "quickstart hung: no answer within 20 s; its last output: broken-hangs: "
         "waiting for the write lock; innermost frame: _wait "
@@ -26,7 +26,7 @@ def test_a_hung_process_is_explained_by_its_last_words_and_where_it_was_stuck():
 
 def test_a_raised_error_names_itself():
     assert (
-        _explain(ScriptFailed("logging raised KeyError: 'x'", "Traceback ..."))
+        explain(ScriptFailed("logging raised KeyError: 'x'", "Traceback ..."))
         == "logging raised KeyError: 'x'"
     )
 

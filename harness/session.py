@@ -1,0 +1,257 @@
+"""One harness run: the plugin's environments (one per MLflow version), their probes, the run's
+services and temp dir, and each scenario run through ``ScenarioRun``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.attempts import last_error
+from harness.config import Settings, load_config, load_pyproject
+from harness.contracts import GROUPS
+from harness.environment import WORKLOADS, PluginEnv, ScriptFailed, ensure_environment
+from harness.errors import NotInstallable, PluginInstallError, UsageError
+from harness.plan import skip_reason, unplaceable, usable
+from harness.plugin import parse_plugin
+from harness.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status, Timings
+from harness.runner import ScenarioRun
+from harness.scenario import Scenario, select
+from harness.services.pool import ServicePool
+
+TEMP_PREFIX = "mlflow-plugin-harness-"
+
+
+@dataclass
+class Options:
+    """What the user asked for."""
+
+    plugin: str
+    scenarios: list[str] | None = None
+    mlflow_versions: list[str] = field(default_factory=list)  # empty: the newest
+    config: Path | None = None
+    report_dir: Path = Path("reports")
+    progress: Callable[[str], None] = field(default=lambda _msg: None)
+
+
+def _groups_request() -> dict[str, dict[str, Any]]:
+    return {
+        g.name: {"base": g.base, "constructor": g.constructor, "module_attrs": g.module_attrs}
+        for g in GROUPS
+    }
+
+
+def sweep_temp_dirs() -> list[str]:
+    """Remove temp dirs left by harness runs whose process is gone (e.g. after kill -9)."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        match = re.match(rf"{TEMP_PREFIX}(\d+)-", path.name)
+        if not match:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(f"temp dir {path}")
+        except PermissionError:
+            pass
+    return removed
+
+
+def load_settings(options: Options, settings_file: Path | None) -> Settings:
+    settings = load_pyproject(settings_file) if settings_file else Settings()
+    if options.config:
+        if not options.config.is_file():
+            raise UsageError(f"config file not found: {options.config}")
+        settings = settings.merged(load_config(options.config))
+    return settings
+
+
+def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Load every entry point of the plugin inside its environment.
+
+    The answer is kept in the environment: an environment never changes once built (its key
+    holds the plugin's content), so the same probe code gives the same answer."""
+    request = {"plugin": env.plugin_name, "groups": _groups_request()}
+    code = "".join(path.read_text() for path in sorted(WORKLOADS.glob("*.py")))
+    key = hashlib.sha256((code + json.dumps(request, sort_keys=True)).encode()).hexdigest()[:16]
+    cached = env.path / f"harness-probe-{key}.json"
+    if cached.exists():
+        progress("entry points as probed before in this environment")
+        answer: dict[str, Any] = json.loads(cached.read_text())
+        return answer
+    progress("probing entry points")
+    try:
+        answer = env.run_script("probe", request, workdir=workdir, timeout=300)
+    except ScriptFailed as exc:
+        raise PluginInstallError(
+            f"plugin {env.plugin_name} cannot be inspected: {last_error(exc.output)}"
+        ) from None
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(answer))
+    partial.replace(cached)
+    return answer
+
+
+@dataclass
+class _Version:
+    """One MLflow version of the run: its environment, probe and scenario runner; or why it
+    cannot be installed."""
+
+    unavailable: str = ""
+    env: PluginEnv | None = None
+    probe: dict[str, Any] = field(default_factory=dict)
+    runner: ScenarioRun | None = None
+    workdir: Path | None = None
+
+
+class Session:
+    """One harness run: the plugin's environments (one per MLflow version, prepared on first
+    use), the run's services and temp dir. Scenarios run one at a time through ``run``;
+    ``close`` removes everything the run created. Use as a context manager."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.plugin = parse_plugin(options.plugin)
+        self.settings = load_settings(options, self.plugin.settings_file())
+        self.versions: list[str | None] = list(options.mlflow_versions) or [None]
+        sweep_temp_dirs()
+        self.rundir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+        self.pool = ServicePool(options.progress)
+        self.environments: list[dict[str, Any]] = []
+        self.info: PluginInfo | None = None
+        self.timings = Timings()
+        self.prepared: dict[str | None, _Version] = {}  # by the MLflow version asked for
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def prepare(self, version: str | None) -> _Version:
+        """The environment and probe for one MLflow version, built or reused on first use.
+
+        Raises NotInstallable when the run has this one version only: there is nothing to run.
+        """
+        if version in self.prepared:
+            return self.prepared[version]
+        progress = self.options.progress
+        try:
+            with self.timings.measure("environments_s"):
+                env = ensure_environment(self.plugin, version, progress)
+        except NotInstallable as exc:
+            if len(self.versions) == 1:
+                raise
+            reason = f"not installable with MLflow {version} (pin: {exc.pin})"
+            progress(reason)
+            self.environments.append(
+                {"mlflow_version": version, "installable": False, "reason": reason}
+            )
+            return self.prepared.setdefault(version, _Version(unavailable=reason))
+        state = "reused" if env.reused else "built"
+        progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
+        self.environments.append(
+            {
+                "path": str(env.path),
+                "reused": env.reused,
+                "seconds": round(env.build_seconds, 2),
+                "python": sys.version.split()[0],
+                "installable": True,
+                "mlflow_version": env.mlflow_version,
+                "constraints": env.constraints,
+            }
+        )
+        workdir = self.rundir / env.mlflow_version
+        workdir.mkdir(exist_ok=True)
+        with self.timings.measure("workloads_s"):
+            probe = probe_plugin(env, workdir, progress)
+        self.info = self.info or PluginInfo(
+            self.options.plugin,
+            probe["name"],
+            probe["version"],
+            [
+                EntryPoint(
+                    ep["group"],
+                    ep["name"],
+                    ep["value"],
+                    ep["loaded"],
+                    ep["error"],
+                    bool(ep.get("overrides")) and usable(ep),
+                )
+                for ep in probe["entry_points"]
+            ],
+        )
+        runner = ScenarioRun(
+            env, probe, self.settings, self.pool, self.options.report_dir, progress, self.timings
+        )
+        return self.prepared.setdefault(version, _Version("", env, probe, runner, workdir))
+
+    def start_services(self, scenarios: list[Scenario], version: str | None) -> None:
+        """Start, all at once, the services these scenarios need and the run lacks."""
+        prepared = self.prepare(version)
+        if prepared.runner is None:
+            return
+        eps = prepared.probe.get("entry_points", [])
+        wanted = [
+            s
+            for s in scenarios
+            if not skip_reason(s, eps) and not unplaceable(s, eps, self.settings)
+        ]
+        with self.timings.measure("services_s"):
+            self.pool.start(
+                {
+                    (ref.name, ref.image): None
+                    for s in wanted
+                    for ref in s.services
+                    if (ref.name, ref.image) not in self.pool.outcomes
+                }
+            )
+
+    def run(self, scenario: Scenario, version: str | None) -> ScenarioResult:
+        """Run one scenario under one MLflow version (its services started if need be)."""
+        prepared = self.prepare(version)
+        if prepared.runner is None or prepared.workdir is None or prepared.env is None:
+            return ScenarioResult(scenario.name, str(version), Status.SKIPPED, prepared.unavailable)
+        self.start_services([scenario], version)
+        self.options.progress(f"scenario {scenario.name} (MLflow {prepared.env.mlflow_version})")
+        return prepared.runner(scenario, prepared.workdir)
+
+    def report(self, results: list[ScenarioResult]) -> RunReport:
+        """The run's report (not yet written)."""
+        info = self.info or PluginInfo(self.options.plugin, self.plugin.spec, "", [])
+        return RunReport(
+            info,
+            results,
+            self.environments,
+            self.pool.labels.run_id,
+            secrets=self.pool.secrets,
+            timings=self.timings,
+        )
+
+    def close(self) -> None:
+        """Remove the run's containers, network and temp dir."""
+        try:
+            self.pool.close()
+        finally:
+            shutil.rmtree(self.rundir, ignore_errors=True)
+
+
+def execute(options: Options) -> RunReport:
+    """Run the selected scenarios against the plugin, under each requested MLflow version, one
+    after another, and return the report (not yet written)."""
+    scenarios = select(options.scenarios)
+    with Session(options) as session:
+        results: list[ScenarioResult] = []
+        for version in session.versions:
+            session.start_services(scenarios, version)
+            results += [session.run(scenario, version) for scenario in scenarios]
+        return session.report(results)
