@@ -63,6 +63,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         config=args.config,
         report_dir=args.report_dir,
         progress=_progress(started),
+        knobs={k: v for k in ("examples", "seed") if (v := getattr(args, k)) is not None},
     )
     try:
         if args.workers not in (None, "1"):
@@ -240,7 +241,25 @@ def _add_run(sub: Any) -> None:
         help="run scenarios in parallel on N pytest-xdist workers (or 'auto': one "
         "per CPU), each with its own services (default: 1)",
     )
+    run.add_argument(
+        "--examples",
+        type=_positive,
+        metavar="N",
+        help="domain workload: examples to try (default: the scenario's)",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="domain workload: the seed to search with (default: random; in every report)",
+    )
     run.set_defaults(func=_cmd_run)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return int(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG, usage=USAGE, add_help=True, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="<command>", parser_class=_Parser, prog=PROG
+    )
 
     _add_run(sub)
 

@@ -30,8 +30,9 @@ from harness.workloads.protocol import RAISED
 FORMAT = "1"  # bump when the layout of a cached environment changes
 WORKLOADS = Path(__file__).resolve().parent / "workloads"
 MARKER = "harness-env.json"
-# Clients MLflow's own stores need for the harness's services; every environment gets them.
-DRIVERS = ("psycopg2-binary", "psycopg[binary]", "pymysql", "pymssql", "boto3")
+# Clients MLflow's own stores need for the harness's services, and Hypothesis for the domain
+# workload; every environment gets them.
+DRIVERS = ("psycopg2-binary", "psycopg[binary]", "pymysql", "pymssql", "boto3", "hypothesis")
 
 
 def cache_root() -> Path:

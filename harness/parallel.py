@@ -85,6 +85,7 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
         ]
         argv += [arg for s in options.scenarios or [] for arg in ("--mlflow-scenario", s)]
         argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
+        argv += [arg for k, v in options.knobs.items() for arg in (f"--mlflow-{k}", str(v))]
         if options.config:
             argv += ["--mlflow-config", str(options.config.resolve())]
         relay = _Relay(options)

@@ -66,6 +66,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="where report.html, report.json and junit.xml go",
     )
+    group.addoption(
+        "--mlflow-examples", type=int, metavar="N", help="domain workload: examples to try"
+    )
+    group.addoption(
+        "--mlflow-seed", type=int, metavar="S", help="domain workload: the seed (default: random)"
+    )
 
 
 REPORT = pytest.StashKey["RunReport"]()  # the merged report, once the session has finished
@@ -101,6 +107,7 @@ class HarnessRun:
             ],
             "config": opt("mlflow_config"),
             "report_dir": opt("mlflow_report_dir"),
+            "knobs": {k: v for k in ("examples", "seed") if (v := opt(f"mlflow_{k}")) is not None},
         }
 
     def result(self, scenario: Scenario, version: str) -> ScenarioResult:
@@ -138,6 +145,7 @@ class HarnessRun:
                     config=o["config"],
                     report_dir=o["report_dir"],
                     progress=progress,
+                    knobs=o["knobs"],
                 )
             )
         return self.session

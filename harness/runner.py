@@ -76,8 +76,10 @@ class ScenarioRun:
         report_dir: Path,
         progress: Callable[[str], None],
         timings: Timings | None = None,
+        knobs: dict[str, Any] | None = None,
     ) -> None:
         self.env, self.probe, self.settings, self.progress = env, probe, settings, progress
+        self.knobs = knobs or {}  # workload options given on the command line
         self.pool, self.report_dir = pool, report_dir
         self.timings = timings or Timings()
         self.provisioner = Provisioner(env, probe, settings, progress, self.timings)
@@ -234,6 +236,7 @@ class ScenarioRun:
                 self.report_dir,
                 self.timings,
                 run.attachments,
+                self.knobs,
             )
             for workload in scenario.workloads:
                 kind = KINDS[workload.kind]

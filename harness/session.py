@@ -40,6 +40,7 @@ class Options:
     config: Path | None = None
     report_dir: Path = Path("reports")
     progress: Callable[[str], None] = field(default=lambda _msg: None)
+    knobs: dict[str, Any] = field(default_factory=dict)  # workload options (--examples, --seed)
 
 
 def _groups_request() -> dict[str, dict[str, Any]]:
@@ -99,6 +100,22 @@ def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None])
     partial.write_text(json.dumps(answer))
     partial.replace(cached)
     return answer
+
+
+def _plugin_info(spec: str, probe: dict[str, Any]) -> PluginInfo:
+    """The plugin as probed: its name, version and entry points."""
+    entry_points = [
+        EntryPoint(
+            ep["group"],
+            ep["name"],
+            ep["value"],
+            ep["loaded"],
+            ep["error"],
+            bool(ep.get("overrides")) and usable(ep),
+        )
+        for ep in probe["entry_points"]
+    ]
+    return PluginInfo(spec, probe["name"], probe["version"], entry_points)
 
 
 @dataclass
@@ -174,24 +191,16 @@ class Session:
         workdir.mkdir(exist_ok=True)
         with self.timings.measure("workloads_s"):
             probe = probe_plugin(env, workdir, progress)
-        self.info = self.info or PluginInfo(
-            self.options.plugin,
-            probe["name"],
-            probe["version"],
-            [
-                EntryPoint(
-                    ep["group"],
-                    ep["name"],
-                    ep["value"],
-                    ep["loaded"],
-                    ep["error"],
-                    bool(ep.get("overrides")) and usable(ep),
-                )
-                for ep in probe["entry_points"]
-            ],
-        )
+        self.info = self.info or _plugin_info(self.options.plugin, probe)
         runner = ScenarioRun(
-            env, probe, self.settings, self.pool, self.options.report_dir, progress, self.timings
+            env,
+            probe,
+            self.settings,
+            self.pool,
+            self.options.report_dir,
+            progress,
+            self.timings,
+            self.options.knobs,
         )
         return self.prepared.setdefault(version, _Version("", env, probe, runner, workdir))
 

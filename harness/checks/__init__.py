@@ -6,6 +6,7 @@ check is plain logic over JSON and can be unit-tested without MLflow.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,29 @@ def verdict(problems: list[str], ok: str, limit: int = 3) -> Verdict:
     return Verdict(Status.FAILED, summarise(problems, limit), problems)
 
 
+def apart(mine: Any, theirs: Any, limit: int = 120, context: int = 40) -> tuple[str, str]:
+    """Both values as JSON (keys sorted): whole when both are short, else each cut to the
+    ``context`` characters either side of the first one where they differ, marked."""
+    a, b = (json.dumps(v, ensure_ascii=False, default=str, sort_keys=True) for v in (mine, theirs))
+    if max(len(a), len(b)) <= limit:
+        return a, b
+    at = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+    def window(text: str) -> str:
+        start, end = max(0, at - context), at + context
+        return (
+            ("..." if start else "")
+            + text[start:at]
+            + f"[differs at char {at + 1}]"
+            + text[at:end]
+            + ("..." if len(text) > end else "")
+        )
+
+    return window(a), window(b)
+
+
 def run_check(name: str, evidence: Evidence) -> CheckResult:
     """Run one check; a crash in the check itself is the harness's error, not the plugin's."""
     try:
@@ -126,6 +150,7 @@ from harness.checks import (  # noqa: E402, F401
     artifacts,
     backend,
     contract,
+    domain,
     entry_points,
     performance,
     providers,

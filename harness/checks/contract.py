@@ -8,38 +8,14 @@ behaves like MLflow's (strict: the declaration is stale).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
-from harness.checks import Evidence, Verdict, check, upstream_note, verdict
+from harness.checks import Evidence, Verdict, apart, check, upstream_note, verdict
 from harness.checks.facts import no_evidence
 from harness.contracts import FEATURES, ROLE_GROUPS, Role
 from harness.results import Status
-
-
-def _apart(mine: Any, theirs: Any, limit: int = 120, context: int = 40) -> tuple[str, str]:
-    """Both values as JSON (keys sorted): whole when both are short, else each cut to the
-    ``context`` characters either side of the first one where they differ, marked."""
-    a, b = (json.dumps(v, ensure_ascii=False, default=str, sort_keys=True) for v in (mine, theirs))
-    if max(len(a), len(b)) <= limit:
-        return a, b
-    at = next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
-
-    def window(text: str) -> str:
-        start, end = max(0, at - context), at + context
-        return (
-            ("..." if start else "")
-            + text[start:at]
-            + f"[differs at char {at + 1}]"
-            + text[at:end]
-            + ("..." if len(text) > end else "")
-        )
-
-    return window(a), window(b)
 
 
 def _at(transcript: list[list[Any]], index: int) -> list[Any]:
@@ -62,7 +38,7 @@ def differences(
             continue  # a missing step (its absence: a set-up failure, reported as such)
         label = theirs[0] if theirs[0] != "(missing)" else mine[0]
         same = next((name for name, other in oracles[1:] if _at(other, index) == mine), None)
-        shown, expected = _apart(mine[1], theirs[1])
+        shown, expected = apart(mine[1], theirs[1])
         if same:
             notes.append(
                 upstream_note(same, f"{label!r}: {shown} (MLflow's own {_first}: {expected})")

@@ -47,6 +47,7 @@ class Context:
     report_dir: Path
     timings: Timings
     attachments: dict[str, str] = field(default_factory=dict)
+    knobs: dict[str, Any] = field(default_factory=dict)  # workload options given on the CLI
 
     def attempt(
         self,
@@ -201,5 +202,5 @@ def with_table(readme: str) -> str:
 # The harness's own kinds register themselves, in the order the README lists them.
 # isort: off
 from harness.kinds import manifests  # noqa: E402, F401
-from harness.kinds import conformance, observing, load, ui, fault  # noqa: E402, F401
+from harness.kinds import conformance, observing, load, ui, fault, domain  # noqa: E402, F401
 # isort: on

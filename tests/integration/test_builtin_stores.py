@@ -12,13 +12,15 @@ import xml.etree.ElementTree as ET
 from tests.helpers import PLUGINS, leftovers
 
 MATRIX = "2.22.1,3.17.2"
-# one scenario or more per backend: local files, PostgreSQL, MySQL, S3 (the contract suite runs
-# in conformance, postgres-tracking, mysql-tracking and minio-artifacts); the reference plugin's
-# tests cover the rest of the default set (load, faults, server mode) with the same stores
+# one scenario or more per backend: local files, PostgreSQL, MySQL, S3 (the contract suite and the
+# domain workload run in conformance and domain, postgres-tracking, mysql-tracking and
+# minio-artifacts); the reference plugin's tests cover the rest of the default set (load, faults,
+# server mode) with the same stores
 SCENARIOS = (
     "quickstart",
     "logging",
     "conformance",
+    "domain",
     "postgres-tracking",
     "mysql-tracking",
     "minio-artifacts",
@@ -34,6 +36,8 @@ def test_mlflows_own_stores_as_a_plugin_pass_on_every_backend_and_both_versions(
         "--mlflow-version",
         MATRIX,
         *(arg for s in SCENARIOS for arg in ("--scenario", s)),
+        "--seed",
+        "3",  # the domain workload's; other seeds: tests/integration/test_domain.py
         timeout=2400,
     )
     assert outcome.code == 0, outcome.stdout[-6000:] + outcome.stderr[-3000:]

@@ -1,0 +1,72 @@
+"""The domain workload: every key, value and name MLflow accepts, in generated sequences of
+operations, on the plugin's stores and on MLflow's own side by side (Hypothesis)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from typing import Any, Literal
+
+from pydantic import Field
+
+from harness.environment import cache_root
+from harness.kinds import Context, WorkloadKind, register, script
+from harness.scenario import WorkloadSpec
+
+SCRIPT = script("domain_workload")
+
+
+class Domain(WorkloadSpec):
+    """Generated sequences of operations over every key, value and name the installed MLflow
+    accepts, on the plugin's stores and on MLflow's own side by side; a difference is shrunk to
+    a minimal example, given as a script that replays it."""
+
+    kind: Literal["domain"]
+    examples: int = Field(30, ge=1, le=100_000, description="examples to try (--examples)")
+    steps: int = Field(10, ge=1, le=200, description="operations per example, at most")
+    seed: int | None = Field(None, description="default: a random one, in the report (--seed)")
+    seconds: float = Field(
+        30, gt=0, le=3600, description="search and shrinking stop after this long"
+    )
+
+
+def perform(workload: Domain, ctx: Context) -> None:
+    """The search, run in the plugin's environment over all sides at once."""
+    options = {**workload.model_dump(), **ctx.knobs}
+    options["seed"] = options["seed"] if options["seed"] is not None else random.randrange(2**32)
+    ctx.say(f"domain workload (seed {options['seed']}, up to {options['examples']} examples)")
+    own = [
+        {**oracle.request, "workdir": str(oracle.workdir), "name": _named(oracle.stores)}
+        for oracle in ctx.oracles
+    ]
+    request = {
+        "options": options,
+        "roles": list(ctx.side.stores.plugin_roles),
+        "own": own,
+        "workdir": str(ctx.side.workdir),
+        # where the plugin took one of MLflow's schemes, MLflow's sides still get MLflow's store
+        "keep_own": ctx.oracles[0].request.get("own_schemes", {}),
+        "database": str(cache_root() / "hypothesis" / ctx.side.request["plugin"]),
+    }
+    env = {k: v for oracle in ctx.oracles for k, v in oracle.env.items()}
+    request["env"] = {k: v for k, v in env.items() if k.startswith("MLFLOW_")}  # for the script
+    side = dataclasses.replace(ctx.side, env={**env, **ctx.side.env})
+    answer = ctx.attempt("workload:domain", side, "domain", request, SCRIPT)
+    if answer is None:
+        return
+    ctx.evidence.observed["domain"] = answer
+    if found := answer.get("difference"):
+        ctx.attempts.outputs.append(
+            f"--- domain: the minimal example (seed {answer['seed']}), as a script that "
+            f"replays it ---\n{found['snippet']}"
+        )
+
+
+def _named(stores: Any) -> str:
+    from harness.plan import builtin_name  # plan is built on scenarios, which are built on kinds
+
+    names = [builtin_name(role, getattr(stores, role)) for role in ("tracking", "artifacts")]
+    return " + ".join(dict.fromkeys(names))
+
+
+register(WorkloadKind("domain", Domain, ("domain",), SCRIPT, oracle=True, perform=perform))
