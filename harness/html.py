@@ -141,7 +141,12 @@ def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
             "<table><tr><th>check</th><th>status</th><th>blame</th><th>detail</th></tr>"
             f"{rows}</table>"
         )
-    for name in result.attachments:
+    for name, file in result.attachments.items():
+        if not file.endswith(".png"):  # a file to download: the domain workload's script
+            parts.append(
+                f'<p><b>{escape(name)}</b>: <a href="{escape(file)}">{escape(file)}</a></p>'
+            )
+            continue
         key = f"@@IMAGE:{result.scenario}:{result.mlflow_version}:{name}@@"
         parts.append(f"<p><b>{escape(name)}</b></p><p>{key}</p>")
         images[key] = result.attachments[name]

@@ -43,7 +43,7 @@ def _difference(found: dict[str, Any], seed: int) -> str:
     return (
         f"{found['operation']} ({found['what']}) after {len(steps)} step(s): the plugin's store "
         f"gave {mine}, MLflow's own {store} gave {expected}; last step: {steps[-1][:300]} "
-        f"(seed {seed}; the {shrunk} is in the output, as a script that replays it)"
+        f"(seed {seed}; the {shrunk} replays with {found.get('script', 'its script')})"
     )
 
 

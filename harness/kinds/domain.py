@@ -54,12 +54,16 @@ def perform(workload: Domain, ctx: Context) -> None:
     answer = ctx.attempt("workload:domain", side, "domain", request, SCRIPT)
     if answer is None:
         return
-    ctx.evidence.observed["domain"] = answer
-    if found := answer.get("difference"):
+    if found := answer.get("difference"):  # the example as a script, beside the report
+        name = f"domain/{ctx.scenario.name}-mlflow-{ctx.mlflow_version}.py"
+        (ctx.report_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (ctx.report_dir / name).write_text(found.pop("snippet"))
+        ctx.attachments["replay script"] = found["script"] = name
         ctx.attempts.outputs.append(
-            f"--- domain: the minimal example (seed {answer['seed']}), as a script that "
-            f"replays it ---\n{found['snippet']}"
+            f"--- domain: the example (seed {answer['seed']}) replays with {name} ---\n"
+            + "\n".join(found["steps"])[-4000:]
         )
+    ctx.evidence.observed["domain"] = answer
 
 
 def _named(stores: Any) -> str:

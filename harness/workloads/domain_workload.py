@@ -16,6 +16,7 @@ import hashlib
 import inspect
 import logging
 import math
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -352,7 +353,7 @@ class DomainMachine(RuleBasedStateMachine):
             "log_metric",
             f"c.log_metric(r[{run}], {key!r}, {_py(value)}, timestamp={timestamp}, step={step})",
             lambda s: s.client.log_metric(ids[SIDES.index(s)], key, value, timestamp, step),
-            f"view_run(c, r[{run}]), view_history(c, r[{run}], {key!r})",
+            f"[view_run(c, r[{run}]), view_history(c, r[{run}], {key!r})]",
             lambda s, _: [
                 view_run(s.client, ids[SIDES.index(s)]),
                 view_history(s.client, ids[SIDES.index(s)], key),
@@ -551,10 +552,11 @@ def _py(value: Any) -> str:
 
 
 def _rooted(uri: str, side: Side) -> str:
-    """``uri`` as an f-string under a fresh ROOT instead of the scenario's workdir."""
+    """``uri`` as an f-string under a fresh ROOT instead of the scenario's workdir; a
+    service's password left out (the script is shown in reports)."""
     if side.workdir and side.workdir in uri:
         return "f" + repr(uri.replace(side.workdir, "{ROOT}/" + _slug(side.name)))
-    return repr(uri)
+    return repr(re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1<password>@", uri))
 
 
 def _slug(name: str) -> str:

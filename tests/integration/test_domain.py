@@ -49,9 +49,9 @@ def test_a_broken_plugin_fails_domain_with_a_script_that_replays_its_defect(
     assert named in last_step, check["detail"]
     assert "(seed 1;" in check["detail"]
 
-    marker = "--- domain: the minimal example"
-    script = result["output"][result["output"].index(marker) :].split("\n", 1)[1]
-    (tmp_path / "replay.py").write_text(script)
+    script = outcome.report_dir / result["attachments"]["replay script"]
+    assert script.name in check["detail"] and script.name in result["output"]
+    (tmp_path / "replay.py").write_text(script.read_text())
     python = Path(outcome.report["environments"][0]["path"]) / "bin" / "python"
     replay = subprocess.run(
         [str(python), str(tmp_path / "replay.py")],
