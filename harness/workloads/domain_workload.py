@@ -146,6 +146,12 @@ class OutOfTime(KeyboardInterrupt):
     """The budget is spent: Hypothesis stops at once, as on Ctrl-C, keeping what it found."""
 
 
+_STORE = {  # the store an operation acts on, where it is not the tracking store
+    "create_registered_model": "registry",
+    "set_registered_model_tag": "registry",
+    "create_model_version": "registry",
+    "set_registered_model_alias": "registry",
+}
 SIDES: list[Side] = []
 ENV: dict[str, str] = {}  # what MLflow's own stores need set (e.g. to allow its file store)
 ROLES: set[str] = set()
@@ -173,7 +179,9 @@ class DomainMachine(RuleBasedStateMachine):
         self.m: list[list[str]] = []  # registered model names (the same on every side)
         self.versions: dict[int, str] = {}  # model -> its first version
         self.written: list[tuple[int, str, str, str]] = []  # (run, params|tags, key, value)
-        self.live = list(range(len(SIDES)))  # the sides in step with the plugin's
+        # the sides in step with the plugin's, per store: one that parted on runs may still be
+        # in step on the registry (a plugin's stores can be of different kinds)
+        self.live = {store: list(range(len(SIDES))) for store in ("tracking", "registry")}
         self.final = ""
 
     def act(
@@ -190,7 +198,8 @@ class DomainMachine(RuleBasedStateMachine):
             raise OutOfTime  # no new examples, no more shrinking: the smallest found so far stands
         COUNTS[operation] = COUNTS.get(operation, 0) + 1
         self.steps.append(code)
-        done = {i: outcome(functools.partial(do, SIDES[i])) for i in self.live}
+        live = self.live[_STORE.get(operation, "tracking")]  # artifacts follow their runs
+        done = {i: outcome(functools.partial(do, SIDES[i])) for i in live}
         status = {i: d if d[0] == "raised" else ["ok"] for i, d in done.items()}
         self._compare(operation, status, "outcome", "")
         if status[0][0] == "raised":
@@ -198,7 +207,7 @@ class DomainMachine(RuleBasedStateMachine):
         if look is not None:
             seen = {i: outcome(functools.partial(look, SIDES[i], d[1])) for i, d in done.items()}
             self._compare(operation, seen, "read back", view)
-        return [done[i][1] if i in self.live else None for i in range(len(SIDES))]
+        return [done[i][1] if i in live else None for i in range(len(SIDES))]
 
     def _compare(self, operation: str, answers: dict[int, Any], what: str, view: str) -> None:
         """The plugin's answer against MLflow's own. Own stores that answer otherwise than the
@@ -211,7 +220,7 @@ class DomainMachine(RuleBasedStateMachine):
             example = "\n".join([*self.steps, f"# then: {view}" if view else ""]).strip()
             NOTES.setdefault(operation, {"what": what, "answers": by_store, "steps": example})
             if what == "outcome":
-                self.live = [0, *agree]
+                self.live[_STORE.get(operation, "tracking")] = [0, *agree]
         if agree:
             return
         if what == "outcome" and plugin[0] == "ok":  # MLflow's stores refuse what it validated

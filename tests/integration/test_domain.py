@@ -114,3 +114,18 @@ def test_the_seed_and_examples_given_on_the_command_line_are_used_and_reported(
     assert examples and int(examples[1]) <= 6, check  # 3, and any it had to set aside
     bad = harness("run", str(PLUGINS / "builtin-stores"), "--examples", "0")
     assert bad.code == 2 and "--examples: expected a positive number" in bad.stderr
+
+
+def test_a_plugin_with_stores_of_different_kinds_is_held_to_the_matching_kind(
+    harness: Any, tmp_path: Path
+) -> None:
+    """A file tracking store beside a SQL registry (MLflow's example plugin's shape): the file
+    store parting from SQLite on runs must not leave the file store's registry as the only one
+    the SQL registry is compared with (alias versions are 1 there and "1" in files)."""
+    config = tmp_path / "registry.yaml"
+    config.write_text('schemes:\n  example-shaped:\n    registry: "example-shaped:{uri}"\n')
+    outcome = harness("run", str(PLUGINS / "example-shaped"), "--config", str(config),
+                      "--scenario", "domain", "--seed", "1")  # fmt: skip
+    assert outcome.code == 0, outcome.stdout[-4000:] + outcome.stderr[-2000:]
+    _, check = _domain(outcome.report)
+    assert check["status"] == "passed", check
