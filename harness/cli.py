@@ -49,6 +49,7 @@ def _progress(start: float) -> Callable[[str], None]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from harness.profiles import check_profile
     from harness.report import print_summary, verdict, write_reports
     from harness.session import Options, execute
 
@@ -64,8 +65,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         report_dir=args.report_dir,
         progress=_progress(started),
         knobs={k: v for k in ("examples", "seed") if (v := getattr(args, k)) is not None},
+        fresh_processes=args.fresh_processes,
+        profile=args.profile,
     )
     try:
+        check_profile(args.profile)
+        if args.profile and (args.scenario or args.workers not in (None, "1")):
+            raise UsageError("--profile picks the scenarios and runs them on one worker")
         if args.workers not in (None, "1"):
             from harness.parallel import execute_parallel
 
@@ -82,7 +88,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if env["installable"]:
             print(
                 f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
-                f"(MLflow {env['mlflow_version']})"
+                f"(MLflow {env['mlflow_version']}); processes: {env.get('processes', 'fresh')}"
             )
     print(_time_line(report, time.monotonic() - started, args.workers))
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
@@ -241,6 +247,19 @@ def _add_run(sub: Any) -> None:
         help="run scenarios in parallel on N pytest-xdist workers (or 'auto': one "
         "per CPU), each with its own services (default: 1)",
     )
+    _add_tuning(run)
+    run.set_defaults(func=_cmd_run)
+
+
+def _add_tuning(run: Any) -> None:
+    """How ``run`` runs: a profile, the domain workload's search, how processes start."""
+    run.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="'quick': entry points, quickstart, logging and the contract suite on local "
+        "stores, and one service scenario cut to its quickstart (the edit-and-test "
+        "loop; instead of --scenario)",
+    )
     run.add_argument(
         "--examples",
         type=_positive,
@@ -253,7 +272,12 @@ def _add_run(sub: Any) -> None:
         metavar="S",
         help="domain workload: the seed to search with (default: random; in every report)",
     )
-    run.set_defaults(func=_cmd_run)
+    run.add_argument(
+        "--fresh-processes",
+        action="store_true",
+        help="start every script in a new interpreter instead of forking it from a server "
+        "that preloaded MLflow's dependencies (slower; the verdicts are the same)",
+    )
 
 
 def _positive(value: str) -> int:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,10 +23,10 @@ from packaging.version import InvalidVersion, Version
 from harness.errors import InfrastructureError, NotInstallable, PluginInstallError
 from harness.indexes import pip_settings, uv_environment
 from harness.plugin import PluginSource
+from harness.processes import NATIVE, WORKLOADS, Died, Fresh, Launcher
 from harness.workloads.protocol import RAISED
 
 FORMAT = "1"  # bump when the layout of a cached environment changes
-WORKLOADS = Path(__file__).resolve().parent / "workloads"
 MARKER = "harness-env.json"
 # Clients MLflow's own stores need for the harness's services, and Hypothesis for the domain
 # workload; every environment gets them.
@@ -72,6 +70,7 @@ class PluginEnv:
     reused: bool
     build_seconds: float
     constraints: list[str] = field(default_factory=list)  # added for known-broken pairs
+    launcher: Launcher = field(default_factory=Fresh, compare=False)  # how scripts' processes start
 
     @property
     def python(self) -> Path:
@@ -86,9 +85,12 @@ class PluginEnv:
         timeout: float,
         env: dict[str, str] | None = None,
         script: Path | None = None,
+        fresh: bool = False,
     ) -> dict[str, Any]:
         """Run ``script`` (default: ``workloads/COMMAND.py``) through ``workloads/main.py`` with
-        a JSON request; return its JSON answer."""
+        a JSON request; return its JSON answer. ``fresh``: in a new interpreter whatever the
+        launcher (a script whose work starts before ``import mlflow`` must not find MLflow's
+        dependencies imported already)."""
         request_file = workdir / f"{command}.request.json"
         answer_file = workdir / f"{command}.answer.json"
         request_file.write_text(json.dumps(request))
@@ -100,9 +102,12 @@ class PluginEnv:
             str(request_file),
             str(answer_file),
         ]
-        output = _communicate(
-            command, argv, workdir, script_environment(env or {}, self.path / "bin"), timeout
-        )
+        environment = script_environment(env or {}, self.path / "bin")
+        try:
+            launcher = Fresh() if fresh else self.launcher
+            output = launcher.run(command, argv, workdir, environment, timeout)
+        except Died as exc:
+            raise ScriptFailed(str(exc), exc.output, died=True) from None
         if not answer_file.exists():
             raise ScriptFailed(
                 f"{command} crashed: its process exited with code 0 without answering",
@@ -123,47 +128,6 @@ class PluginEnv:
         return answer
 
 
-def _communicate(
-    command: str, argv: list[str], workdir: Path, env: dict[str, str], timeout: float
-) -> str:
-    """Run ``argv`` in its own process group; its output, or ScriptFailed when it hung (its
-    threads' stacks printed first) or died."""
-    proc = subprocess.Popen(
-        argv,
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.communicate(timeout=3)
-        os.killpg(proc.pid, signal.SIGKILL)
-        output, _ = proc.communicate()
-        raise ScriptFailed(
-            f"{command} hung: no answer within {timeout:g} s", output, died=True
-        ) from None
-    except BaseException:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        how = (
-            f"killed by {signal.Signals(-proc.returncode).name}"
-            if proc.returncode < 0
-            else f"exited with code {proc.returncode}"
-        )
-        raise ScriptFailed(
-            f"{command} crashed: its process {how} without answering", output, died=True
-        )
-    return output
-
-
 def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> dict[str, str]:
     """The host environment minus what would leak into the plugin's process, plus ``extra``;
     with ``bin_dir`` first on PATH, as in an activated venv (plugins spawn ``mlflow`` itself)."""
@@ -176,6 +140,8 @@ def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> di
         env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)])
         env["VIRTUAL_ENV"] = str(bin_dir.parent)
     env["PYTHONUNBUFFERED"] = "1"  # bytecode is written, so later imports are fast
+    for key, value in NATIVE.items():  # no native thread pool at import, in either mode
+        env.setdefault(key, value)
     env.update(extra)
     return env
 

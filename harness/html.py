@@ -73,15 +73,16 @@ def _environments(report: RunReport) -> str:
             rows.append(
                 f"<tr><td>{escape(env['mlflow_version'])}</td><td>"
                 f"{'reused' if env['reused'] else 'built'} in {env['seconds']} s</td>"
+                f"<td>{escape(env.get('processes', 'fresh processes'))}</td>"
                 f"<td>{escape(extra)}</td><td><code>{escape(env['path'])}</code></td></tr>"
             )
         else:
             rows.append(
                 f"<tr><td>{escape(str(env['mlflow_version']))}</td>"
-                f"<td colspan=3>{escape(env['reason'])}</td></tr>"
+                f"<td colspan=4>{escape(env['reason'])}</td></tr>"
             )
     return (
-        "<table><tr><th>MLflow</th><th>environment</th><th>added constraints</th>"
+        "<table><tr><th>MLflow</th><th>environment</th><th>processes</th><th>added constraints</th>"
         f"<th>path</th></tr>{''.join(rows)}</table>"
     )
 
@@ -98,6 +99,28 @@ def _entry_points(report: RunReport) -> str:
     return f"<table><tr><th>group</th><th>name</th><th>object</th><th>loads</th></tr>{rows}</table>"
 
 
+def _where(result: ScenarioResult) -> list[str]:
+    """Its services, the transcripts it reused and its stores."""
+    parts = []
+    if result.services:
+        served = ", ".join(
+            f"{escape(s.name)} = <code>{escape(s.image)}</code>"
+            + (f" (stand-in for {escape(s.substitute_for)})" if s.substitute_for else "")
+            for s in result.services
+        )
+        parts.append(f"<p>services: {served}</p>")
+    if result.reused:
+        parts.append(f"<p>reused from the cache: {escape('; '.join(result.reused))}</p>")
+    if result.stores:
+        stores = ", ".join(
+            f"{escape(role)} <code>{escape(str(uri))}</code>"
+            for role, uri in result.stores.items()
+            if uri
+        )
+        parts.append(f"<p>stores: {stores}</p>")
+    return parts
+
+
 def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
     bad = (Status.FAILED, Status.ERROR, Status.INCONCLUSIVE)
     shown = result.status in bad or result.attachments
@@ -109,26 +132,7 @@ def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
     ]
     if result.reason:
         parts.append(f"<p>{escape(result.reason)}</p>")
-    if result.services:
-        parts.append(
-            "<p>services: "
-            + ", ".join(
-                f"{escape(s.name)} = <code>{escape(s.image)}</code>"
-                + (f" (stand-in for {escape(s.substitute_for)})" if s.substitute_for else "")
-                for s in result.services
-            )
-            + "</p>"
-        )
-    if result.stores:
-        parts.append(
-            "<p>stores: "
-            + ", ".join(
-                f"{escape(role)} <code>{escape(str(uri))}</code>"
-                for role, uri in result.stores.items()
-                if uri
-            )
-            + "</p>"
-        )
+    parts += _where(result)
     if result.checks:
         rows = "".join(
             f"<tr><td>{escape(c.name)}</td><td>{_badge(c.status)}</td>"

@@ -86,6 +86,7 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
         argv += [arg for s in options.scenarios or [] for arg in ("--mlflow-scenario", s)]
         argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
         argv += [arg for k, v in options.knobs.items() for arg in (f"--mlflow-{k}", str(v))]
+        argv += ["--mlflow-fresh-processes"] if options.fresh_processes else []
         if options.config:
             argv += ["--mlflow-config", str(options.config.resolve())]
         relay = _Relay(options)

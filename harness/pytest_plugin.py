@@ -72,6 +72,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mlflow-seed", type=int, metavar="S", help="domain workload: the seed (default: random)"
     )
+    group.addoption(
+        "--mlflow-fresh-processes",
+        action="store_true",
+        help="start every script in a new interpreter, not forked from a preloading server",
+    )
 
 
 REPORT = pytest.StashKey["RunReport"]()  # the merged report, once the session has finished
@@ -108,6 +113,7 @@ class HarnessRun:
             "config": opt("mlflow_config"),
             "report_dir": opt("mlflow_report_dir"),
             "knobs": {k: v for k in ("examples", "seed") if (v := opt(f"mlflow_{k}")) is not None},
+            "fresh_processes": bool(opt("mlflow_fresh_processes")),
         }
 
     def result(self, scenario: Scenario, version: str) -> ScenarioResult:
@@ -146,6 +152,7 @@ class HarnessRun:
                     report_dir=o["report_dir"],
                     progress=progress,
                     knobs=o["knobs"],
+                    fresh_processes=o["fresh_processes"],
                 )
             )
         return self.session

@@ -198,6 +198,8 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
                 for s in result.services
             )
             print(mask(f"        services: {served}"), file=out)
+        if result.reused:
+            print(f"        reused from the cache: {'; '.join(result.reused)}", file=out)
         if result.status is Status.SKIPPED:
             print(mask(f"        skipped: {result.reason}"), file=out)
         elif result.status is Status.ERROR and not result.checks:

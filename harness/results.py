@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -78,6 +79,7 @@ class ScenarioResult:
     output: str = ""  # workload output, attached to failures
     attachments: dict[str, str] = field(default_factory=dict)  # name -> file in the report dir
     logs: dict[str, str] = field(default_factory=dict)  # container -> last lines, on failure
+    reused: list[str] = field(default_factory=list)  # oracle transcripts taken from the cache
 
     @classmethod
     def from_checks(
@@ -134,6 +136,10 @@ class PluginInfo:
     entry_points: list[EntryPoint]
 
 
+_LOCK = threading.Lock()
+_DEPTH: dict[tuple[int, str], list[Any]] = {}  # (timings, part) -> [open blocks, since]
+
+
 @dataclass
 class Timings:
     """Where a run's time went; the rest of its wall time is the harness's own overhead."""
@@ -145,12 +151,21 @@ class Timings:
 
     @contextlib.contextmanager
     def measure(self, part: str) -> Iterator[None]:
-        """Add the time the block takes (however it ends) to ``part``, e.g. "workloads_s"."""
-        started = time.monotonic()
+        """Add the time the block takes (however it ends) to ``part``, e.g. "workloads_s".
+        Blocks that overlap (threads) count once: the wall time while any of them runs."""
+        with _LOCK:
+            depth = _DEPTH.setdefault((id(self), part), [0, 0.0])
+            if depth[0] == 0:
+                depth[1] = time.monotonic()
+            depth[0] += 1
         try:
             yield
         finally:
-            setattr(self, part, getattr(self, part) + time.monotonic() - started)
+            with _LOCK:
+                depth[0] -= 1
+                if depth[0] == 0:
+                    setattr(self, part, getattr(self, part) + time.monotonic() - depth[1])
+                    del _DEPTH[(id(self), part)]
 
     def add(self, other: Timings) -> None:
         self.environments_s += other.environments_s

@@ -36,6 +36,7 @@ from harness.served import ServerMode, container_logs
 from harness.services.base import Service
 from harness.services.pool import Outcome, ServicePool
 from harness.sides import Provisioner, Side
+from harness.transcripts import Transcripts, identity
 
 
 class _Ended(Exception):  # not an error: a stage decided the scenario's status
@@ -58,6 +59,7 @@ class _Run:
     infos: list[ServiceInfo] = field(default_factory=list)
     oracles: list[Side] = field(default_factory=list)
     attachments: dict[str, str] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)  # oracle transcripts from the cache
     output: str = ""
 
     def services(self) -> dict[str, Service]:
@@ -77,8 +79,11 @@ class ScenarioRun:
         progress: Callable[[str], None],
         timings: Timings | None = None,
         knobs: dict[str, Any] | None = None,
+        fresh: bool = False,
     ) -> None:
+        """``fresh``: no oracle transcript reused, no processes overlapped (with fresh ones)."""
         self.env, self.probe, self.settings, self.progress = env, probe, settings, progress
+        self.transcripts, self.overlap = Transcripts(identity(env), reuse=not fresh), not fresh
         self.knobs = knobs or {}  # workload options given on the command line
         self.pool, self.report_dir = pool, report_dir
         self.timings = timings or Timings()
@@ -113,10 +118,11 @@ class ScenarioRun:
             gates=GATES if scenario.workloads else (),
             duration_s=round(time.monotonic() - started, 2),
             services=run.infos,
-            stores=_uris(side),
+            stores=side.uris(),
             output=run.output[-20000:],
             attachments=run.attachments,
             logs=logs,
+            reused=run.reused,
         )
 
     def _gate(self, scenario: Scenario) -> None:
@@ -237,6 +243,10 @@ class ScenarioRun:
                 self.timings,
                 run.attachments,
                 self.knobs,
+                self.transcripts,
+                [info.image for info in run.infos],
+                run.reused,
+                self.overlap,
             )
             for workload in scenario.workloads:
                 kind = KINDS[workload.kind]
@@ -280,18 +290,3 @@ def _not_placed(exc: NotPlaceable) -> _Ended:
     return _Ended(
         Status.INCONCLUSIVE if isinstance(exc, NeedsTemplate) else Status.SKIPPED, str(exc)
     )
-
-
-def _uris(side: Side) -> dict[str, str | None]:
-    """The stores the scenario ran on, for the report."""
-    stores = side.server_stores or side.stores
-    uris: dict[str, str | None] = {
-        "tracking": stores.tracking,
-        "artifacts": stores.artifacts,
-        "registry": stores.registry,
-    }
-    if side.server:
-        uris["server"] = side.server.url
-    if stores.overrides:  # the plugin's store serves one of MLflow's own schemes here
-        uris["overrides"] = ", ".join(f"{r}: {s}" for r, s in stores.overrides.items())
-    return uris

@@ -11,17 +11,24 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness.attempts import last_error
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import GROUPS
-from harness.environment import WORKLOADS, PluginEnv, ScriptFailed, ensure_environment
+from harness.environment import (
+    PluginEnv,
+    ScriptFailed,
+    ensure_environment,
+    script_environment,
+)
 from harness.errors import NotInstallable, PluginInstallError, UsageError
 from harness.plan import skip_reason, unplaceable, usable
 from harness.plugin import parse_plugin
+from harness.processes import WORKLOADS, ForkServer, Launcher
+from harness.profiles import quick
 from harness.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status, Timings
 from harness.runner import ScenarioRun
 from harness.scenario import Scenario, select
@@ -41,6 +48,8 @@ class Options:
     report_dir: Path = Path("reports")
     progress: Callable[[str], None] = field(default=lambda _msg: None)
     knobs: dict[str, Any] = field(default_factory=dict)  # workload options (--examples, --seed)
+    fresh_processes: bool = False  # every script in a new interpreter, no fork server
+    profile: str | None = None  # a named selection of the default scenarios (``profiles``)
 
 
 def _groups_request() -> dict[str, dict[str, Any]]:
@@ -91,7 +100,8 @@ def probe_plugin(env: PluginEnv, workdir: Path, progress: Callable[[str], None])
         return answer
     progress("probing entry points")
     try:
-        answer = env.run_script("probe", request, workdir=workdir, timeout=300)
+        # fresh: it reads packaging metadata and traces imports before MLflow is imported
+        answer = env.run_script("probe", request, workdir=workdir, timeout=300, fresh=True)
     except ScriptFailed as exc:
         raise PluginInstallError(
             f"plugin {env.plugin_name} cannot be inspected: {last_error(exc.output)}"
@@ -147,6 +157,8 @@ class Session:
         self.info: PluginInfo | None = None
         self.timings = Timings()
         self.prepared: dict[str | None, _Version] = {}  # by the MLflow version asked for
+        self.servers: list[ForkServer] = []
+        self.launchers: list[tuple[dict[str, Any], Launcher]] = []  # per environment
 
     def __enter__(self) -> Session:
         return self
@@ -176,6 +188,7 @@ class Session:
             return self.prepared.setdefault(version, _Version(unavailable=reason))
         state = "reused" if env.reused else "built"
         progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
+        env = self._launcher(env)
         self.environments.append(
             {
                 "path": str(env.path),
@@ -187,6 +200,7 @@ class Session:
                 "constraints": env.constraints,
             }
         )
+        self.launchers.append((self.environments[-1], env.launcher))
         workdir = self.rundir / env.mlflow_version
         workdir.mkdir(exist_ok=True)
         with self.timings.measure("workloads_s"):
@@ -201,8 +215,20 @@ class Session:
             progress,
             self.timings,
             self.options.knobs,
+            fresh=self.options.fresh_processes,
         )
         return self.prepared.setdefault(version, _Version("", env, probe, runner, workdir))
+
+    def _launcher(self, env: PluginEnv) -> PluginEnv:
+        """``env`` with a fork server to start its scripts, unless fresh processes were asked for
+        or the server cannot start (then fresh processes, and the report says why)."""
+        if self.options.fresh_processes:
+            return env
+        self.options.progress("starting the fork server (preloading MLflow's dependencies)")
+        server = ForkServer(env.python, script_environment({}, env.path / "bin"), env.plugin_name)
+        server.begin()
+        self.servers.append(server)
+        return replace(env, launcher=server)
 
     def start_services(self, scenarios: list[Scenario], version: str | None) -> None:
         """Start, all at once, the services these scenarios need and the run lacks."""
@@ -236,6 +262,8 @@ class Session:
 
     def report(self, results: list[ScenarioResult]) -> RunReport:
         """The run's report (not yet written)."""
+        for environment, launcher in self.launchers:
+            environment["processes"] = launcher.summary()
         info = self.info or PluginInfo(self.options.plugin, self.plugin.spec, "", [])
         return RunReport(
             info,
@@ -249,6 +277,8 @@ class Session:
     def close(self) -> None:
         """Remove the run's containers, network and temp dir."""
         try:
+            for server in self.servers:
+                server.close()
             self.pool.close()
         finally:
             shutil.rmtree(self.rundir, ignore_errors=True)
@@ -260,6 +290,10 @@ def execute(options: Options) -> RunReport:
     scenarios = select(options.scenarios)
     with Session(options) as session:
         results: list[ScenarioResult] = []
+        if options.profile == "quick":
+            prepared = session.prepare(session.versions[0])
+            entry_points = prepared.probe.get("entry_points", [])
+            scenarios = quick(scenarios, entry_points, session.settings)
         for version in session.versions:
             session.start_services(scenarios, version)
             results += [session.run(scenario, version) for scenario in scenarios]

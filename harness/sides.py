@@ -36,6 +36,20 @@ class Side:
     server: MlflowServer | None = None  # server mode: the workloads are its HTTP clients
     server_stores: PlacedStores | None = None  # the server's URIs, inside the run's network
 
+    def uris(self) -> dict[str, str | None]:
+        """The stores the scenario ran on, for the report."""
+        stores = self.server_stores or self.stores
+        uris: dict[str, str | None] = {
+            "tracking": stores.tracking,
+            "artifacts": stores.artifacts,
+            "registry": stores.registry,
+        }
+        if self.server:
+            uris["server"] = self.server.url
+        if stores.overrides:  # the plugin's store serves one of MLflow's own schemes here
+            uris["overrides"] = ", ".join(f"{r}: {s}" for r, s in stores.overrides.items())
+        return uris
+
 
 class Provisioner:
     """Makes sides in one plugin environment and runs scripts on them."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter, ValidationInfo, ValidatorFunctionWrapHandler
 
-from harness.environment import WORKLOADS
+from harness.processes import WORKLOADS
 from harness.results import Status
 from harness.scenario import WorkloadSpec
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from harness.results import Timings
     from harness.scenario import Scenario
     from harness.sides import Side
+    from harness.transcripts import Transcripts
 
 
 @dataclass
@@ -48,6 +49,10 @@ class Context:
     timings: Timings
     attachments: dict[str, str] = field(default_factory=dict)
     knobs: dict[str, Any] = field(default_factory=dict)  # workload options given on the CLI
+    transcripts: Transcripts | None = None  # oracle answers kept between runs
+    images: list[str] = field(default_factory=list)  # the scenario's services, as run
+    reused: list[str] = field(default_factory=list)  # oracle transcripts taken from the cache
+    overlap: bool = False  # independent processes may run at once (not with --fresh-processes)
 
     def attempt(
         self,

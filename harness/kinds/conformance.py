@@ -3,6 +3,8 @@ stores and on each set of MLflow's own stores for the same backends (the oracles
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -13,6 +15,8 @@ from harness.results import Status
 from harness.scenario import WorkloadSpec
 
 if TYPE_CHECKING:  # a Literal built at run time, for pydantic; a plain string to mypy
+    from harness.sides import Side
+
     Feature = str
 else:
     Feature = Literal[tuple(FEATURES)]
@@ -27,27 +31,27 @@ class Conformance(WorkloadSpec):
 
 
 def perform(workload: Conformance, ctx: Context) -> None:
-    """Transcripts of both sides into ``evidence.contract``."""
-    from harness.plan import builtin_name  # plan is built on scenarios, which are built on kinds
-
+    """Transcripts of both sides into ``evidence.contract``. The oracles' transcripts come from
+    the cache when kept, else run beside the plugin's (on another CPU, where there is one)."""
     ctx.say("conformance workload")
     roles = ctx.side.stores.plugin_roles
     features = [f for f in workload.features or FEATURES if FEATURES[f] in roles]
     request = {"features": features}
-    mine = ctx.attempt("workload:conformance", ctx.side, "conformance", request, SCRIPT)
-    if mine is None:
+    oracles = [_Oracle(oracle, request, ctx) for oracle in ctx.oracles]
+    spare = (os.cpu_count() or 1) - 1 if ctx.overlap else 0
+    with ThreadPoolExecutor(max(1, min(len(oracles), spare))) as pool:
+        missing = [o for o in oracles if o.answer_kept() is None]
+        pending = [pool.submit(o.answer) for o in missing] if spare else []
+        mine = ctx.attempt("workload:conformance", ctx.side, "conformance", request, SCRIPT)
+        for future in pending:
+            future.result()
+    if not spare:  # one at a time, after the plugin's
+        for oracle in missing:
+            oracle.answer()
+    transcripts = [o.transcript() for o in oracles]
+    theirs = [t for t in transcripts if t is not None]
+    if mine is None or len(theirs) < len(transcripts):
         return
-    theirs: list[dict[str, Any]] = []
-    for oracle in ctx.oracles:
-        names = {role: builtin_name(role, getattr(oracle.stores, role)) for role in ROLES}
-        ctx.say(f"the same on MLflow's own {names['tracking']}, {names['artifacts']}")
-        answer = ctx.attempt(
-            "oracle:conformance", oracle, "conformance", request, SCRIPT, status=Status.ERROR
-        )
-        if answer is None:
-            return
-        surfaces = answer.get("surfaces", {})
-        theirs.append({"stores": names, "features": answer["features"], "surfaces": surfaces})
     ctx.evidence.contract = {
         "plugin": mine["features"],
         "oracles": theirs,
@@ -57,6 +61,54 @@ def perform(workload: Conformance, ctx: Context) -> None:
         "surfaces": {"plugin": mine.get("surfaces", {}), "oracle": theirs[0]["surfaces"]},
         "missing_methods": dict(ctx.settings.missing_methods),
     }
+
+
+class _Oracle:
+    """One set of MLflow's own stores: its transcript, kept or run."""
+
+    def __init__(self, side: Side, request: dict[str, Any], ctx: Context) -> None:
+        from harness.plan import builtin_name  # plan is built on scenarios, built on kinds
+
+        self.side, self.request, self.ctx = side, request, ctx
+        self.names = {role: builtin_name(role, getattr(side.stores, role)) for role in ROLES}
+        self.key = ""
+        self.answer_: dict[str, Any] | None = None
+        if ctx.transcripts is not None:
+            self.key = ctx.transcripts.key(
+                {
+                    "kind": "conformance",
+                    "request": request,
+                    "stores": self.names,
+                    "images": ctx.images,
+                    "side": {k: side.request[k] for k in ("registry_store", "prefix")},
+                    "env": ctx.scenario.env,
+                }
+            )
+
+    def answer_kept(self) -> dict[str, Any] | None:
+        if self.ctx.transcripts is not None:
+            self.answer_ = self.ctx.transcripts.get(self.key)
+        if self.answer_ is not None:
+            self.ctx.reused.append(f"conformance on {self.label}")
+        return self.answer_
+
+    @property
+    def label(self) -> str:
+        return f"MLflow's own {self.names['tracking']}, {self.names['artifacts']}"
+
+    def answer(self) -> None:
+        self.ctx.say(f"the same on {self.label}")
+        self.answer_ = self.ctx.attempt(
+            "oracle:conformance", self.side, "conformance", self.request, SCRIPT, Status.ERROR
+        )
+        if self.answer_ is not None and self.ctx.transcripts is not None:
+            self.ctx.transcripts.put(self.key, self.answer_)
+
+    def transcript(self) -> dict[str, Any] | None:
+        if self.answer_ is None:
+            return None
+        surfaces = self.answer_.get("surfaces", {})
+        return {"stores": self.names, "features": self.answer_["features"], "surfaces": surfaces}
 
 
 register(

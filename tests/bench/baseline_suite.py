@@ -85,9 +85,10 @@ def test_scenario(scenario, tmp_path: Path) -> None:
         pool.start({(ref.name, ref.image): None for ref in scenario.services})
         services = time.monotonic() - started
         with tempfile.TemporaryDirectory() as rundir:
-            result = ScenarioRun(env, probe, SETTINGS, pool, tmp_path / "reports", lambda _m: None)(
-                scenario, Path(rundir)
+            naive = ScenarioRun(  # every process fresh, nothing reused, one at a time
+                env, probe, SETTINGS, pool, tmp_path / "reports", lambda _m: None, fresh=True
             )
+            result = naive(scenario, Path(rundir))
     if TIMINGS:
         with open(TIMINGS, "a") as f:
             f.write(

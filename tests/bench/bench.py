@@ -7,8 +7,10 @@ not seconds. BENCH_SECTIONS picks sections (default: all, in this order):
   floors     MLflow's import and schema migrations: the floor no harness can go under
   services   each service's time to ready, and all at once vs one by one
   env        the plugin environment, cold (new cache; uv's download cache warm) vs reused
-  run        a warm run of the default scenarios on the reference plugin, split into
-             environments, services, workloads and the harness's own overhead
+  run        a warm run of the default scenarios on the reference plugin on 1 worker, with
+             the fork server and with --fresh-processes (alternating), each split into
+             environments, services, workloads and the harness's own overhead; their ratio
+  quick      --profile quick, warm
   workers    the same run on 2 pytest-xdist workers vs 1
   scaling    wall time for 1, 2, 4 and 8 scenarios on 1 and 2 workers
   baseline   tests/bench/baseline_suite.py (pytest + testcontainers + pip, one fresh
@@ -37,15 +39,18 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_PULL", "never")
 
-from harness.environment import ensure_environment  # noqa: E402
+from harness.environment import PluginEnv, ensure_environment, script_environment  # noqa: E402
 from harness.plugin import parse_plugin  # noqa: E402
+from harness.processes import ForkServer  # noqa: E402
 from harness.scenario import available  # noqa: E402
 from tests.bench.bench_services import SERVICES, migrations, start  # noqa: E402
 
 PLUGIN = str(ROOT / "tests" / "plugins" / "reference-plugin")
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASELINE_REPEAT = int(os.environ.get("BENCH_BASELINE_REPEAT", str(REPEAT)))
-SECTIONS = os.environ.get("BENCH_SECTIONS", "floors,services,env,run,workers,scaling,baseline")
+SECTIONS = os.environ.get(
+    "BENCH_SECTIONS", "floors,services,env,run,quick,workers,scaling,baseline"
+)
 # for scaling: scenarios of every kind, the cheap ones first
 SCALING = [
     "quickstart",
@@ -100,12 +105,38 @@ def harness(*args: str, cache: str | None = None) -> tuple[float, dict[str, Any]
 def floors() -> None:
     env = ensure_environment(parse_plugin(PLUGIN), None)
     imports = repeat(lambda: _timed([str(env.python), "-c", "import mlflow"]))
+    forked = _forked_imports(env)
     fresh, cloned = migrations(REPEAT)
     say(f"  import mlflow (a new process)            {median(imports):6.2f} s")
+    say(
+        f"  import mlflow (a child of the fork server) {median(forked):4.2f} s   "
+        f"ratio {median(imports) / median(forked):.1f}x"
+    )
     say(
         f"  MLflow's migrations, fresh PostgreSQL DB {fresh:6.2f} s   (a clone of the migrated "
         f"template: {cloned:.2f} s, ratio {fresh / cloned:.0f}x)"
     )
+
+
+def _forked_imports(env: PluginEnv) -> list[float]:
+    """``import mlflow`` in children of a fork server (the server's start not counted)."""
+    server = ForkServer(env.python, script_environment({}, env.path / "bin"), env.plugin_name)
+    server.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-fork-") as workdir:
+            script = Path(workdir) / "imports.py"
+            script.write_text("import mlflow\n")
+            argv, where = [str(env.python), str(script)], Path(workdir)
+            environ = script_environment({}, env.path / "bin")
+            return repeat(lambda: _elapsed(lambda: server.run("import", argv, where, environ, 600)))
+    finally:
+        server.close()
+
+
+def _elapsed(fn: Callable[[], Any]) -> float:
+    started = time.monotonic()
+    fn()
+    return time.monotonic() - started
 
 
 def _timed(argv: list[str]) -> float:
@@ -152,8 +183,25 @@ RESULTS: dict[str, float] = {}
 
 
 def warm_run() -> None:
+    """The default set warm on 1 worker, forked from the server and with --fresh-processes,
+    alternating so that both see the same machine."""
     harness("-s", "entry-points")  # the environment exists: this is a warm run
-    runs = repeat(harness)
+    harness("-s", "conformance")  # and the oracles' transcripts are kept
+    forked, fresh = [], []
+    for _ in range(REPEAT):
+        forked.append(harness())
+        fresh.append(harness("--fresh-processes"))
+    for label, runs in (("fork server", forked), ("--fresh-processes", fresh)):
+        _describe(label, runs)
+    ratio = RESULTS["fresh processes"] / RESULTS["fork server"]
+    RESULTS["run"] = RESULTS["fork server"]
+    say(
+        f"  fork server vs --fresh-processes: {ratio:.2f}x faster "
+        f"(target >= 2.5x: {'met' if ratio >= 2.5 else 'NOT met'})"
+    )
+
+
+def _describe(label: str, runs: list[tuple[float, dict[str, Any]]]) -> None:
     wall = median([w for w, _ in runs])
     parts = {
         key: median([r["timings"][key] for _, r in runs])
@@ -161,8 +209,11 @@ def warm_run() -> None:
     }
     overhead = median([w - sum(r["timings"].values()) for w, r in runs])
     count = len(runs[0][1]["results"])
-    RESULTS.update(run=wall, overhead=overhead)
-    say(f"  {count} default scenarios, 1 worker: {wall:.1f} s")
+    reused = sum(len(s.get("reused", [])) for s in runs[0][1]["results"])
+    processes = runs[0][1]["environments"][0].get("processes", "")
+    RESULTS[label.strip("-").replace("-", " ")] = wall
+    say(f"  {label}: {count} default scenarios, 1 worker: {wall:.1f} s")
+    say(f"    processes: {processes}; oracle transcripts reused: {reused}")
     say(
         f"    environments {parts['environments_s']:.1f} s, services {parts['services_s']:.1f} s, "
         f"workloads {parts['workloads_s']:.1f} s"
@@ -170,6 +221,18 @@ def warm_run() -> None:
     say(
         f"    harness overhead {overhead:.1f} s = {overhead / wall:.1%} of the run "
         f"(target < 15%: {'met' if overhead / wall < 0.15 else 'NOT met'})"
+    )
+
+
+def quick() -> None:
+    """``--profile quick``, warm: the edit-and-test loop."""
+    harness("--profile", "quick")
+    runs = repeat(lambda: harness("--profile", "quick"))
+    wall = median([w for w, _ in runs])
+    names = ", ".join(r["scenario"] for r in runs[0][1]["results"])
+    say(
+        f"  --profile quick ({names}): {wall:.1f} s "
+        f"(target < 20 s: {'met' if wall < 20 else 'NOT met'})"
     )
 
 
@@ -218,8 +281,8 @@ def baseline() -> None:
     ratio = median(walls) / run
     say(
         f"  baseline ({len(available())} scenarios, {BASELINE_REPEAT} run(s)) "
-        f"{median(walls):.1f} s vs warm harness run {run:.1f} s: {ratio:.2f}x faster "
-        f"(target >= 5x: {'met' if ratio >= 5 else 'NOT met'})"
+        f"{median(walls):.1f} s vs warm harness run (fork server, 1 worker) {run:.1f} s: "
+        f"{ratio:.2f}x faster (target >= 12x: {'met' if ratio >= 12 else 'NOT met'})"
     )
 
 
@@ -227,7 +290,8 @@ SECTION = {
     "floors": ("floors (MLflow's own work)", floors),
     "services": ("services (warm images)", services),
     "env": ("plugin environment", environment),
-    "run": ("warm run", warm_run),
+    "run": ("warm run, both process modes", warm_run),
+    "quick": ("quick profile", quick),
     "workers": ("parallel run", workers),
     "scaling": ("scaling", scaling),
     "baseline": ("baseline", baseline),

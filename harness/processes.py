@@ -1,0 +1,322 @@
+"""How a script's process starts in a plugin environment: a new interpreter (``Fresh``), or a
+child forked from a server that preloaded MLflow's third-party dependencies (``ForkServer``).
+
+Either way the process has its own process group, a timeout after which its threads' stacks are
+printed (SIGTERM, which ``main.py`` hands to faulthandler) before it is killed, and its output
+captured; a process that dies is told apart from one that answers. A forked child imports
+MLflow and the plugin itself, so it shares nothing the plugin created with any other process."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from harness.errors import InfrastructureError
+
+WORKLOADS = Path(__file__).resolve().parent / "workloads"
+SERVER = WORKLOADS / "forkserver.py"
+# Native libraries read these at load time, not through os.environ: a child whose value differs
+# from the server's runs fresh. Both modes set them, so no thread pool starts at import.
+NATIVE = {"OPENBLAS_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+TEMP_PREFIX = "mlflow-plugin-harness-"
+
+
+class Died(Exception):
+    """The process hung (``hung``) or exited without answering; ``output`` is what it printed."""
+
+    def __init__(self, message: str, output: str) -> None:
+        super().__init__(message)
+        self.output = output
+
+
+class Launcher(Protocol):
+    def run(
+        self, command: str, argv: list[str], cwd: Path, env: dict[str, str], timeout: float
+    ) -> str: ...
+
+    def summary(self) -> str: ...
+
+
+def _how(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exited with code {returncode}"
+
+
+@dataclass
+class Fresh:
+    """Every script in a new interpreter."""
+
+    mode: str = "fresh processes"
+    started: int = 0
+
+    def summary(self) -> str:
+        return f"{self.mode}: {self.started} started"
+
+    def run(
+        self, command: str, argv: list[str], cwd: Path, env: dict[str, str], timeout: float
+    ) -> str:
+        self.started += 1
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.communicate(timeout=3)
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            raise Died(f"{command} hung: no answer within {timeout:g} s", _text(out)) from None
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        if proc.returncode != 0:
+            raise Died(
+                f"{command} crashed: its process {_how(proc.returncode)} without answering",
+                _text(out),
+            )
+        return _text(out)
+
+
+def _text(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", errors="replace")
+
+
+@dataclass
+class ForkServer:
+    """A server in one plugin environment; ``run`` forks a child of it per script. Scripts whose
+    environment differs from the server's in a variable its preloaded modules read run fresh."""
+
+    python: Path
+    base_env: dict[str, str]
+    plugin: str
+    mode: str = "fork server"
+    preloaded: int = 0
+    environ: frozenset[str] = frozenset()
+    counts: Counter[str] = field(default_factory=Counter)
+    _proc: subprocess.Popen[bytes] | None = None
+    _dir: Path | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _starting: threading.Thread | None = None
+    failed: str = ""  # why the server could not start: every script then runs fresh
+
+    def begin(self) -> None:
+        """Start the server in the background (beside the services starting); the first
+        ``run`` waits for it."""
+        self._starting = threading.Thread(target=self._start_or_fail, daemon=True)
+        self._starting.start()
+
+    def _start_or_fail(self) -> None:
+        try:
+            self.start()
+        except Exception as exc:  # noqa: BLE001 - scripts then run fresh, and the report says why
+            self.failed = str(exc)
+            self.mode = f"fresh processes (the fork server could not start: {exc})"
+
+    def _ready(self) -> bool:
+        if self._starting is not None:
+            self._starting.join()
+        return not self.failed
+
+    @property
+    def socket_path(self) -> Path:
+        assert self._dir is not None
+        return self._dir / "s"
+
+    def start(self, timeout: float = 300) -> None:
+        """Plan the preload (once per environment), start the server, wait until it serves.
+        A module the server finds unsafe to fork is left out and the server started again."""
+        plan = self._plan(timeout)
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-fork-"))
+        for _ in range(8):
+            answer = self._spawn(plan, timeout)
+            if "ready" in answer:
+                self.preloaded = int(answer["preloaded"])
+                self.environ = frozenset(answer["environ"]) | frozenset(NATIVE)
+                self.mode = f"fork server ({self.preloaded} modules preloaded)"
+                return
+            self._stop()
+            data = json.loads(plan.read_text())
+            data["modules"].remove(answer["unsafe"])
+            data.setdefault("unsafe", []).append(answer["unsafe"])
+            plan.write_text(json.dumps(data))
+        raise InfrastructureError("the fork server found no fork-safe preload after 8 tries")
+
+    def _plan(self, timeout: float) -> Path:
+        key = hashlib.sha256(SERVER.read_bytes() + self.plugin.encode()).hexdigest()[:12]
+        plan = self.python.parent.parent / f"harness-preload-{key}.json"
+        if not plan.exists():
+            partial = plan.with_suffix(f".{os.getpid()}.tmp")
+            argv = [str(self.python), str(SERVER), "plan", self.plugin, str(partial)]
+            Fresh().run("fork server plan", argv, plan.parent, self.base_env, timeout)
+            partial.replace(plan)
+        return plan
+
+    def _spawn(self, plan: Path, timeout: float) -> dict[str, Any]:
+        """Start the server; its first line: ready, or a module unsafe to fork. What it prints
+        besides goes to ``server.log``, quoted when it does not start."""
+        assert self._dir is not None
+        log = self._dir / "server.log"
+        with open(log, "ab") as errors:
+            self._proc = subprocess.Popen(
+                [str(self.python), str(SERVER), "serve", str(self.socket_path), str(plan)],
+                cwd=self._dir,
+                env=self.base_env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                start_new_session=True,
+            )
+        assert self._proc.stdout is not None
+        ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+        line = self._proc.stdout.readline() if ready else b""
+        try:
+            answer: dict[str, Any] = json.loads(line)
+        except ValueError:
+            self._stop()
+            said = (_text(line) + log.read_text(errors="replace")).strip()
+            raise InfrastructureError(f"the fork server did not start: {said[-2000:]}") from None
+        return answer
+
+    def differs(self, env: dict[str, str]) -> str | None:
+        """The first variable a preloaded module read whose value ``env`` changes."""
+        for key in sorted(self.environ):
+            if env.get(key) != self.base_env.get(key):
+                return key
+        return None
+
+    def run(
+        self, command: str, argv: list[str], cwd: Path, env: dict[str, str], timeout: float
+    ) -> str:
+        why = "" if self._ready() else "the fork server could not start"
+        if not why and (changed := self.differs(env)):
+            why = f"{changed} differs from the server's"
+        if why:
+            with self._lock:
+                self.counts[f"fresh ({why})"] += 1
+            return Fresh().run(command, argv, cwd, env, timeout)
+        with self._lock:
+            self.counts["forked"] += 1
+        with tempfile.TemporaryFile() as output, _Channel(self.socket_path) as channel:
+            request = json.dumps({"argv": argv, "cwd": str(cwd), "env": env}).encode()
+            channel.send(request, output.fileno())
+            pid = channel.receive(60, command)["pid"]
+            returncode = self._wait(channel, pid, command, timeout, output)
+            if returncode != 0:
+                raise Died(
+                    f"{command} crashed: its process {_how(returncode)} without answering",
+                    _read(output),
+                )
+            return _read(output)
+
+    @staticmethod
+    def _wait(channel: _Channel, pid: int, command: str, timeout: float, output: IO[bytes]) -> int:
+        """The child's return code; on timeout its stacks (SIGTERM), then its group killed."""
+        try:
+            return channel.receive(timeout, command)["status"]
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
+            with contextlib.suppress(TimeoutError):
+                channel.receive(3, command)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(TimeoutError):
+                channel.receive(10, command)
+            raise Died(f"{command} hung: no answer within {timeout:g} s", _read(output)) from None
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            raise
+
+    def close(self) -> None:
+        """Stop the server (once it has started) and remove its socket's directory."""
+        if self._starting is not None:
+            self._starting.join()
+        self._stop()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _stop(self) -> None:
+        """Closing its stdin makes the server kill its children and exit."""
+        if self._proc is not None:
+            proc, self._proc = self._proc, None
+            with contextlib.suppress(OSError):
+                assert proc.stdin is not None
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+    def summary(self) -> str:
+        """The mode, and how many scripts ran each way."""
+        ways = ", ".join(f"{n} {way}" for way, n in sorted(self.counts.items()))
+        return f"{self.mode}: {ways}" if ways else self.mode
+
+
+def _read(output: IO[bytes]) -> str:
+    output.seek(0)
+    return _text(output.read())
+
+
+class _Channel:
+    """One connection to the server: a request with the output's descriptor, then JSON lines."""
+
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.buffer = b""
+        try:
+            self.sock.connect(str(path))
+        except OSError as exc:
+            self.sock.close()
+            raise InfrastructureError(f"the fork server is gone: {exc}") from None
+
+    def __enter__(self) -> _Channel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+    def send(self, request: bytes, fd: int) -> None:
+        socket.send_fds(self.sock, [struct.pack("!I", len(request)) + request], [fd])
+
+    def receive(self, timeout: float, command: str) -> dict[str, int]:
+        """The next message; TimeoutError after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            self.sock.settimeout(max(0.001, deadline - time.monotonic()))
+            chunk = self.sock.recv(4096)  # raises TimeoutError
+            if not chunk:
+                raise InfrastructureError(f"the fork server died while running {command}")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        message: dict[str, int] = json.loads(line)
+        return message

@@ -1,0 +1,153 @@
+"""Verdicts do not depend on how scripts start: forked from the fork server (the default) or each
+in a new interpreter (``--fresh-processes``). For every plugin under tests/plugins, on the
+scenarios that show what it does, the exit code, each scenario's status and each check's status
+and blame are the same in both modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import PLUGINS, ROOT, Outcome
+from tests.integration.test_broken_plugins import (
+    CASES,
+    CONTRACT_CASES,
+    NOT_FAILED_FOR,
+    SERVER_CASES,
+)
+from tests.integration.test_domain import BROKEN as DOMAIN_CASES
+
+SCENARIOS = ROOT / "tests" / "scenarios"
+SHORT = str(SCENARIOS / "quickstart-short.yaml")  # a 20 s timeout, for plugins that hang
+DOMAIN = str(SCENARIOS / "domain-quick.yaml")
+
+
+def _broken() -> dict[str, list[str]]:
+    """Each broken plugin's scenarios, as the other tests run it."""
+    chosen: dict[str, list[str]] = {}
+    for plugin, name, *_ in [*CASES, *NOT_FAILED_FOR]:
+        scenario = str(ROOT / name) if name.startswith("tests/") else name
+        chosen.setdefault(plugin, [])
+        if scenario not in chosen[plugin]:
+            chosen[plugin].append(scenario)
+    for plugin in CONTRACT_CASES:
+        chosen.setdefault(plugin, []).append("conformance")
+    for plugin in SERVER_CASES:
+        chosen.setdefault(plugin, []).append("server-postgres-minio")
+    for plugin in DOMAIN_CASES:
+        chosen.setdefault(plugin, []).append(DOMAIN)
+    for plugin in ("crashes", "hangs"):
+        chosen[plugin] = [SHORT]
+    for path in sorted((PLUGINS / "broken").iterdir()):  # the rest: what every plugin runs
+        chosen.setdefault(path.name, ["entry-points", "quickstart"])
+    return {f"broken/{name}": scenarios for name, scenarios in chosen.items()}
+
+
+PLAN = {
+    "reference-plugin": [
+        "quickstart",
+        "logging",
+        "conformance",
+        DOMAIN,
+        "providers",
+        "deployments",
+        "datasets",
+        "evaluators",
+        "projects",
+        "app",
+        "postgres-tracking",
+    ],
+    "builtin-stores": ["quickstart", "logging", "conformance"],
+    "example-shaped": ["entry-points", "quickstart"],
+    "needs-credentials": ["quickstart"],
+    "not-a-plugin": ["entry-points"],
+    "pins-old-mlflow": ["entry-points"],
+    "scheme-override": ["entry-points", "conformance"],
+    "uri-form": ["quickstart", "providers"],
+    **_broken(),
+}
+
+
+def test_the_plan_covers_every_plugin() -> None:
+    present = {p.name for p in PLUGINS.iterdir() if p.is_dir() and p.name != "broken"}
+    present |= {f"broken/{p.name}" for p in (PLUGINS / "broken").iterdir() if p.is_dir()}
+    assert set(PLAN) == present
+
+
+def _verdicts(outcome: Outcome) -> dict[str, Any]:
+    """Exit code, statuses, checks and blame: what a verdict is."""
+    report = outcome.report
+    return {
+        "exit": outcome.code,
+        "error": report.get("error", ""),
+        "results": {
+            (r["scenario"], r["mlflow_version"]): (
+                r["status"],
+                sorted((c["name"], c["status"], c.get("blame")) for c in r["checks"]),
+            )
+            for r in report.get("results", [])
+        },
+    }
+
+
+@pytest.mark.parametrize("plugin", sorted(PLAN))
+def test_verdicts_are_the_same_forked_and_fresh(harness: Any, plugin: str) -> None:
+    args = ["run", str(PLUGINS / plugin), *(a for s in PLAN[plugin] for a in ("-s", s))]
+    args += ["--seed", "1"]  # the domain workload's search, the same in both
+    forked = harness(*args, timeout=900)
+    fresh = harness(*args, "--fresh-processes", timeout=900)
+    assert _verdicts(forked) == _verdicts(fresh), forked.stdout[-3000:] + fresh.stdout[-3000:]
+    for env in forked.report.get("environments", []):
+        assert env.get("processes", "fork server").startswith("fork server"), env
+    for env in fresh.report.get("environments", []):
+        assert env.get("processes", "fresh processes").startswith("fresh processes"), env
+
+
+def test_a_forked_child_keeps_the_fresh_process_contract(tmp_path: Path) -> None:
+    """Its own process group, a hang's stacks and kill, a crash's signal, its own output."""
+    from harness.environment import ensure_environment, script_environment
+    from harness.plugin import parse_plugin
+    from harness.processes import Died, ForkServer
+
+    env = ensure_environment(parse_plugin(str(PLUGINS / "reference-plugin")), None)
+    server = ForkServer(env.python, script_environment({}, env.path / "bin"), env.plugin_name)
+    server.begin()
+    environ = script_environment({"EXTRA": "yes"}, env.path / "bin")
+    script, python = tmp_path / "child.py", str(env.python)
+    try:
+        script.write_text(
+            "import os, sys\n"
+            "print(os.getpgid(0) == os.getpid(), os.getcwd(), sys.argv[1:], os.environ['EXTRA'])\n"
+            "print('mlflow' in sys.modules, 'pandas' in sys.modules)\n"
+        )
+        out = server.run("child", [python, str(script), "a"], tmp_path, environ, 60)
+        assert out.splitlines() == [f"True {tmp_path} ['a'] yes", "False True"]
+
+        script.write_text("import os, signal\nprint('bye')\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+        with pytest.raises(Died, match="killed by SIGSEGV") as crashed:
+            server.run("child", [python, str(script)], tmp_path, environ, 60)
+        assert "bye" in crashed.value.output
+
+        script.write_text(
+            "import faulthandler, signal, time\n"
+            "faulthandler.register(signal.SIGTERM, all_threads=True)\n"
+            "def stuck_here():\n    time.sleep(600)\n"
+            "stuck_here()\n"
+        )
+        with pytest.raises(Died, match="hung: no answer within 2 s") as hung:
+            server.run("child", [python, str(script)], tmp_path, environ, 2)
+        assert "stuck_here" in hung.value.output  # its stack, before it was killed
+
+        script.write_text("import sys\nsys.exit(4)\n")
+        with pytest.raises(Died, match="exited with code 4"):
+            server.run("child", [python, str(script)], tmp_path, environ, 60)
+        assert server.counts["forked"] == 4
+        changed = {**environ, "OPENBLAS_NUM_THREADS": "4"}  # read when numpy loaded
+        script.write_text("print('fresh')\n")
+        assert server.run("child", [python, str(script)], tmp_path, changed, 60) == "fresh\n"
+        assert "fresh (OPENBLAS_NUM_THREADS differs from the server's)" in server.summary()
+    finally:
+        server.close()
+    assert server._proc is None and not server.socket_path.parent.exists()
