@@ -8,6 +8,7 @@ label, so it is removed here whatever becomes of them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -53,7 +54,8 @@ class _Relay:
 def execute_parallel(options: Options, workers: str) -> RunReport:
     """Run the selected scenarios on ``workers`` pytest-xdist workers (a number or ``auto``)."""
     scenarios = select(options.scenarios)  # bad input is reported here, before any worker
-    with Session(options) as session:
+    # the environments and probes only: each worker starts its own fork server
+    with Session(dataclasses.replace(options, fresh_processes=True)) as session:
         for version in session.versions:
             session.prepare(version)
         versions = [

@@ -147,9 +147,10 @@ class ForkServer:
         assert self._dir is not None
         return self._dir / "s"
 
-    def start(self, timeout: float = 300) -> None:
+    def start(self, timeout: float = 120) -> None:
         """Plan the preload (once per environment), start the server, wait until it serves.
-        A module the server finds unsafe to fork is left out and the server started again."""
+        A module the server finds unsafe to fork is left out and the server started again.
+        ``timeout`` bounds each step: a plugin that hangs at import must not hold runs up."""
         plan = self._plan(timeout)
         self._dir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-fork-"))
         for _ in range(8):
@@ -163,7 +164,9 @@ class ForkServer:
             data = json.loads(plan.read_text())
             data["modules"].remove(answer["unsafe"])
             data.setdefault("unsafe", []).append(answer["unsafe"])
-            plan.write_text(json.dumps(data))
+            partial = plan.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(data))
+            partial.replace(plan)
         raise InfrastructureError("the fork server found no fork-safe preload after 8 tries")
 
     def _plan(self, timeout: float) -> Path:

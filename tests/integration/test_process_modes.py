@@ -57,7 +57,7 @@ PLAN = {
         "evaluators",
         "projects",
         "app",
-        "postgres-tracking",
+        str(SCENARIOS / "minio-quickstart.yaml"),
     ],
     "builtin-stores": ["quickstart", "logging", "conformance"],
     "example-shaped": ["entry-points", "quickstart"],
