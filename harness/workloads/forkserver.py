@@ -18,7 +18,6 @@ gone), killing the children it forked."""
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import importlib
 import importlib.metadata
@@ -33,7 +32,6 @@ import struct
 import sys
 import threading
 import time
-import traceback
 from typing import Any
 
 # The MLflow modules the workloads and MLflow's own stores import; the plan keeps the
@@ -185,52 +183,31 @@ def _receive(conn: socket.socket) -> tuple[dict[str, Any], int]:
     return request, fds[0]
 
 
-def _child(request: dict[str, Any], output: int, keep_closed: list[int]) -> None:
-    """In the forked child: become a new interpreter running ``main.py`` (never returns)."""
-    code = 1
-    try:
+class Child(BaseException):
+    """Raised in a forked child, out of the server's loop, so that ``main.py`` runs at the top
+    of the stack and the interpreter ends as ``python main.py`` does: an uncaught error printed
+    with exit code 1, ``sys.exit`` honoured, threads joined, atexit run, files flushed."""
+
+    def __init__(self, request: dict[str, Any], output: int) -> None:
+        super().__init__()
+        self.request, self.output = request, output
+
+    def become(self) -> None:
         os.setsid()
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        for fd in keep_closed:
-            with contextlib.suppress(OSError):
-                os.close(fd)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
-        os.dup2(output, 1)
-        os.dup2(output, 2)
+        os.dup2(self.output, 1)
+        os.dup2(self.output, 2)
         os.close(null)
-        os.close(output)
-        os.chdir(request["cwd"])
+        os.close(self.output)
+        os.chdir(self.request["cwd"])
         os.environ.clear()
-        os.environ.update(request["env"])
-        sys.argv = list(request["argv"][1:])
-        code = _run_main(sys.argv[0])
-    finally:
-        with contextlib.suppress(BaseException):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
-
-
-def _run_main(path: str) -> int:
-    """``python main.py ...`` as the interpreter runs it: as ``__main__``, then its exit work."""
-    try:
-        runpy.run_path(path, run_name="__main__")
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if exc.code is not None and not isinstance(exc.code, int):
-            print(exc.code, file=sys.stderr)
-    except BaseException:  # noqa: BLE001 - what the interpreter prints for an uncaught error
-        traceback.print_exc()
-        code = 1
-    with contextlib.suppress(BaseException):
-        threading._shutdown()  # type: ignore[attr-defined]  # join non-daemon threads
-    with contextlib.suppress(BaseException):
-        atexit._run_exitfuncs()
-    return code
+        os.environ.update(self.request["env"])
+        sys.argv = list(self.request["argv"][1:])
+        runpy.run_path(sys.argv[0], run_name="__main__")
 
 
 class Server:
@@ -268,21 +245,23 @@ class Server:
             return
         sys.stdout.flush()
         sys.stderr.flush()
-        keep_closed = [
-            self.listener.fileno(),
-            conn.fileno(),
-            self.wake_r,
-            self.wake_w,
-            *(c.fileno() for c in self.children.values()),
-        ]
         pid = os.fork()
         if pid == 0:
-            self.selector = None  # type: ignore[assignment]
-            _child(request, output, keep_closed)
+            self._release(conn)
+            raise Child(request, output)
         os.close(output)
         self.children[pid] = conn
         with contextlib.suppress(OSError):
             conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+    def _release(self, conn: socket.socket) -> None:
+        """In a child: close everything of the server's."""
+        self.selector.close()
+        for sock in (self.listener, conn, *self.children.values()):
+            sock.close()
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+        self.children.clear()
 
     def _reap(self) -> None:
         while self.children:
@@ -331,6 +310,12 @@ if __name__ == "__main__":
     if command == "plan":
         plan(*args)
     elif command == "serve":
-        serve(*args)
+        child = None
+        try:
+            serve(*args)
+        except Child as forked:
+            child = forked.with_traceback(None)
+        if child is not None:  # a forked child, the server's frames and exception gone
+            child.become()
     else:
         sys.exit(f"forkserver.py: unknown command {command!r}")

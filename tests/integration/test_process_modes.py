@@ -143,7 +143,17 @@ def test_a_forked_child_keeps_the_fresh_process_contract(tmp_path: Path) -> None
         script.write_text("import sys\nsys.exit(4)\n")
         with pytest.raises(Died, match="exited with code 4"):
             server.run("child", [python, str(script)], tmp_path, environ, 60)
-        assert server.counts["forked"] == 4
+
+        script.write_text(  # the interpreter's exit: threads joined, atexit run, files flushed
+            "import atexit, threading, time\n"
+            "kept = open('unclosed.txt', 'w')\nkept.write('flushed at exit')\n"
+            "atexit.register(print, 'atexit ran')\n"
+            "threading.Thread(target=lambda: (time.sleep(0.3), print('thread joined'))).start()\n"
+        )
+        out = server.run("child", [python, str(script)], tmp_path, environ, 60)
+        assert out.splitlines() == ["thread joined", "atexit ran"]
+        assert (tmp_path / "unclosed.txt").read_text() == "flushed at exit"
+        assert server.counts["forked"] == 5
         changed = {**environ, "OPENBLAS_NUM_THREADS": "4"}  # read when numpy loaded
         script.write_text("print('fresh')\n")
         assert server.run("child", [python, str(script)], tmp_path, changed, 60) == "fresh\n"
