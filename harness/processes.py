@@ -33,11 +33,11 @@ SERVER = WORKLOADS / "forkserver.py"
 # Native libraries read these at load time, not through os.environ: a child whose value differs
 # from the server's runs fresh. Both modes set them, so no thread pool starts at import.
 NATIVE = {"OPENBLAS_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false"}
-TEMP_PREFIX = "mlflow-plugin-harness-"
+TEMP_PREFIX = "mlflow-plugin-harness-"  # every temp dir of a run; swept once its process is gone
 
 
 class Died(Exception):
-    """The process hung (``hung``) or exited without answering; ``output`` is what it printed."""
+    """The process hung or exited without answering; ``output`` is what it printed."""
 
     def __init__(self, message: str, output: str) -> None:
         super().__init__(message)

@@ -27,14 +27,12 @@ from harness.environment import (
 from harness.errors import NotInstallable, PluginInstallError, UsageError
 from harness.plan import skip_reason, unplaceable, usable
 from harness.plugin import parse_plugin
-from harness.processes import WORKLOADS, ForkServer, Launcher
+from harness.processes import TEMP_PREFIX, WORKLOADS, ForkServer, Launcher
 from harness.profiles import quick
 from harness.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status, Timings
 from harness.runner import ScenarioRun
 from harness.scenario import Scenario, select
 from harness.services.pool import ServicePool
-
-TEMP_PREFIX = "mlflow-plugin-harness-"
 
 
 @dataclass
@@ -157,7 +155,6 @@ class Session:
         self.info: PluginInfo | None = None
         self.timings = Timings()
         self.prepared: dict[str | None, _Version] = {}  # by the MLflow version asked for
-        self.servers: list[ForkServer] = []
         self.launchers: list[tuple[dict[str, Any], Launcher]] = []  # per environment
 
     def __enter__(self) -> Session:
@@ -227,7 +224,6 @@ class Session:
         self.options.progress("starting the fork server (preloading MLflow's dependencies)")
         server = ForkServer(env.python, script_environment({}, env.path / "bin"), env.plugin_name)
         server.begin()
-        self.servers.append(server)
         return replace(env, launcher=server)
 
     def start_services(self, scenarios: list[Scenario], version: str | None) -> None:
@@ -277,8 +273,9 @@ class Session:
     def close(self) -> None:
         """Remove the run's containers, network and temp dir."""
         try:
-            for server in self.servers:
-                server.close()
+            for _, launcher in self.launchers:
+                if isinstance(launcher, ForkServer):
+                    launcher.close()
             self.pool.close()
         finally:
             shutil.rmtree(self.rundir, ignore_errors=True)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from harness.environment import PluginEnv, cache_root
 
 HERE = Path(__file__).resolve().parent
@@ -29,17 +31,15 @@ def _suite_hash() -> str:
     return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
 
 
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def identity(env: PluginEnv) -> str:
     """What an environment contributes to a key: MLflow, Python, and every locked package but
     the plugin itself (so editing a local plugin keeps its oracles)."""
     lock = env.path / "harness-lock.txt"
     lines = lock.read_text().splitlines() if lock.exists() else []
-    plugin = _canonical(env.plugin_name)
-    kept = [ln for ln in lines if _canonical(re.split(r"[=@ ;]", ln, maxsplit=1)[0]) != plugin]
+    plugin = canonicalize_name(env.plugin_name)
+    kept = [
+        ln for ln in lines if canonicalize_name(re.split(r"[=@ ;]", ln, maxsplit=1)[0]) != plugin
+    ]
     return json.dumps([env.mlflow_version, sys.version, _suite_hash(), sorted(kept)])
 
 
