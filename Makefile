@@ -5,6 +5,7 @@
 #   make lint        ruff (lint and format) and mypy --strict; the first step of make check
 #   make unit        its fast tier: no Docker, no network, nothing slow [PYTEST_ARGS=...]
 #   make images      start Docker if needed and prepare the service images
+#   make wheel       build dist/*.whl, installable anywhere;  make lock  pin the harness's own venv
 #   make bench       timings, medians and ratios [BENCH_REPEAT=3] [BENCH_SECTIONS=run,workers,...]
 SHELL := /bin/bash
 # Usable from anywhere (`make -f path/to/harness/Makefile test PLUGIN=.` in a plugin's repository):
@@ -15,11 +16,11 @@ HARNESS := $(VENV)/bin/mlflow-plugin-harness
 REPORT_DIR ?= reports
 comma := ,
 
-.PHONY: venv engine browser images test lint check unit bench schema clean
+.PHONY: venv engine browser images test lint check unit bench schema lock wheel clean
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: $(HERE)/pyproject.toml $(HERE)/scripts/bootstrap
+$(VENV)/.installed: $(HERE)/pyproject.toml $(HERE)/requirements.lock $(HERE)/scripts/bootstrap
 	@$(HERE)/scripts/bootstrap
 
 test: venv engine browser
@@ -56,7 +57,16 @@ bench: venv images
 
 schema: venv
 	cd $(HERE) && $(HARNESS) schema > scenarios/scenario.schema.json
-	cd $(HERE) && $(VENV)/bin/python -c 'import pathlib, harness.kinds as k; p = pathlib.Path("README.md"); p.write_text(k.with_table(p.read_text()))'
+	cd $(HERE) && $(VENV)/bin/python -c 'import pathlib, harness.kinds as k; p = pathlib.Path("docs/scenarios.md"); p.write_text(k.with_table(p.read_text()))'
+
+# the harness's own environment, pinned: every package of its runtime, test and lint dependencies
+lock: venv
+	cd $(HERE) && eval "$$($(VENV)/bin/python -m harness.indexes)" && $(VENV)/bin/uv pip compile \
+	  pyproject.toml --extra dev --extra test --universal --python-version 3.11 -q -o requirements.lock
+
+# a wheel (and sdist) in dist/ that carries the scenarios, images and scripts: works from anywhere
+wheel: venv
+	cd $(HERE) && eval "$$($(VENV)/bin/python -m harness.indexes)" && $(VENV)/bin/uv build -q --out-dir dist
 
 clean:
-	rm -rf $(VENV) $(HERE)/reports
+	rm -rf $(VENV) $(HERE)/reports $(HERE)/dist

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -66,6 +67,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress=_progress(started),
         knobs={k: v for k in ("examples", "seed") if (v := getattr(args, k)) is not None},
         fresh_processes=args.fresh_processes,
+        scenario_dirs=args.scenario_dir or [],
         profile=args.profile,
     )
     try:
@@ -123,10 +125,10 @@ def _time_line(report: RunReport, wall: float, workers: str | None) -> str:
     return f"time: {wall:.1f} s = {parts}, harness {rest:.1f} s ({rest / wall:.0%})"
 
 
-def _cmd_scenarios(_args: argparse.Namespace) -> int:
-    from harness.scenario import available, load_scenario
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from harness.scenario import available, directories, load_scenario
 
-    for name, path in available().items():
+    for name, path in available(directories(args.plugin, args.scenario_dir or [])).items():
         print(f"  {name:<22} {load_scenario(path).description}")
     return 0
 
@@ -219,6 +221,7 @@ def _add_run(sub: Any) -> None:
         metavar="NAME",
         help="scenario name or YAML file (repeatable; default: all)",
     )
+    _add_scenario_dir(run)
     run.add_argument(
         "--mlflow-version",
         action="append",
@@ -249,6 +252,17 @@ def _add_run(sub: Any) -> None:
     )
     _add_tuning(run)
     run.set_defaults(func=_cmd_run)
+
+
+def _add_scenario_dir(parser: Any) -> None:
+    parser.add_argument(
+        "--scenario-dir",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="more scenarios: every *.yaml in DIR (repeatable); scenarios/ in the plugin's "
+        "directory is read too",
+    )
 
 
 def _add_tuning(run: Any) -> None:
@@ -297,7 +311,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_run(sub)
 
-    sub.add_parser("scenarios", help="list scenarios").set_defaults(func=_cmd_scenarios)
+    scenarios = sub.add_parser(
+        "scenarios",
+        help="list scenarios",
+        usage=f"{PROG} scenarios [PLUGIN] [--scenario-dir DIR]...",
+        description="List the scenarios a run would choose from: the harness's own, those in "
+        "PLUGIN's scenarios/ directory and those in each --scenario-dir.",
+    )
+    scenarios.add_argument("plugin", metavar="PLUGIN", nargs="?")
+    _add_scenario_dir(scenarios)
+    scenarios.set_defaults(func=_cmd_scenarios)
     validate = sub.add_parser(
         "validate", help="validate scenario files", usage=f"{PROG} validate FILE..."
     )
@@ -358,3 +381,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; what this run created has been removed", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`... | head`): end quietly, as git does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

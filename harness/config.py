@@ -99,7 +99,7 @@ def load_config(path: Path) -> Settings:
     try:
         return Settings.model_validate(data or {})
     except ValidationError as exc:
-        raise ScenarioError(describe_validation_error(path, lines, exc)) from None
+        raise ScenarioError(describe_validation_error(path, lines, exc, model=Settings)) from None
 
 
 def load_pyproject(path: Path) -> Settings:

@@ -33,7 +33,7 @@ def _engine() -> tuple[Finding, docker.DockerClient | None]:
             "engine",
             "fail",
             str(exc).split(": run")[0],
-            "sudo scripts/ensure-docker  (or start Docker; check DOCKER_HOST)",
+            engine.FIX.removeprefix("run `").replace("` (", "  ("),
         ), None
     version = client.version().get("Version", "?")
     where = os.environ.get("DOCKER_HOST", "the default socket")

@@ -12,6 +12,7 @@ import docker
 from docker.errors import DockerException, NotFound
 
 from harness.errors import InfrastructureError
+from harness.resources import script
 
 LABEL = "mlflow-plugin-harness"
 LABEL_RUN = f"{LABEL}.run"
@@ -19,7 +20,7 @@ LABEL_PID = f"{LABEL}.pid"
 LABEL_HOST = f"{LABEL}.host"
 LABEL_GROUP = f"{LABEL}.group"  # the runs of one `run --workers N`, one per worker
 GROUP_VARIABLE = "MLFLOW_PLUGIN_HARNESS_GROUP"
-FIX = "run `sudo scripts/ensure-docker` (or start Docker and check DOCKER_HOST)"
+FIX = f"run `sudo {script('ensure-docker')}` (or start Docker and check DOCKER_HOST)"
 
 
 def connect(timeout: int = 120) -> docker.DockerClient:

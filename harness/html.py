@@ -31,7 +31,8 @@ text-align:left;vertical-align:top}th{background:#f5f5f5}
 .skipped{background:#f1f3f4;color:#5f6368}.error{background:#fef7e0;color:#8a4b00}
 .inconclusive{background:#f3e8fd;color:#681da8}
 .badge{display:inline-block;padding:0 .5em;border-radius:3px;font-weight:600}
-.verdict{font-size:1.2em;padding:.4em .8em;border-radius:4px;display:inline-block}
+.verdict{font-size:1.2em;padding:.4em .8em;border-radius:4px;display:inline-block;
+white-space:pre-line}
 pre{background:#f8f8f8;border:1px solid #eee;padding:.6em;overflow:auto;max-height:24em;
 font-size:12px}details{margin:.6em 0;border:1px solid #e3e3e3;border-radius:4px;padding:.4em .8em}
 summary{cursor:pointer;font-weight:600}img{max-width:100%;border:1px solid #ccc}

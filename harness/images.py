@@ -24,8 +24,9 @@ from docker.errors import APIError, DockerException, ImageNotFound
 
 from harness.environment import Installer, cache_root
 from harness.errors import InfrastructureError
+from harness.resources import bundled
 
-IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
+IMAGES_DIR = bundled("images")
 REPO = "mlflow-plugin-harness"
 BUILT_LABEL = "mlflow-plugin-harness.image"
 PULL_POLICIES = ("auto", "never", "always")

@@ -19,7 +19,6 @@ import pytest
 from harness import engine
 from harness.errors import HarnessError, InfrastructureError
 from harness.results import RunReport, ScenarioResult, Status
-from harness.scenario import select
 from harness.session import Options, Session
 
 
@@ -53,7 +52,7 @@ class _Relay:
 
 def execute_parallel(options: Options, workers: str) -> RunReport:
     """Run the selected scenarios on ``workers`` pytest-xdist workers (a number or ``auto``)."""
-    scenarios = select(options.scenarios)  # bad input is reported here, before any worker
+    scenarios = options.select()  # bad input is reported here, before any worker
     # the environments and probes only: each worker starts its own fork server
     with Session(dataclasses.replace(options, fresh_processes=True)) as session:
         for version in session.versions:
@@ -89,6 +88,7 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
         argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
         argv += [arg for k, v in options.knobs.items() for arg in (f"--mlflow-{k}", str(v))]
         argv += ["--mlflow-fresh-processes"] if options.fresh_processes else []
+        argv += [arg for d in options.scenario_dirs for arg in ("--mlflow-scenario-dir", str(d))]
         if options.config:
             argv += ["--mlflow-config", str(options.config.resolve())]
         relay = _Relay(options)

@@ -48,6 +48,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="scenario name or YAML file (repeatable; default: all)",
     )
     group.addoption(
+        "--mlflow-scenario-dir",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="more scenarios: every *.yaml in DIR (repeatable); scenarios/ in the plugin's "
+        "directory is read too",
+    )
+    group.addoption(
         "--mlflow-version",
         action="append",
         metavar="VERSION[,VERSION...]",
@@ -104,6 +112,7 @@ class HarnessRun:
         return {
             "plugin": opt("mlflow_plugin"),
             "scenarios": opt("mlflow_scenario") or None,
+            "scenario_dirs": opt("mlflow_scenario_dir") or [],
             "versions": [
                 v.strip()
                 for item in opt("mlflow_version") or []
@@ -115,6 +124,13 @@ class HarnessRun:
             "knobs": {k: v for k in ("examples", "seed") if (v := opt(f"mlflow_{k}")) is not None},
             "fresh_processes": bool(opt("mlflow_fresh_processes")),
         }
+
+    def scenarios(self) -> list[Scenario]:
+        """The scenarios asked for, from the harness's, the plugin's and the given directories."""
+        from harness.scenario import directories, select
+
+        o = self.options()
+        return select(o["scenarios"], directories(o["plugin"], o["scenario_dirs"]))
 
     def result(self, scenario: Scenario, version: str) -> ScenarioResult:
         from harness.errors import HarnessError
@@ -153,6 +169,7 @@ class HarnessRun:
                     progress=progress,
                     knobs=o["knobs"],
                     fresh_processes=o["fresh_processes"],
+                    scenario_dirs=o["scenario_dirs"],
                 )
             )
         return self.session
@@ -173,13 +190,8 @@ class HarnessRun:
                 output[_WORKER_OUTPUT] = worker_part(report)
             return
         if self.workers:
-            from harness.scenario import select
-
-            options = self.options()
             report = merge_reports(
-                self.workers,
-                [s.name for s in select(options["scenarios"])],
-                options["versions"],
+                self.workers, [s.name for s in self.scenarios()], self.options()["versions"]
             )
         if report is not None:
             self.config.stash[REPORT] = report
@@ -382,12 +394,10 @@ def pytest_collection_modifyitems(
     """With --mlflow-plugin, one item per selected scenario and MLflow version."""
     if not config.getoption("mlflow_plugin"):
         return
-    from harness.scenario import select
-
     run = config.stash[_RUN]
     versions = run.options()["versions"] or [""]
     added = []
-    for scenario, version in itertools.product(select(run.options()["scenarios"]), versions):
+    for scenario, version in itertools.product(run.scenarios(), versions):
         name = f"{scenario.name}[mlflow-{version}]" if version else scenario.name
         added.append(
             ScenarioItem.from_parent(

@@ -1,7 +1,8 @@
 """One scenario in one plugin environment: gates, services, sides, workloads, checks, blame.
 
-``ScenarioRun.__call__`` is the pipeline the README's diagram shows. Each stage either hands
-its result to the next or ends the scenario (``_Ended``) with the one status that says why.
+``ScenarioRun.__call__`` is the pipeline the diagram in docs/architecture.md shows. Each stage
+either hands its result to the next or ends the scenario (``_Ended``) with the one status that
+says why.
 """
 
 from __future__ import annotations

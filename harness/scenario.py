@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,10 +24,11 @@ from pydantic import (
 from harness.checks import REGISTRY
 from harness.contracts import CAPABILITIES, FEATURES, GROUPS, ROLES, Role
 from harness.errors import ScenarioError, UsageError
+from harness.resources import bundled
 from harness.services import CATALOG, ServiceName
 from harness.yamlsource import describe_validation_error, load_with_lines
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = bundled("scenarios")
 
 Capability = Literal[CAPABILITIES]  # type: ignore[valid-type]
 
@@ -217,7 +219,8 @@ class Scenario(_Strict):
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Load and validate one scenario file; raise ScenarioError naming file, line and key."""
+    """Load and validate one scenario file; raise ScenarioError with every problem, one
+    ``file:line: key: problem`` line each, unknown keys (with a did-you-mean) first."""
     data, lines = load_with_lines(path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}:1: (top level): a scenario must be a mapping")
@@ -225,19 +228,47 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
+        tags = {name: kind.model for name, kind in kinds.KINDS.items()}
         raise ScenarioError(
-            describe_validation_error(path, lines, exc, tags=tuple(kinds.KINDS))
+            describe_validation_error(path, lines, exc, tags=tags, model=Scenario)
         ) from None
 
 
-def available(directory: Path = SCENARIO_DIR) -> dict[str, Path]:
-    """Scenario name -> file, for every ``*.yaml`` in the directory."""
-    return {p.stem: p for p in sorted(directory.glob("*.yaml"))}
+def directories(plugin: str | None = None, extra: Sequence[Path] = ()) -> list[Path]:
+    """Where scenarios come from, in order: the harness's own, ``scenarios/`` in the plugin's
+    repository (when PLUGIN is a directory that has one), then each ``--scenario-dir``."""
+    found = [SCENARIO_DIR]
+    if plugin and (Path(plugin) / "scenarios").is_dir():
+        found.append(Path(plugin) / "scenarios")
+    for directory in extra:
+        if not directory.is_dir():
+            raise UsageError(f"--scenario-dir {directory}: no such directory")
+        found.append(directory)
+    unique: dict[Path, Path] = {}
+    for directory in found:
+        unique.setdefault(directory.resolve(), directory)
+    return list(unique.values())
 
 
-def select(names: list[str] | None, directory: Path = SCENARIO_DIR) -> list[Scenario]:
-    """Load the named scenarios (or all); names may also be paths to YAML files."""
-    files = available(directory)
+def available(sources: Sequence[Path] = (SCENARIO_DIR,)) -> dict[str, Path]:
+    """Scenario name -> file, for every ``*.yaml`` in the directories; a name in two of them
+    is a usage error (which one was meant is unknowable)."""
+    files: dict[str, Path] = {}
+    for directory in sources:
+        for path in sorted(directory.glob("*.yaml")):
+            if path.stem in files:
+                raise UsageError(
+                    f"scenario {path.stem!r} is defined twice: {files[path.stem]} and {path} "
+                    "(rename one)"
+                )
+            files[path.stem] = path
+    return files
+
+
+def select(names: list[str] | None, sources: Sequence[Path] = (SCENARIO_DIR,)) -> list[Scenario]:
+    """Load the named scenarios (or all of the directories'); names may also be paths to YAML
+    files."""
+    files = available(sources)
     if not names:
         return [load_scenario(p) for p in files.values()]
     chosen = []

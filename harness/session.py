@@ -31,8 +31,9 @@ from harness.processes import TEMP_PREFIX, WORKLOADS, ForkServer, Launcher
 from harness.profiles import quick
 from harness.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status, Timings
 from harness.runner import ScenarioRun
-from harness.scenario import Scenario, select
+from harness.scenario import Scenario, directories, select
 from harness.services.pool import ServicePool
+from harness.shard import ShardSpec
 
 
 @dataclass
@@ -48,6 +49,11 @@ class Options:
     knobs: dict[str, Any] = field(default_factory=dict)  # workload options (--examples, --seed)
     fresh_processes: bool = False  # every script in a new interpreter, no fork server
     profile: str | None = None  # a named selection of the default scenarios (``profiles``)
+    scenario_dirs: list[Path] = field(default_factory=list)  # --scenario-dir, besides the defaults
+
+    def select(self) -> list[Scenario]:
+        """The scenarios asked for, from the harness's, the plugin's and the given directories."""
+        return select(self.scenarios, directories(self.plugin, self.scenario_dirs))
 
 
 def _groups_request() -> dict[str, dict[str, Any]]:
@@ -281,10 +287,14 @@ class Session:
             shutil.rmtree(self.rundir, ignore_errors=True)
 
 
-def execute(options: Options) -> RunReport:
+def execute(options: Options, shard: ShardSpec | None = None) -> RunReport:
     """Run the selected scenarios against the plugin, under each requested MLflow version, one
-    after another, and return the report (not yet written)."""
-    scenarios = select(options.scenarios)
+    after another, and return the report (not yet written). With ``shard``, only its share of
+    the scenario and version pairs (and no environment for a version it has none of)."""
+    scenarios = options.select()
+    plan = shard.plan(scenarios, options.mlflow_versions) if shard else None
+    if plan is not None and not plan.mine:
+        return plan.empty_report(options.plugin)
     with Session(options) as session:
         results: list[ScenarioResult] = []
         if options.profile == "quick":
@@ -292,6 +302,11 @@ def execute(options: Options) -> RunReport:
             entry_points = prepared.probe.get("entry_points", [])
             scenarios = quick(scenarios, entry_points, session.settings)
         for version in session.versions:
-            session.start_services(scenarios, version)
-            results += [session.run(scenario, version) for scenario in scenarios]
-        return session.report(results)
+            chosen = plan.scenarios(scenarios, version) if plan else scenarios
+            if plan is not None and not chosen:
+                continue
+            session.start_services(chosen, version)
+            results += [session.run(scenario, version) for scenario in chosen]
+        report = session.report(results)
+        report.shard = plan.record() if plan else None
+        return report

@@ -17,10 +17,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from harness.resources import script
 from harness.server import LOCAL
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-FIX = "run `sudo scripts/ensure-browser` (Debian: apt-get install chromium)"
+FIX = f"run `sudo {script('ensure-browser')}` (Debian: apt-get install chromium)"
 ATTEMPTS = 3  # renders of the run page before its DOM counts as not showing the run
 
 

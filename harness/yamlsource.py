@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from harness.errors import ScenarioError
 
@@ -46,24 +51,117 @@ def _convert(node: yaml.Node, at: Path_, lines: dict[Path_, int], scalars: yaml.
 
 
 def describe_validation_error(
-    path: Path, lines: dict[Path_, int], error: Any, tags: tuple[str, ...] = ()
+    path: Path,
+    lines: dict[Path_, int],
+    error: ValidationError,
+    tags: Mapping[str, type[BaseModel]] | None = None,
+    model: type[BaseModel] | None = None,
 ) -> str:
-    """``file:line: key.path: problem (+N more)`` for a pydantic ValidationError.
+    """Every error of a pydantic ValidationError, one ``file:line: key.path: problem`` line each.
 
-    ``tags`` are discriminator values pydantic adds after a list index; they are not keys.
+    Unknown keys come first, each with a did-you-mean from the keys ``model`` knows at its
+    level; a required key reported missing only because it was misspelled is left to that
+    suggestion. ``tags`` are the discriminator values pydantic adds after a list index, with
+    the model each one selects; they are not keys.
     """
-    errors = error.errors()
-    first = errors[0]
-    raw = tuple(first["loc"])
-    loc = tuple(
+    tags = tags or {}
+    errors = [(item, _without_tags(tuple(item["loc"]), tags)) for item in error.errors()]
+    unknown: list[tuple[int, str]] = []
+    suggested: set[Path_] = set()
+    for item, loc in errors:
+        if item["type"] == "extra_forbidden":
+            close = _suggestion(lines, loc, known_keys(model, tuple(item["loc"])[:-1], tags))
+            suggested.update((*loc[:-1], match) for match in close)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            unknown.append((line_of(lines, loc), f"{_key(loc)}: unknown key{hint}"))
+    other: list[tuple[int, str]] = []
+    for item, loc in errors:
+        if item["type"] == "extra_forbidden" or (item["type"] == "missing" and loc in suggested):
+            continue
+        at, problem = _problem(item, loc)
+        other.append((line_of(lines, at), f"{_key(at)}: {problem}"))
+    ordered = sorted(unknown, key=lambda e: e[0]) + sorted(other, key=lambda e: e[0])
+    return "\n".join(f"{path}:{line}: {text}" for line, text in ordered)
+
+
+def _without_tags(raw: Path_, tags: Mapping[str, type[BaseModel]]) -> Path_:
+    """``raw`` without the discriminator values pydantic puts after a list index."""
+    return tuple(
         p for i, p in enumerate(raw) if not (i and isinstance(raw[i - 1], int) and p in tags)
     )
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    msg = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
-        first["type"], first["msg"].removeprefix("Value error, ")
-    )
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{path}:{line_of(lines, loc)}: {key}: {msg}{more}"
+
+
+def _key(loc: Path_) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def _suggestion(lines: dict[Path_, int], loc: Path_, known: list[str]) -> list[str]:
+    """The known key closest to the unknown one at ``loc``, among those not given beside it."""
+    given = {at[-1] for at in lines if len(at) == len(loc) and at[:-1] == loc[:-1]}
+    candidates = [key for key in known if key not in given]
+    return difflib.get_close_matches(str(loc[-1]), candidates, n=1)
+
+
+def _problem(item: ErrorDetails, loc: Path_) -> tuple[Path_, str]:
+    """Where an error points (a key path) and what it says, in the file's terms."""
+    kind, ctx = item["type"], item.get("ctx", {})
+    field = str(ctx.get("discriminator", "")).strip("'")  # e.g. a workload's ``kind:``
+    if kind == "missing":
+        return loc, "required key is missing"
+    if kind == "union_tag_not_found":
+        return (*loc, field), "required key is missing"
+    if kind == "union_tag_invalid":
+        tag = str(ctx.get("tag", ""))
+        known = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
+        close = difflib.get_close_matches(tag, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+        return (*loc, field), f"unknown {field} {tag!r} ({hint})"
+    return loc, item["msg"].removeprefix("Value error, ")
+
+
+def known_keys(
+    model: type[BaseModel] | None, raw: Path_, tags: Mapping[str, type[BaseModel]]
+) -> list[str]:
+    """The keys of the model a mapping at ``raw`` (a pydantic location) is validated by, or
+    [] when that is not a model (or not known)."""
+    current: Any = model
+    for i, part in enumerate(raw):
+        if i and isinstance(raw[i - 1], int) and isinstance(part, str) and part in tags:
+            current = tags[part]
+        else:
+            current = _inner(current, part)
+    current = _unwrapped(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner(annotation: Any, part: str | int) -> Any:
+    """The type of ``part`` (a field, list index or dict key) of a value of ``annotation``."""
+    annotation = _unwrapped(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return field.annotation if field else None
+    args = get_args(annotation)
+    if get_origin(annotation) in (list, tuple, set, frozenset) and isinstance(part, int) and args:
+        return args[0]
+    if get_origin(annotation) is dict and len(args) == 2:
+        return args[1]
+    return None
+
+
+def _unwrapped(annotation: Any) -> Any:
+    """``annotation`` without ``Annotated`` and an optional ``| None``."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        if get_origin(annotation) in (Union, UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            if len(options) == 1:
+                annotation = options[0]
+                continue
+        return annotation
 
 
 def line_of(lines: dict[Path_, int], loc: Path_) -> int:

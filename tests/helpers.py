@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,3 +87,46 @@ def kill_hard(proc: subprocess.Popen[bytes]) -> None:
     for child in children:  # the workload runs in its own session
         with contextlib.suppress(ProcessLookupError):
             os.killpg(int(child), signal.SIGKILL)
+
+
+class ContainerWatcher:
+    """Every container of a parallel run, inspected while it runs: the credentials it was given
+    and how it was started. Polls until stopped (at most 20 minutes)."""
+
+    def __init__(self, client) -> None:
+        self.client, self.seen = client, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> ContainerWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _poll(self) -> None:
+        import docker
+
+        from harness.engine import LABEL_GROUP
+
+        deadline = time.monotonic() + 1200
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            for container in self.client.containers.list(filters={"label": LABEL_GROUP}):
+                if container.id not in self.seen:
+                    with contextlib.suppress(docker.errors.NotFound):
+                        self.seen[container.id] = self.client.api.inspect_container(container.id)
+            self._stop.wait(0.3)
+
+    def secrets(self) -> set[str]:
+        return {
+            value
+            for attrs in self.seen.values()
+            for item in attrs["Config"]["Env"] or []
+            for key, _, value in [item.partition("=")]
+            if ("PASSWORD" in key or "SECRET" in key) and value
+        }
+
+    def images(self, fragment: str) -> list[dict]:
+        return [a for a in self.seen.values() if fragment in a["Config"]["Image"]]

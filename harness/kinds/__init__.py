@@ -3,8 +3,8 @@
 A kind is one module here (or anywhere, registered with ``register``): its scenario model, the
 script it runs in the plugin's environment, whether its manifest is read back through MLflow or
 its answer compared with MLflow's own stores, how its request is built, and which checks read
-its evidence. The scenario model, the runner's dispatch and the README's table of kinds are all
-derived from ``KINDS``, in the style of the ``@check`` registry.
+its evidence. The scenario model, the runner's dispatch and the table of kinds in
+``docs/scenarios.md`` are all derived from ``KINDS``, in the style of the ``@check`` registry.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def uses(readback: bool = False, oracle: bool = False) -> tuple[str, ...]:
 
 
 def table() -> str:
-    """The README's table of workload kinds (``make schema`` writes it)."""
+    """The table of workload kinds in ``docs/scenarios.md`` (``make schema`` writes it)."""
     rows = [
         "| kind | runs | evidence | read by | what it does |",
         "| --- | --- | --- | --- | --- |",
@@ -197,14 +197,15 @@ def table() -> str:
 BEGIN, END = "<!-- workload kinds: begin (make schema) -->", "<!-- workload kinds: end -->"
 
 
-def with_table(readme: str) -> str:
-    """``readme`` with the table of kinds between its markers brought up to date."""
-    head, _, rest = readme.partition(BEGIN)
+def with_table(page: str) -> str:
+    """``page`` (``docs/scenarios.md``) with the table of kinds between its markers brought up
+    to date."""
+    head, _, rest = page.partition(BEGIN)
     _, _, tail = rest.partition(END)
     return f"{head}{BEGIN}\n{table()}{END}{tail}"
 
 
-# The harness's own kinds register themselves, in the order the README lists them.
+# The harness's own kinds register themselves, in the order docs/scenarios.md lists them.
 # isort: off
 from harness.kinds import manifests  # noqa: E402, F401
 from harness.kinds import conformance, observing, load, ui, fault, domain  # noqa: E402, F401

@@ -22,7 +22,31 @@ from harness.engine import RunLabels
 from harness.errors import InfrastructureError
 from harness.images import ImageSpec
 
-testcontainers_config.ryuk_disabled = True  # its reaper image cannot be pulled; we sweep ourselves
+
+class _Unreaped:
+    """While a harness container starts, testcontainers starts no reaper (Ryuk) for it: the
+    harness labels and sweeps its own containers, and the reaper's image may not be pullable.
+    The setting is testcontainers' process-wide one, so it is switched off only while at least
+    one harness container is starting and restored after: a plugin author's own testcontainers
+    in the same pytest session keep theirs."""
+
+    _lock = threading.Lock()
+    _starting = 0
+    _saved = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if _Unreaped._starting == 0:
+                _Unreaped._saved = testcontainers_config.ryuk_disabled
+                testcontainers_config.ryuk_disabled = True
+            _Unreaped._starting += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            _Unreaped._starting -= 1
+            if _Unreaped._starting == 0:
+                testcontainers_config.ryuk_disabled = _Unreaped._saved
+
 
 Migrate = Callable[[str], None]
 
@@ -170,7 +194,8 @@ class Service(ABC):
         for attempt in range(3):
             container.ports[f"{self.port}/tcp"] = ("127.0.0.1", free_port())
             try:
-                container.start()
+                with _Unreaped():
+                    container.start()
                 break
             except APIError as exc:  # another process took the port in between: try another
                 if attempt == 2 or ("already" not in str(exc) and "in use" not in str(exc)):

@@ -12,6 +12,14 @@ def one_line_error(outcome) -> str:
     return lines[0]
 
 
+def error_lines(outcome) -> list[str]:
+    """stderr's error: its first line says it is one, each line is one ``file:line: ...``."""
+    assert "Traceback" not in outcome.stderr
+    lines = [ln for ln in outcome.stderr.strip().splitlines() if not ln.startswith("==> ")]
+    assert lines and lines[0].startswith("mlflow-plugin-harness: error: "), outcome.stderr
+    return [lines[0].removeprefix("mlflow-plugin-harness: error: "), *lines[1:]]
+
+
 def test_unknown_option(harness):
     outcome = harness("run", str(PLUGINS / "reference-plugin"), "--frobnicate")
     assert outcome.code == 2
@@ -31,9 +39,21 @@ def test_malformed_scenario(harness, tmp_path):
     )
     outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", str(bad))
     assert outcome.code == 2
-    assert one_line_error(outcome).endswith(f"{bad}:4: workloads.0.runz: unknown key")
+    line = one_line_error(outcome)
+    assert line.endswith(f"{bad}:4: workloads.0.runz: unknown key (did you mean 'runs'?)")
     outcome = harness("validate", str(bad))
     assert outcome.code == 2 and f"{bad}:4" in one_line_error(outcome)
+
+    # every error, one line each, unknown keys first with a suggestion; the first line whole
+    bad.write_text("description: x\nworkloadz:\n  - kind: logging\nchecks: [runs, nope]\n")
+    good = tmp_path / "good.yaml"
+    good.write_text("description: x\nchecks: [runs]\n")
+    outcome = harness("validate", str(good), str(bad))
+    assert outcome.code == 2 and outcome.stdout == f"{good}: ok\n"
+    lines = error_lines(outcome)
+    assert lines[0] == f"{bad}:2: workloadz: unknown key (did you mean 'workloads'?)"
+    assert lines[1].startswith(f"{bad}:4: checks.1: unknown check 'nope'")
+    assert len(lines) == 2
 
 
 def test_plugin_pinned_to_an_older_mlflow_names_the_pin(harness):

@@ -1,10 +1,11 @@
 """A run that cannot start (exit code 2) still writes report.json and junit.xml naming the
-error, in --report-dir, so CI has something to publish; stderr keeps its one line."""
+error, in --report-dir, so CI has something to publish; stderr keeps its one line (one per
+error of a malformed scenario)."""
 
 import xml.etree.ElementTree as ET
 
 from tests.helpers import PLUGINS
-from tests.integration.test_cli import one_line_error
+from tests.integration.test_cli import error_lines, one_line_error
 
 
 def error_case(outcome) -> ET.Element:
@@ -24,6 +25,22 @@ def test_a_missing_plugin_path_writes_reports_naming_it(harness):
     case = error_case(outcome)
     assert (case.get("classname"), case.get("name")) == ("harness.run", "usage")
     assert case.find("error").get("message") == message
+
+
+def test_a_malformed_scenario_writes_reports_naming_every_error(harness, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("descripton: x\nchecks: [runs]\nstores:\n  trackng: x\ntimeout_s: 0\n")
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), "--scenario", str(bad))
+    assert outcome.code == 2
+    errors = [
+        f"{bad}:1: descripton: unknown key (did you mean 'description'?)",
+        f"{bad}:4: stores.trackng: unknown key (did you mean 'tracking'?)",
+        f"{bad}:5: timeout_s: Input should be greater than or equal to 1",
+    ]
+    assert error_lines(outcome) == errors
+    message = "\n".join(errors)
+    assert outcome.report["error"] == {"kind": "usage", "message": message, "exit_code": 2}
+    assert error_case(outcome).find("error").get("message") == message
 
 
 def test_a_plugin_that_cannot_be_installed_writes_reports_naming_it(harness, tmp_path):

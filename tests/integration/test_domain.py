@@ -28,7 +28,7 @@ BROKEN = {
 
 
 # the default scenario with a 10 s budget: each defect shows within seconds, and shrinking
-# that long gives the same last step (the default budget's examples: the README, issue notes)
+# that long gives the same last step (the default budget's examples: docs/domain.md, issue notes)
 QUICK = ROOT / "tests" / "scenarios" / "domain-quick.yaml"
 
 

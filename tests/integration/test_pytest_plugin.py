@@ -1,4 +1,4 @@
-"""A plugin author adds the harness to their own pytest suite, as the README says: the plugin
+"""A plugin author adds the harness to their own pytest suite, as docs/pytest.md says: the plugin
 lives outside this repository, its tests use the service fixtures, and `--mlflow-plugin=.`
 adds the harness's scenarios as test items."""
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 import time
 
-import docker
 import pytest
 
-from harness.engine import LABEL_GROUP
-from harness.scenario import available
 from harness.services.pool import ServicePool
 from tests.helpers import (
     PLUGINS,
@@ -23,90 +18,6 @@ from tests.helpers import (
 )
 
 REFERENCE = str(PLUGINS / "reference-plugin")
-
-
-class _Watcher:
-    """Every container of a parallel run, inspected while it runs: the credentials it was given
-    and how it was started. Polls until stopped (at most 20 minutes)."""
-
-    def __init__(self, client) -> None:
-        self.client, self.seen = client, {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def __enter__(self) -> _Watcher:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _poll(self) -> None:
-        deadline = time.monotonic() + 1200
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            for container in self.client.containers.list(filters={"label": LABEL_GROUP}):
-                if container.id not in self.seen:
-                    with contextlib.suppress(docker.errors.NotFound):
-                        self.seen[container.id] = self.client.api.inspect_container(container.id)
-            self._stop.wait(0.3)
-
-    def secrets(self) -> set[str]:
-        return {
-            value
-            for attrs in self.seen.values()
-            for item in attrs["Config"]["Env"] or []
-            for key, _, value in [item.partition("=")]
-            if ("PASSWORD" in key or "SECRET" in key) and value
-        }
-
-    def images(self, fragment: str) -> list[dict]:
-        return [a for a in self.seen.values() if fragment in a["Config"]["Image"]]
-
-
-def test_every_default_scenario_passes_on_two_workers_and_no_secret_is_written(
-    docker_client, harness
-):
-    with _Watcher(docker_client) as watcher:
-        outcome = harness("run", REFERENCE, "--workers", "2", timeout=1500)
-    assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
-    results = {r["scenario"]: r for r in outcome.report["results"]}
-    assert list(results) == list(available())  # every default scenario, in order
-    for name, result in results.items():
-        if name == "mssql-artifacts":
-            assert result["status"] == "skipped" and "only as Microsoft's image" in result["reason"]
-            continue
-        assert result["status"] == "passed", (name, result["reason"])
-        backend = [c for c in result["checks"] if c["name"].startswith("backend-")]
-        assert all(c["status"] == "passed" for c in backend), backend
-        for service in result["services"]:
-            if service["kind"] == "minio" and service["image"].startswith("mlflow-plugin-harness/"):
-                assert service["substitute_for"] == "minio"
-    # two workers, each with its own services, and nothing left of either
-    assert "on gw0" in outcome.stderr and "on gw1" in outcome.stderr
-    run_ids = outcome.report["run_id"].split(",")
-    assert len(run_ids) == 2
-    assert len(watcher.images("/postgres:")) == 2
-    for run_id in run_ids:
-        assert leftovers(docker_client, run=run_id) == []
-    # every port on 127.0.0.1; the plugin's code in the server unprivileged, without the
-    # Docker socket, not on the host network
-    for attrs in watcher.seen.values():
-        for bindings in attrs["HostConfig"]["PortBindings"].values():
-            assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
-    (server,) = watcher.images("/mlflow-server:")
-    assert server["Config"]["User"] == "10001:10001" and not server["HostConfig"]["Privileged"]
-    assert not any("docker.sock" in m["Source"] for m in server["Mounts"])
-    assert server["HostConfig"]["NetworkMode"] not in ("host", "default", "bridge")
-    # credentials: random per service, in no report, log, screenshot or console line
-    secrets = watcher.secrets()
-    assert len(secrets) >= 4  # postgres and minio on each worker at least
-    files = [p for p in outcome.report_dir.rglob("*") if p.is_file()]
-    assert {p.suffix for p in files} == {".json", ".xml", ".html", ".png"}
-    written = [outcome.stdout, outcome.stderr] + [p.read_text(errors="replace") for p in files]
-    for secret in secrets:
-        assert not any(secret in text for text in written)
-    assert "****" in (outcome.report_dir / "report.json").read_text()  # URIs there, masked
 
 
 def _started(pool: ServicePool) -> dict:
@@ -238,3 +149,19 @@ def test_a_paused_service_makes_the_harness_give_up_not_hang(docker_client):
                 container.unpause()
             outcome.service.ping()
     assert leftovers(docker_client, run=run_id) == []
+
+
+def test_the_harness_leaves_testcontainers_reaper_setting_to_the_plugins_own_tests(
+    docker_client, monkeypatch
+):
+    """A plugin author's testcontainers in the same pytest session keep their reaper (Ryuk);
+    the harness's own containers start without one (it sweeps them itself)."""
+    from testcontainers.core.config import testcontainers_config
+
+    monkeypatch.setattr(testcontainers_config, "ryuk_disabled", False)
+    with ServicePool(progress=lambda _m: None) as pool:
+        outcome = pool.start({("postgres", None): None})[("postgres", None)]
+        assert outcome.service is not None, (outcome.skipped, outcome.error)
+        assert testcontainers_config.ryuk_disabled is False
+    reapers = docker_client.containers.list(all=True, filters={"name": "testcontainers-ryuk"})
+    assert reapers == []

@@ -1,0 +1,205 @@
+"""The harness as plugin authors install it: the built wheel alone, in a fresh venv outside
+this checkout, run from the plugin's own directory. The default set passes there, server mode
+included, with the plugin's own scenarios/ picked up; `pytest --mlflow-plugin=.` works there.
+
+The run on two workers is also where the harness's safety is watched: every port on 127.0.0.1,
+the server container unprivileged and off the host network, no credential written anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.scenario import available
+from tests.helpers import PLUGINS, ROOT, ContainerWatcher, Outcome, leftovers
+
+OWN_SCENARIO = """\
+description: The plugin's own scenario, picked up from scenarios/ in its repository.
+workloads:
+  - kind: quickstart
+checks: [runs, params]
+"""
+
+
+def _index_env() -> dict[str, str]:
+    """This machine's package indexes, as uv needs them (the harness's own translation)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "harness.indexes"], capture_output=True, text=True, check=True
+    ).stdout
+    env = {}
+    for line in out.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = value.strip("'")
+    return env
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The venv's bin directory: only the wheel built from this checkout, and what it needs."""
+    where = tmp_path_factory.mktemp("wheel")
+    env = {**os.environ, **_index_env()}
+    uv = str(Path(sys.executable).parent / "uv")
+    build = [uv, "build", "--wheel", "-q", "--out-dir", str(where / "dist"), str(ROOT)]
+    subprocess.run(build, check=True, env=env, timeout=300, capture_output=True)
+    (wheel,) = (where / "dist").glob("*.whl")
+    subprocess.run([sys.executable, "-m", "venv", str(where / "venv")], check=True, timeout=120)
+    python = where / "venv" / "bin" / "python"
+    install = [uv, "pip", "install", "-q", "--python", str(python), str(wheel)]
+    subprocess.run(install, check=True, env=env, timeout=600, capture_output=True)
+    yield python.parent
+
+
+def _workspace(tmp_path: Path) -> Path:
+    """A copy of the reference plugin, as a plugin's repository, with a scenario of its own."""
+    plugin = tmp_path / "my-plugin"
+    shutil.copytree(
+        PLUGINS / "reference-plugin",
+        plugin,
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"),
+    )
+    (plugin / "scenarios").mkdir()
+    (plugin / "scenarios" / "my-quickstart.yaml").write_text(OWN_SCENARIO)
+    return plugin
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without anything pointing into this checkout or its venv."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT))
+    )
+    return env
+
+
+def _run(bin_dir: Path, cwd: Path, *args: str, timeout: float) -> Outcome:
+    report_dir = cwd / "reports"
+    done = subprocess.run(
+        [str(bin_dir / "mlflow-plugin-harness"), *args, "--report-dir", str(report_dir)],
+        cwd=cwd,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    report_file = report_dir / "report.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    return Outcome(done.returncode, done.stdout, done.stderr, report_dir, report)
+
+
+def test_the_wheel_carries_the_scenarios_images_and_scripts_and_no_mlflow(installed):
+    site = installed.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    data = next(site.glob("site-packages/harness/data"))
+    assert {p.name for p in (data / "scenarios").glob("*.yaml")} == {
+        f"{name}.yaml" for name in available()
+    }
+    assert (data / "scenarios" / "scenario.schema.json").is_file()
+    assert {p.name for p in (data / "images").iterdir()} == {
+        p.name for p in (ROOT / "images").iterdir()
+    }
+    assert os.access(data / "scripts" / "ensure-docker", os.X_OK)
+    probe = "import importlib.util as u; print(u.find_spec('mlflow') is None)"
+    done = subprocess.run([str(installed / "python"), "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "True", "MLflow is a test dependency, not a runtime one"
+
+
+def test_every_default_scenario_passes_from_the_wheel_on_two_workers_and_no_secret_is_written(
+    installed, tmp_path, docker_client
+):
+    plugin = _workspace(tmp_path)
+    with ContainerWatcher(docker_client) as watcher:
+        outcome = _run(installed, plugin, "run", ".", "--workers", "2", timeout=1500)
+    assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
+    results = {r["scenario"]: r for r in outcome.report["results"]}
+    assert list(results) == [*available(), "my-quickstart"]  # the plugin's own scenario last
+    for name, result in results.items():
+        if name == "mssql-artifacts":
+            assert result["status"] == "skipped" and "only as Microsoft's image" in result["reason"]
+            continue
+        assert result["status"] == "passed", (name, result["reason"])
+        backend = [c for c in result["checks"] if c["name"].startswith("backend-")]
+        assert all(c["status"] == "passed" for c in backend), backend
+        for service in result["services"]:
+            if service["kind"] == "minio" and service["image"].startswith("mlflow-plugin-harness/"):
+                assert service["substitute_for"] == "minio"
+    assert (
+        "the run page shows param1 and foo"
+        in outcome.checks("server-postgres-minio")["ui-screenshot"]["detail"]
+    )
+    _assert_two_workers_left_nothing(outcome, docker_client)
+    _assert_contained(watcher)
+    _assert_no_secret_written(outcome, watcher)
+
+
+def _assert_two_workers_left_nothing(outcome: Outcome, docker_client) -> None:
+    assert "on gw0" in outcome.stderr and "on gw1" in outcome.stderr
+    run_ids = outcome.report["run_id"].split(",")
+    assert len(run_ids) == 2
+    for run_id in run_ids:
+        assert leftovers(docker_client, run=run_id) == []
+
+
+def _assert_contained(watcher: ContainerWatcher) -> None:
+    """Every port on 127.0.0.1; the plugin's code in the server unprivileged, without the
+    Docker socket, not on the host network."""
+    assert len(watcher.images("/postgres:")) == 2  # each worker its own
+    for attrs in watcher.seen.values():
+        for bindings in attrs["HostConfig"]["PortBindings"].values():
+            assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
+    (server,) = watcher.images("/mlflow-server:")
+    assert server["Config"]["User"] == "10001:10001" and not server["HostConfig"]["Privileged"]
+    assert not any("docker.sock" in m["Source"] for m in server["Mounts"])
+    assert server["HostConfig"]["NetworkMode"] not in ("host", "default", "bridge")
+
+
+def _assert_no_secret_written(outcome: Outcome, watcher: ContainerWatcher) -> None:
+    """Credentials: random per service, in no report, log, screenshot or console line."""
+    secrets = watcher.secrets()
+    assert len(secrets) >= 4  # postgres and minio on each worker at least
+    files = [p for p in outcome.report_dir.rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} == {".json", ".xml", ".html", ".png"}
+    written = [outcome.stdout, outcome.stderr] + [p.read_text(errors="replace") for p in files]
+    for secret in secrets:
+        assert not any(secret in text for text in written)
+    assert "****" in (outcome.report_dir / "report.json").read_text()  # URIs there, masked
+
+
+def test_pytest_with_the_plugin_option_works_from_the_wheel(installed, tmp_path, docker_client):
+    plugin = _workspace(tmp_path)
+    (plugin / "tests").mkdir()
+    (plugin / "tests" / "test_own.py").write_text(
+        "def test_the_authors_own_test(mlflow_postgres):\n"
+        "    assert mlflow_postgres.uri.startswith('postgresql')\n"
+    )
+    done = subprocess.run(
+        [
+            str(installed / "python"),
+            "-m",
+            "pytest",
+            "--mlflow-plugin=.",
+            "--mlflow-scenario=quickstart",
+            "--mlflow-scenario=my-quickstart",
+            "-p",
+            "no:cacheprovider",
+            "--junitxml=junit.xml",
+            "-v",
+        ],
+        cwd=plugin,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "mlflow-plugin-harness::quickstart PASSED" in done.stdout
+    assert "mlflow-plugin-harness::my-quickstart PASSED" in done.stdout
+    assert "test_own.py::test_the_authors_own_test PASSED" in done.stdout
+    suites = ET.parse(plugin / "junit.xml").getroot()
+    assert int(suites.find("testsuite").get("tests")) == 3
