@@ -47,7 +47,7 @@ lint: venv
 	cd $(HERE) && $(VENV)/bin/mypy
 
 check: venv lint images browser
-	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 --durations=15 $(PYTEST_ARGS)
+	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 unit: venv
 	cd $(HERE) && $(VENV)/bin/python -m pytest -m "not docker and not network and not slow" -q $(PYTEST_ARGS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -17,6 +18,7 @@ from harness.errors import HarnessError, UsageError
 
 if TYPE_CHECKING:
     from harness.results import RunReport
+    from harness.shard import ShardSpec
 
 PROG = "mlflow-plugin-harness"
 USAGE = f"""{PROG} [--version] <command> [<args>]
@@ -31,6 +33,7 @@ commands:
    doctor      Check Docker, service images, registry and CA set-up; print fixes
    images      Build (or fetch) the service images ahead of a run
    cleanup     Remove containers, networks, volumes and temp dirs left by dead runs
+   merge       Join the reports of sharded runs (run --shard K/N) into one
 
 exit codes: 0 passed, 1 a check failed, a scenario was inconclusive or nothing passed,
 2 bad input, 3 infrastructure error
@@ -74,6 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_profile(args.profile)
         if args.profile and (args.scenario or args.workers not in (None, "1")):
             raise UsageError("--profile picks the scenarios and runs them on one worker")
+        options.shard = _shard(args)
         if args.workers not in (None, "1"):
             from harness.parallel import execute_parallel
 
@@ -93,6 +97,55 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 f"(MLflow {env['mlflow_version']}); processes: {env.get('processes', 'fresh')}"
             )
     print(_time_line(report, time.monotonic() - started, args.workers))
+    print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
+    if report.shard:
+        print(_shard_line(report.shard))
+    print(f"{label}: {why}")
+    return code
+
+
+def _shard(args: argparse.Namespace) -> ShardSpec | None:
+    """``--shard`` with ``--durations``, or None; UsageError where they do not fit."""
+    if args.shard is None:
+        if args.durations is not None:
+            raise UsageError("--durations balances the shards of --shard K/N: give both")
+        return None
+    if args.profile:
+        raise UsageError("--profile is the edit-and-test loop, run whole: it takes no --shard")
+    spec: ShardSpec = args.shard
+    return dataclasses.replace(spec, durations=args.durations)
+
+
+def _shard_line(shard: dict[str, Any]) -> str:
+    return (
+        f"shard {shard['index']}/{shard['total']}: {len(shard['items'])} of {len(shard['of'])} "
+        f"work item(s) of selection {shard['selection'][:8]}; join every shard's report.json "
+        f"with `{PROG} merge`"
+    )
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    """``merge REPORT.json...``: one report from the shards' (and selections')."""
+    from harness.merge import MergeError, check_output, copy_attachments, merge, read_parts
+    from harness.report import print_summary, verdict, write_reports
+
+    try:
+        check_output(args.reports, args.report_dir)
+        parts = read_parts(args.reports)
+        report = merge(parts)
+    except MergeError as exc:
+        for problem in exc.problems:
+            print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    try:
+        copy_attachments(parts, args.report_dir)  # first: report.html embeds the screenshots
+        mask = write_reports(report, args.report_dir)
+    except OSError as exc:
+        raise UsageError(f"cannot write the reports in {args.report_dir}: {exc}") from None
+    print_summary(report, sys.stdout, mask)
+    code, label, why = verdict(report)
+    selections = len({p.selection for p in parts})
+    print(f"merged: {len(parts)} report(s), {selections} selection(s), each complete")
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
     print(f"{label}: {why}")
     return code
@@ -251,7 +304,55 @@ def _add_run(sub: Any) -> None:
         "per CPU), each with its own services (default: 1)",
     )
     _add_tuning(run)
+    _add_sharding(run)
     run.set_defaults(func=_cmd_run)
+
+
+def _add_sharding(run: Any) -> None:
+    """``run --shard K/N``: one machine's share of a CI matrix."""
+    run.add_argument(
+        "--shard",
+        type=_shard_spec,
+        metavar="K/N",
+        help="run only shard K of N of the selected scenario and MLflow version pairs, split "
+        "the same way on every machine; join the shards' reports with 'merge'",
+    )
+    run.add_argument(
+        "--durations",
+        type=Path,
+        metavar="FILE",
+        help="a previous report.json (a merged one too) whose durations balance the shards "
+        "(default: a static estimate per scenario)",
+    )
+
+
+def _shard_spec(value: str) -> ShardSpec:
+    from harness.shard import ShardSpec
+
+    try:
+        return ShardSpec.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_merge(sub: Any) -> None:
+    merge = sub.add_parser(
+        "merge",
+        help="join the reports of sharded runs",
+        usage=f"{PROG} merge REPORT.json... [--report-dir DIR]",
+        description="Join the report.json of every shard (run --shard K/N) into one report.json, "
+        "junit.xml and report.html, as one run would have written them. Every shard of every "
+        "selection must be there, once (exit code 2 otherwise); the exit code is then the run's.",
+    )
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
+    merge.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where the merged report.html, report.json and junit.xml go (default: reports)",
+    )
+    merge.set_defaults(func=_cmd_merge)
 
 
 def _add_scenario_dir(parser: Any) -> None:
@@ -310,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_run(sub)
+    _add_merge(sub)
 
     scenarios = sub.add_parser(
         "scenarios",

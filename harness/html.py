@@ -165,6 +165,17 @@ def _scenario(result: ScenarioResult, images: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def _shard(report: RunReport) -> str:
+    """``shard 2/3 (6 of 19 items of selection 1a2b3c4d) · ``, or nothing for a whole run."""
+    shard = report.shard
+    if not shard:
+        return ""
+    return escape(
+        f"shard {shard['index']}/{shard['total']} ({len(shard['items'])} of {len(shard['of'])} "
+        f"items of selection {shard['selection'][:8]}) · "
+    )
+
+
 def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
     code, label, why = verdict(report)
     css = {"OK": Status.PASSED, "INCONCLUSIVE": Status.INCONCLUSIVE}.get(
@@ -176,7 +187,7 @@ def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
     body = [
         f"<h1>MLflow plugin harness: {escape(plugin.name)} {escape(plugin.version)}</h1>",
         f"<p class=muted>{escape(plugin.spec)} · run {escape(report.run_id)} · "
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}</p>",
+        f"{_shard(report)}{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}</p>",
         f'<p class="verdict {css}">{label}: {escape(why)}</p>',
         f"<p>{totals(report)}</p>",
         "<p class=muted>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -51,46 +52,25 @@ class _Relay:
 
 
 def execute_parallel(options: Options, workers: str) -> RunReport:
-    """Run the selected scenarios on ``workers`` pytest-xdist workers (a number or ``auto``)."""
+    """Run the selected scenarios on ``workers`` pytest-xdist workers (a number or ``auto``);
+    with a shard, only its share of the scenario and version pairs."""
     scenarios = options.select()  # bad input is reported here, before any worker
+    plan = options.shard.plan(scenarios, options.mlflow_versions) if options.shard else None
+    if plan is not None and not plan.mine:
+        return plan.empty_report(options.plugin)
     # the environments and probes only: each worker starts its own fork server
     with Session(dataclasses.replace(options, fresh_processes=True)) as session:
         for version in session.versions:
-            session.prepare(version)
-        versions = [
-            prepared.env.mlflow_version if prepared.env else str(version)
+            if plan is None or plan.scenarios(scenarios, version):
+                session.prepare(version)
+        resolved = {
+            version: prepared.env.mlflow_version if prepared.env else str(version)
             for version, prepared in session.prepared.items()
-        ]
+        }
     group = engine.RunLabels().run_id
     os.environ[engine.GROUP_VARIABLE] = group  # the workers inherit it
     with tempfile.TemporaryDirectory(prefix=f"mlflow-plugin-harness-{os.getpid()}-") as empty:
-        ini = Path(empty) / "pytest.ini"
-        ini.write_text("[pytest]\n")
-        argv = [
-            "-n",
-            workers,
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:terminal",
-            "-p",
-            "no:warnings",
-            "--rootdir",
-            empty,
-            "-c",
-            str(ini),
-            "--mlflow-plugin",
-            options.plugin,
-            "--mlflow-report-dir",
-            str(options.report_dir.resolve()),
-        ]
-        argv += [arg for s in options.scenarios or [] for arg in ("--mlflow-scenario", s)]
-        argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
-        argv += [arg for k, v in options.knobs.items() for arg in (f"--mlflow-{k}", str(v))]
-        argv += ["--mlflow-fresh-processes"] if options.fresh_processes else []
-        argv += [arg for d in options.scenario_dirs for arg in ("--mlflow-scenario-dir", str(d))]
-        if options.config:
-            argv += ["--mlflow-config", str(options.config.resolve())]
+        argv = _pytest_argv(options, workers, empty)
         relay = _Relay(options)
         options.progress(f"running the scenarios on {workers} pytest-xdist workers")
         try:
@@ -104,17 +84,60 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
         raise InfrastructureError(
             f"the pytest-xdist workers produced no report (pytest exit code {int(code)})"
         )
+    wanted = {(i.scenario, resolved[i.version or None]) for i in plan.mine} if plan else None
     relay.report.results = fill_in_missing(
-        relay.report.results, [s.name for s in scenarios], versions, int(code)
+        relay.report.results, [s.name for s in scenarios], [*resolved.values()], int(code), wanted
     )
     return relay.report
 
 
+def _pytest_argv(options: Options, workers: str, empty: str) -> list[str]:
+    """pytest's arguments: ``workers`` xdist workers, none of pytest's own output or cache,
+    the empty directory ``empty`` as its root, and the run's options as the plugin's."""
+    ini = Path(empty) / "pytest.ini"
+    ini.write_text("[pytest]\n")
+    argv = [
+        "-n",
+        workers,
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:warnings",
+        "--rootdir",
+        empty,
+        "-c",
+        str(ini),
+        "--mlflow-plugin",
+        options.plugin,
+        "--mlflow-report-dir",
+        str(options.report_dir.resolve()),
+    ]
+    argv += [arg for s in options.scenarios or [] for arg in ("--mlflow-scenario", s)]
+    argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
+    argv += [arg for k, v in options.knobs.items() for arg in (f"--mlflow-{k}", str(v))]
+    argv += ["--mlflow-fresh-processes"] if options.fresh_processes else []
+    argv += [arg for d in options.scenario_dirs for arg in ("--mlflow-scenario-dir", str(d))]
+    if options.config:
+        argv += ["--mlflow-config", str(options.config.resolve())]
+    if options.shard is not None:  # the workers take this shard's items only
+        argv += ["--mlflow-shard", f"{options.shard.index}/{options.shard.total}"]
+        if options.shard.durations:
+            argv += ["--mlflow-durations", str(options.shard.durations.resolve())]
+    return argv
+
+
 def fill_in_missing(
-    results: list[ScenarioResult], scenarios: list[str], versions: list[str], exit_code: int
+    results: list[ScenarioResult],
+    scenarios: list[str],
+    versions: list[str],
+    exit_code: int,
+    wanted: Collection[tuple[str, str]] | None = None,
 ) -> list[ScenarioResult]:
     """The workers' results and an error for each scenario (under each MLflow version, as
-    resolved) that none reported: a worker that died took its scenarios' results with it.
+    resolved; of the ``wanted`` pairs only, when given: a shard's) that none reported: a
+    worker that died took its scenarios' results with it.
 
     In the order of a run without workers: by version, then by scenario; a result for a
     scenario or version not asked for (there should be none) is kept, after the others.
@@ -131,7 +154,7 @@ def fill_in_missing(
         )
         for version in versions
         for scenario in scenarios
-        if (scenario, version) not in done
+        if (scenario, version) not in done and (wanted is None or (scenario, version) in wanted)
     ]
     return run_order([*results, *missing], scenarios, versions)
 

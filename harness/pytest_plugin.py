@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from harness.scenario import Scenario
     from harness.services.pool import ServicePool
     from harness.session import Session
+    from harness.shard import Plan
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,6 +86,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="start every script in a new interpreter, not forked from a preloading server",
     )
+    _add_shard_options(group)
+
+
+def _add_shard_options(group: pytest.OptionGroup) -> None:
+    group.addoption(
+        "--mlflow-shard",
+        type=_shard_option,
+        metavar="K/N",
+        help="only shard K of N of the scenario and MLflow version pairs (CI matrices; "
+        "`mlflow-plugin-harness merge` joins the shards' reports)",
+    )
+    group.addoption(
+        "--mlflow-durations",
+        type=Path,
+        metavar="FILE",
+        help="a previous report.json whose durations balance the shards",
+    )
+
+
+def _shard_option(value: str) -> str:
+    import argparse
+
+    from harness.shard import ShardSpec
+
+    try:
+        ShardSpec.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 REPORT = pytest.StashKey["RunReport"]()  # the merged report, once the session has finished
@@ -131,6 +161,20 @@ class HarnessRun:
 
         o = self.options()
         return select(o["scenarios"], directories(o["plugin"], o["scenario_dirs"]))
+
+    def plan(self) -> Plan | None:
+        """With --mlflow-shard, this shard's share of the selection."""
+        from harness.errors import UsageError
+        from harness.shard import ShardSpec
+
+        spec = self.config.getoption("mlflow_shard")
+        if spec is None:
+            return None
+        shard = ShardSpec.parse(spec, self.config.getoption("mlflow_durations"))
+        try:
+            return shard.plan(self.scenarios(), self.options()["versions"])
+        except UsageError as exc:  # a durations file that is no report
+            raise pytest.UsageError(f"mlflow-plugin-harness: {exc}") from None
 
     def result(self, scenario: Scenario, version: str) -> ScenarioResult:
         from harness.errors import HarnessError
@@ -194,6 +238,8 @@ class HarnessRun:
                 self.workers, [s.name for s in self.scenarios()], self.options()["versions"]
             )
         if report is not None:
+            plan = self.plan()
+            report.shard = plan.record() if plan else None
             self.config.stash[REPORT] = report
             _write(report, self.options()["report_dir"])
 
@@ -396,8 +442,11 @@ def pytest_collection_modifyitems(
         return
     run = config.stash[_RUN]
     versions = run.options()["versions"] or [""]
+    plan = run.plan()
     added = []
     for scenario, version in itertools.product(run.scenarios(), versions):
+        if plan is not None and not plan.takes(scenario.name, version):
+            continue  # another shard's
         name = f"{scenario.name}[mlflow-{version}]" if version else scenario.name
         added.append(
             ScenarioItem.from_parent(

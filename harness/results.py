@@ -181,6 +181,8 @@ class RunReport:
     run_id: str = ""
     secrets: set[str] = field(default_factory=set, repr=False)  # masked in every output
     timings: Timings = field(default_factory=Timings)
+    # ``run --shard K/N``: which shard of which selection (``harness.shard.Plan.record``)
+    shard: dict[str, Any] | None = None
 
     def versions(self) -> list[str]:
         """The MLflow versions of the run, in the order they were tested."""
@@ -226,6 +228,11 @@ class RunReport:
         A found defect outranks an infrastructure error: it holds whatever else broke. An
         error outranks an inconclusive scenario: the run itself cannot be trusted.
         """
+        if not self.results and self.shard is not None:  # more shards than work items
+            return (
+                0,
+                f"shard {self.shard['index']}/{self.shard['total']} has no work: nothing to run",
+            )
         counts = self.summary()
         if counts["failed"]:
             return 1, f"{counts['failed']} scenario(s) failed"
@@ -263,11 +270,14 @@ class RunReport:
             list(data["environments"]),
             data["run_id"],
             timings=Timings(**data.get("timings", {})),
+            shard=data.get("shard"),
         )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["secrets"]
+        if self.shard is None:  # a whole run: merge takes it for shard 1/1 of its results
+            del data["shard"]
         data["summary"] = self.summary()
         data["blame"] = self.blames()
         data["upstream_notes"] = {"count": len(self.notes()), "notes": self.notes()}

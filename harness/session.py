@@ -50,6 +50,7 @@ class Options:
     fresh_processes: bool = False  # every script in a new interpreter, no fork server
     profile: str | None = None  # a named selection of the default scenarios (``profiles``)
     scenario_dirs: list[Path] = field(default_factory=list)  # --scenario-dir, besides the defaults
+    shard: ShardSpec | None = None  # --shard K/N: this machine's share of the selection
 
     def select(self) -> list[Scenario]:
         """The scenarios asked for, from the harness's, the plugin's and the given directories."""
@@ -287,12 +288,12 @@ class Session:
             shutil.rmtree(self.rundir, ignore_errors=True)
 
 
-def execute(options: Options, shard: ShardSpec | None = None) -> RunReport:
+def execute(options: Options) -> RunReport:
     """Run the selected scenarios against the plugin, under each requested MLflow version, one
-    after another, and return the report (not yet written). With ``shard``, only its share of
+    after another, and return the report (not yet written). With a shard, only its share of
     the scenario and version pairs (and no environment for a version it has none of)."""
     scenarios = options.select()
-    plan = shard.plan(scenarios, options.mlflow_versions) if shard else None
+    plan = options.shard.plan(scenarios, options.mlflow_versions) if options.shard else None
     if plan is not None and not plan.mine:
         return plan.empty_report(options.plugin)
     with Session(options) as session:

@@ -26,6 +26,8 @@ INTEGRATION = Path(__file__).resolve().parent / "integration"
 NO_DOCKER = {
     "test_broken_plugins.py::test_every_check_has_a_broken_plugin",  # reads the scenarios
     "test_ci_job.py::test_the_workflow_is_a_valid_github_actions_job",  # reads the YAML
+    "test_ci_job.py::test_the_action_is_a_valid_composite_action",  # reads the YAML
+    "test_ci_job.py::test_the_matrix_workflow_is_valid",  # reads the YAML
     # bad input, ended before any environment or container
     "test_cli.py::test_unknown_option",
     "test_cli.py::test_missing_plugin_path",
@@ -35,14 +37,20 @@ NO_DOCKER = {
     "test_cli.py::test_requirement_that_does_not_exist",
     "test_cli.py::test_plugin_pinned_to_an_older_mlflow_names_the_pin",
     "test_cli_error_reports.py",
+    "test_sharding.py::test_an_empty_shard_runs_nothing_and_passes",  # nothing to run: no engine
     # runs with DOCKER_HOST pointing nowhere on purpose
     "test_services.py::test_without_docker_service_scenarios_end_in_an_error_with_the_fix",
 }
 NETWORK = {
     "test_pypi_plugins.py",  # third-party plugins from the package index
+    "test_wheel.py",  # builds the wheel (its build backend comes from the index)
     "test_server_and_matrix.py::test_matrix_on_a_pypi_plugin",  # mlflow-sysmetrics
     "test_cli.py::test_requirement_that_does_not_exist",  # asks the index for it
     "test_ci_job.py::test_the_workflow_commands_succeed_here",  # `make venv` may reinstall
+    # the action installs the harness in a venv of its own from the package index
+    "test_ci_job.py::test_the_action_passes_a_sound_plugin",
+    "test_ci_job.py::test_the_action_fails_the_job_on_a_broken_plugin",
+    "test_ci_job.py::test_the_matrix_workflow_runs_here",
 }
 
 

@@ -15,12 +15,16 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.scenario import available
 from tests.helpers import PLUGINS, ROOT, ContainerWatcher, Outcome, leftovers
 
+# The module's tests share one whole run: on one pytest-xdist worker (make check: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("wheel")
+SEED = ("--seed", "7")  # the domain searches try the same examples in every run here
 OWN_SCENARIO = """\
 description: The plugin's own scenario, picked up from scenarios/ in its repository.
 workloads:
@@ -79,8 +83,8 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def _run(bin_dir: Path, cwd: Path, *args: str, timeout: float) -> Outcome:
-    report_dir = cwd / "reports"
+def _run(bin_dir: Path, cwd: Path, *args: str, reports: str = "reports", timeout: float) -> Outcome:
+    report_dir = cwd / reports
     done = subprocess.run(
         [str(bin_dir / "mlflow-plugin-harness"), *args, "--report-dir", str(report_dir)],
         cwd=cwd,
@@ -110,12 +114,19 @@ def test_the_wheel_carries_the_scenarios_images_and_scripts_and_no_mlflow(instal
     assert done.stdout.strip() == "True", "MLflow is a test dependency, not a runtime one"
 
 
-def test_every_default_scenario_passes_from_the_wheel_on_two_workers_and_no_secret_is_written(
-    installed, tmp_path, docker_client
-):
-    plugin = _workspace(tmp_path)
+@pytest.fixture(scope="module")
+def whole(installed, tmp_path_factory, docker_client) -> tuple[Outcome, ContainerWatcher]:
+    """Every default scenario and the plugin's own, from the wheel, on two workers, watched."""
+    plugin = _workspace(tmp_path_factory.mktemp("whole"))
     with ContainerWatcher(docker_client) as watcher:
-        outcome = _run(installed, plugin, "run", ".", "--workers", "2", timeout=1500)
+        outcome = _run(installed, plugin, "run", ".", "--workers", "2", *SEED, timeout=1500)
+    return outcome, watcher
+
+
+def test_every_default_scenario_passes_from_the_wheel_on_two_workers_and_no_secret_is_written(
+    whole, docker_client
+):
+    outcome, watcher = whole
     assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
     results = {r["scenario"]: r for r in outcome.report["results"]}
     assert list(results) == [*available(), "my-quickstart"]  # the plugin's own scenario last
@@ -129,13 +140,66 @@ def test_every_default_scenario_passes_from_the_wheel_on_two_workers_and_no_secr
         for service in result["services"]:
             if service["kind"] == "minio" and service["image"].startswith("mlflow-plugin-harness/"):
                 assert service["substitute_for"] == "minio"
-    assert (
-        "the run page shows param1 and foo"
-        in outcome.checks("server-postgres-minio")["ui-screenshot"]["detail"]
-    )
+    ui = outcome.checks("server-postgres-minio")["ui-screenshot"]
+    assert "the run page shows param1 and foo" in ui["detail"]
     _assert_two_workers_left_nothing(outcome, docker_client)
     _assert_contained(watcher)
     _assert_no_secret_written(outcome, watcher)
+
+
+def test_three_shards_merged_equal_the_whole_run(installed, whole):
+    """Shards 1/3, 2/3 and 3/3, balanced by the whole run's durations as CI balances by the
+    last run's report, then merged: the same scenarios, statuses, checks and blame."""
+    outcome, _ = whole
+    assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
+    plugin = outcome.report_dir.parent
+    durations = str(outcome.report_dir / "report.json")
+    shards = [
+        _run(
+            installed,
+            plugin,
+            "run",
+            ".",
+            *SEED,
+            "--shard",
+            f"{k}/3",
+            "--durations",
+            durations,
+            reports=f"shard-{k}",
+            timeout=1200,
+        )
+        for k in (1, 2, 3)
+    ]
+    for shard in shards:
+        assert shard.code == 0, shard.stdout[-3000:] + shard.stderr[-3000:]
+        assert shard.report["shard"]["total"] == 3 and shard.report["results"], shard.stdout
+    inputs = [str(s.report_dir / "report.json") for s in shards]
+    merged = _run(installed, plugin, "merge", *inputs, reports="merged", timeout=120)
+    assert merged.code == 0, merged.stdout + merged.stderr
+    assert [(r["scenario"], r["mlflow_version"]) for r in merged.report["results"]] == [
+        (r["scenario"], r["mlflow_version"]) for r in outcome.report["results"]
+    ]
+    assert verdicts(merged.report) == verdicts(outcome.report)
+    assert merged.report["summary"] == outcome.report["summary"]
+    assert merged.report["matrix"].keys() == outcome.report["matrix"].keys()
+    assert junit_cases(merged.report_dir) == junit_cases(outcome.report_dir)
+    html = (merged.report_dir / "report.html").read_text()
+    assert "data:image/png;base64," in html  # the server scenario's screenshot, carried over
+
+
+def verdicts(report: dict[str, Any]) -> dict[tuple[str, str], tuple[str, list[tuple[Any, ...]]]]:
+    """(scenario, MLflow version) -> (status, [(check, status, blame)])."""
+    return {
+        (r["scenario"], r["mlflow_version"]): (
+            r["status"],
+            [(c["name"], c["status"], c["blame"]) for c in r["checks"]],
+        )
+        for r in report["results"]
+    }
+
+
+def junit_cases(report_dir: Path) -> int:
+    return len(ET.parse(report_dir / "junit.xml").getroot().findall(".//testcase"))
 
 
 def _assert_two_workers_left_nothing(outcome: Outcome, docker_client) -> None:
