@@ -288,13 +288,7 @@ def _add_run(sub: Any) -> None:
         metavar="FILE",
         help="YAML settings: URI templates per scheme, extra environment",
     )
-    run.add_argument(
-        "--report-dir",
-        type=Path,
-        default=Path("reports"),
-        metavar="DIR",
-        help="where report.html, report.json and junit.xml go (default: reports)",
-    )
+    _add_report_dir(run, "")
     run.add_argument(
         "-j",
         "--workers",
@@ -335,6 +329,16 @@ def _shard_spec(value: str) -> ShardSpec:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _add_report_dir(parser: Any, which: str) -> None:
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help=f"where {which}report.html, report.json and junit.xml go (default: reports)",
+    )
+
+
 def _add_merge(sub: Any) -> None:
     merge = sub.add_parser(
         "merge",
@@ -345,13 +349,7 @@ def _add_merge(sub: Any) -> None:
         "selection must be there, once (exit code 2 otherwise); the exit code is then the run's.",
     )
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
-    merge.add_argument(
-        "--report-dir",
-        type=Path,
-        default=Path("reports"),
-        metavar="DIR",
-        help="where the merged report.html, report.json and junit.xml go (default: reports)",
-    )
+    _add_report_dir(merge, "the merged ")
     merge.set_defaults(func=_cmd_merge)
 
 

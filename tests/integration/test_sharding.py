@@ -5,7 +5,6 @@ is shown from the installed wheel, in test_wheel.py."""
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +16,6 @@ PLUGIN = str(PLUGINS / "reference-plugin")
 def merged_report(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((out / "report.json").read_text())
     return data
-
-
-def verdicts(report: dict[str, Any]) -> dict[tuple[str, str], tuple[str, list[tuple[Any, ...]]]]:
-    """(scenario, MLflow version) -> (status, [(check, status, blame)])."""
-    return {
-        (r["scenario"], r["mlflow_version"]): (
-            r["status"],
-            [(c["name"], c["status"], c["blame"]) for c in r["checks"]],
-        )
-        for r in report["results"]
-    }
-
-
-def junit_cases(report_dir: Path) -> int:
-    return len(ET.parse(report_dir / "junit.xml").getroot().findall(".//testcase"))
 
 
 def test_a_missing_shard_is_an_error_and_workers_take_the_shards_items(harness, tmp_path):
