@@ -95,6 +95,15 @@ def run_script(script: str, shell: list[str], cwd: Path, env: dict[str, str], te
     )
 
 
+def assert_valid_steps(job: dict) -> None:
+    """Each step of a GitHub Actions job either uses a pinned action or runs a script."""
+    for step in job["steps"]:
+        assert ("uses" in step) != ("run" in step), step
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+        assert set(step) <= {"name", "uses", "run", "with", "if", "env"}, step
+
+
 # ---- the single-job example ----------------------------------------------------------------
 
 
@@ -103,11 +112,7 @@ def test_the_workflow_is_a_valid_github_actions_job():
     assert workflow["name"] and {"push", "pull_request"} <= set(workflow["on"])
     (job,) = workflow["jobs"].values()
     assert job["runs-on"] == "ubuntu-latest" and 0 < job["timeout-minutes"] <= 60
-    for step in job["steps"]:
-        assert ("uses" in step) != ("run" in step), step
-        if "uses" in step:
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
-        assert set(step) <= {"name", "uses", "run", "with", "if", "env"}, step
+    assert_valid_steps(job)
     runs = [s["run"] for s in job["steps"] if "run" in s]
     assert runs and all("make -f .harness/Makefile test PLUGIN=." in r for r in runs)
     published = {s["uses"].split("@")[0]: s for s in job["steps"] if "uses" in s}
@@ -319,11 +324,7 @@ def test_the_matrix_workflow_is_valid():
     assert len(strategy["matrix"]["mlflow"]) >= 2 and strategy["matrix"]["shard"] == [1, 2, 3]
     for job in (shards, merge):
         assert job["runs-on"] == "ubuntu-latest" and 0 < job["timeout-minutes"] <= 60
-        for step in job["steps"]:
-            assert ("uses" in step) != ("run" in step), step
-            if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
-            assert set(step) <= {"name", "uses", "run", "with", "if", "env"}, step
+        assert_valid_steps(job)
     inputs = action_step(shards)["with"]
     assert set(inputs) <= set(load(ACTION)["inputs"])
     assert inputs["mlflow"] == "${{ matrix.mlflow }}"

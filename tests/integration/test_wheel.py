@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from harness.indexes import pip_settings, uv_environment
 from harness.scenario import available
 from tests.helpers import PLUGINS, ROOT, ContainerWatcher, Outcome, leftovers
 
@@ -33,23 +34,11 @@ checks: [runs, params]
 """
 
 
-def _index_env() -> dict[str, str]:
-    """This machine's package indexes, as uv needs them (the harness's own translation)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "harness.indexes"], capture_output=True, text=True, check=True
-    ).stdout
-    env = {}
-    for line in out.splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        env[name] = value.strip("'")
-    return env
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The venv's bin directory: only the wheel built from this checkout, and what it needs."""
     where = tmp_path_factory.mktemp("wheel")
-    env = {**os.environ, **_index_env()}
+    env = {**os.environ, **uv_environment(pip_settings())}  # this machine's indexes, for uv
     uv = str(Path(sys.executable).parent / "uv")
     build = [uv, "build", "--wheel", "-q", "--out-dir", str(where / "dist"), str(ROOT)]
     subprocess.run(build, check=True, env=env, timeout=300, capture_output=True)
