@@ -54,7 +54,7 @@ def _progress(start: float) -> Callable[[str], None]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from harness.profiles import check_profile
-    from harness.report import print_summary, verdict, write_reports
+    from harness.report import print_summary, sandbox_line, verdict, write_reports
     from harness.session import Options, execute
 
     versions = [
@@ -70,6 +70,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress=_progress(started),
         knobs={k: v for k in ("examples", "seed") if (v := getattr(args, k)) is not None},
         fresh_processes=args.fresh_processes,
+        sandbox=not args.no_sandbox,
         scenario_dirs=args.scenario_dir or [],
         profile=args.profile,
     )
@@ -96,6 +97,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 f"environment: {'reused' if env['reused'] else 'built'} in {env['seconds']} s "
                 f"(MLflow {env['mlflow_version']}); processes: {env.get('processes', 'fresh')}"
             )
+            print(f"sandbox: {sandbox_line(env.get('sandbox') or {})}")
     print(_time_line(report, time.monotonic() - started, args.workers))
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
     if report.shard:
@@ -390,6 +392,12 @@ def _add_tuning(run: Any) -> None:
         action="store_true",
         help="start every script in a new interpreter instead of forking it from a server "
         "that preloaded MLflow's dependencies (slower; the verdicts are the same)",
+    )
+    run.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the plugin's code on the host as the invoking user, not in the locked-down "
+        "sandbox container (only for plugins you trust; the verdicts are the same)",
     )
 
 

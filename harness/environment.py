@@ -25,6 +25,7 @@ from harness.indexes import pip_settings, uv_environment
 from harness.plugin import PluginSource
 from harness.processes import NATIVE, WORKLOADS, Died, Fresh, Launcher
 from harness.workloads.protocol import RAISED
+from harness.workloads.reach import VARIABLE as WATCH
 
 FORMAT = "1"  # bump when the layout of a cached environment changes
 MARKER = "harness-env.json"
@@ -71,6 +72,17 @@ class PluginEnv:
     build_seconds: float
     constraints: list[str] = field(default_factory=list)  # added for known-broken pairs
     launcher: Launcher = field(default_factory=Fresh, compare=False)  # how scripts' processes start
+    base_env: dict[str, str] | None = field(default=None, compare=False)  # None: the host's
+    owner: tuple[int, int] | None = None  # the uid and gid its scripts run as, if not the host's
+    sandboxed: bool = False  # its scripts run in the sandbox container
+    watch: dict[str, Any] = field(default_factory=dict, compare=False)  # ``reach.py``
+
+    def make_workdir(self, path: Path) -> Path:
+        """A new directory for this environment's scripts to write in, owned by their user."""
+        path.mkdir(exist_ok=True)
+        if self.owner is not None:
+            os.chown(path, *self.owner)
+        return path
 
     @property
     def python(self) -> Path:
@@ -102,9 +114,11 @@ class PluginEnv:
             str(request_file),
             str(answer_file),
         ]
-        environment = script_environment(env or {}, self.path / "bin")
+        environment = script_environment(env or {}, self.path / "bin", self.base_env)
+        if self.watch:
+            environment[WATCH] = json.dumps(self.watch)
         try:
-            launcher = Fresh() if fresh else self.launcher
+            launcher = self.launcher.fresh if fresh else self.launcher
             output = launcher.run(command, argv, workdir, environment, timeout)
         except Died as exc:
             raise ScriptFailed(str(exc), exc.output, died=True) from None
@@ -128,14 +142,32 @@ class PluginEnv:
         return answer
 
 
-def script_environment(extra: dict[str, str], bin_dir: Path | None = None) -> dict[str, str]:
-    """The host environment minus what would leak into the plugin's process, plus ``extra``;
-    with ``bin_dir`` first on PATH, as in an activated venv (plugins spawn ``mlflow`` itself)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MLFLOW_", "PYTHON", "VIRTUAL_ENV", "AWS_", "DOCKER_"))
-    }
+def interpreter_home(env: PluginEnv) -> Path:
+    """The installation the environment's Python comes from (``sys.base_prefix``), read from
+    its ``pyvenv.cfg``: running the environment's interpreter would run the plugin's ``.pth``
+    files on the host."""
+    for line in (env.path / "pyvenv.cfg").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "home":
+            return Path(value.strip()).parent
+    raise InfrastructureError(f"{env.path}/pyvenv.cfg names no interpreter (home)")
+
+
+def script_environment(
+    extra: dict[str, str], bin_dir: Path | None = None, base: dict[str, str] | None = None
+) -> dict[str, str]:
+    """``base`` (by default the host environment minus what would leak into the plugin's
+    process), plus ``extra``; with ``bin_dir`` first on PATH, as in an activated venv (plugins
+    spawn ``mlflow`` itself)."""
+    env = (
+        dict(base)
+        if base is not None
+        else {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("MLFLOW_", "PYTHON", "VIRTUAL_ENV", "AWS_", "DOCKER_"))
+        }
+    )
     if bin_dir is not None:
         env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)])
         env["VIRTUAL_ENV"] = str(bin_dir.parent)

@@ -10,7 +10,7 @@ import datetime as dt
 from html import escape
 from pathlib import Path
 
-from harness.report import Masker, totals, verdict
+from harness.report import Masker, sandbox_line, totals, verdict
 from harness.results import RunReport, ScenarioResult, Status
 
 LEGEND = {  # what each status means, shown under the verdict
@@ -75,6 +75,7 @@ def _environments(report: RunReport) -> str:
                 f"<tr><td>{escape(env['mlflow_version'])}</td><td>"
                 f"{'reused' if env['reused'] else 'built'} in {env['seconds']} s</td>"
                 f"<td>{escape(env.get('processes', 'fresh processes'))}</td>"
+                f"<td>{escape(sandbox_line(env.get('sandbox') or {}))}</td>"
                 f"<td>{escape(extra)}</td><td><code>{escape(env['path'])}</code></td></tr>"
             )
         else:
@@ -83,7 +84,8 @@ def _environments(report: RunReport) -> str:
                 f"<td colspan=4>{escape(env['reason'])}</td></tr>"
             )
     return (
-        "<table><tr><th>MLflow</th><th>environment</th><th>processes</th><th>added constraints</th>"
+        "<table><tr><th>MLflow</th><th>environment</th><th>processes</th><th>sandbox</th>"
+        "<th>added constraints</th>"
         f"<th>path</th></tr>{''.join(rows)}</table>"
     )
 
@@ -112,6 +114,11 @@ def _where(result: ScenarioResult) -> list[str]:
         parts.append(f"<p>services: {served}</p>")
     if result.reused:
         parts.append(f"<p>reused from the cache: {escape('; '.join(result.reused))}</p>")
+    if result.sandbox:
+        items = "".join(
+            f"<li>{escape(a['attempt'])}: {escape(a['outcome'])}</li>" for a in result.sandbox
+        )
+        parts.append(f"<p>sandbox: what its processes tried to reach</p><ul>{items}</ul>")
     if result.stores:
         stores = ", ".join(
             f"{escape(role)} <code>{escape(str(uri))}</code>"

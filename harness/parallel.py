@@ -118,6 +118,7 @@ def _pytest_argv(options: Options, workers: str, empty: str) -> list[str]:
     argv += [arg for v in options.mlflow_versions for arg in ("--mlflow-version", v)]
     argv += [arg for k, v in options.knobs.items() for arg in (f"--mlflow-{k}", str(v))]
     argv += ["--mlflow-fresh-processes"] if options.fresh_processes else []
+    argv += [] if options.sandbox else ["--mlflow-no-sandbox"]
     argv += [arg for d in options.scenario_dirs for arg in ("--mlflow-scenario-dir", str(d))]
     if options.config:
         argv += ["--mlflow-config", str(options.config.resolve())]

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -49,6 +50,11 @@ class Launcher(Protocol):
         self, command: str, argv: list[str], cwd: Path, env: dict[str, str], timeout: float
     ) -> str: ...
 
+    @property
+    def fresh(self) -> Launcher:
+        """How a script that must start in a new interpreter runs beside this launcher's."""
+        ...
+
     def summary(self) -> str: ...
 
 
@@ -64,6 +70,10 @@ class Fresh:
 
     mode: str = "fresh processes"
     started: int = 0
+
+    @property
+    def fresh(self) -> Fresh:
+        return self
 
     def summary(self) -> str:
         return f"{self.mode}: {self.started} started"
@@ -106,14 +116,32 @@ def _text(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
+Wrap = Callable[[list[str], Path, dict[str, str]], tuple[list[str], dict[str, str]]]
+
+
+def on_host(argv: list[str], _cwd: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """A process started on the host runs as asked."""
+    return argv, env
+
+
 @dataclass
 class ForkServer:
     """A server in one plugin environment; ``run`` forks a child of it per script. Scripts whose
-    environment differs from the server's in a variable its preloaded modules read run fresh."""
+    environment differs from the server's in a variable its preloaded modules read run fresh.
+
+    With ``preload`` off it is a supervisor: it preloads nothing and starts every script in a
+    new interpreter (fork, then exec), which is how fresh processes run in a sandbox. ``wrap``
+    says how the server's own process starts (``docker exec`` in a sandbox), ``scripts`` where
+    the workloads are as its processes see them, ``directory`` where its socket lives."""
 
     python: Path
     base_env: dict[str, str]
     plugin: str
+    wrap: Wrap = on_host
+    scripts: Path = WORKLOADS
+    directory: Path | None = None
+    preload: bool = True
+    fallback: Launcher = field(default_factory=Fresh)  # fresh scripts, beside the forked ones
     mode: str = "fork server"
     preloaded: int = 0
     environ: frozenset[str] = frozenset()
@@ -123,6 +151,10 @@ class ForkServer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _starting: threading.Thread | None = None
     failed: str = ""  # why the server could not start: every script then runs fresh
+
+    @property
+    def fresh(self) -> Launcher:
+        return self if not self.preload else self.fallback
 
     def begin(self) -> None:
         """Start the server in the background (beside the services starting); the first
@@ -151,8 +183,17 @@ class ForkServer:
         """Plan the preload (once per environment), start the server, wait until it serves.
         A module the server finds unsafe to fork is left out and the server started again.
         ``timeout`` bounds each step: a plugin that hangs at import must not hold runs up."""
+        if self.directory is not None:
+            self._dir = self.directory
+        else:
+            self._dir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-fork-"))
+        if not self.preload:
+            answer = self._spawn(None, timeout)
+            if "ready" not in answer:
+                raise InfrastructureError(f"the process supervisor did not start: {answer}")
+            self.mode = "fresh processes"
+            return
         plan = self._plan(timeout)
-        self._dir = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-fork-"))
         for _ in range(8):
             answer = self._spawn(plan, timeout)
             if "ready" in answer:
@@ -170,25 +211,37 @@ class ForkServer:
         raise InfrastructureError("the fork server found no fork-safe preload after 8 tries")
 
     def _plan(self, timeout: float) -> Path:
+        """The preload plan, kept in the environment; made by a throwaway process that writes
+        it into the server's directory (an environment is read-only in a sandbox)."""
+        assert self._dir is not None
         key = hashlib.sha256(SERVER.read_bytes() + self.plugin.encode()).hexdigest()[:12]
         plan = self.python.parent.parent / f"harness-preload-{key}.json"
         if not plan.exists():
+            made = self._dir / "plan.json"
+            argv = [str(self.python), str(SERVER), "plan", self.plugin, str(made)]
+            self.fallback.run("fork server plan", argv, self._dir, self.base_env, timeout)
             partial = plan.with_suffix(f".{os.getpid()}.tmp")
-            argv = [str(self.python), str(SERVER), "plan", self.plugin, str(partial)]
-            Fresh().run("fork server plan", argv, plan.parent, self.base_env, timeout)
+            partial.write_text(made.read_text())
             partial.replace(plan)
         return plan
 
-    def _spawn(self, plan: Path, timeout: float) -> dict[str, Any]:
+    def _inside(self, argv: list[str]) -> list[str]:
+        """``argv`` with the workloads' paths as the server's processes see them."""
+        host, seen = str(WORKLOADS), str(self.scripts)
+        return [seen + a[len(host) :] if a.startswith(host) else a for a in argv]
+
+    def _spawn(self, plan: Path | None, timeout: float) -> dict[str, Any]:
         """Start the server; its first line: ready, or a module unsafe to fork. What it prints
         besides goes to ``server.log``, quoted when it does not start."""
         assert self._dir is not None
         log = self._dir / "server.log"
+        argv = [str(self.python), str(SERVER), "serve", str(self.socket_path), str(plan or "-")]
+        argv, env = self.wrap(self._inside(argv), self._dir, self.base_env)
         with open(log, "ab") as errors:
             self._proc = subprocess.Popen(
-                [str(self.python), str(SERVER), "serve", str(self.socket_path), str(plan)],
+                argv,
                 cwd=self._dir,
-                env=self.base_env,
+                env=env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=errors,
@@ -216,19 +269,23 @@ class ForkServer:
         self, command: str, argv: list[str], cwd: Path, env: dict[str, str], timeout: float
     ) -> str:
         why = "" if self._ready() else "the fork server could not start"
-        if not why and (changed := self.differs(env)):
+        if self.preload and not why and (changed := self.differs(env)):
             why = f"{changed} differs from the server's"
         if why:
+            if not self.preload:  # nothing to fall back on: a supervisor that cannot start
+                raise InfrastructureError(self.failed)
             with self._lock:
                 self.counts[f"fresh ({why})"] += 1
-            return Fresh().run(command, argv, cwd, env, timeout)
+            return self.fallback.run(command, argv, cwd, env, timeout)
         with self._lock:
-            self.counts["forked"] += 1
+            self.counts["forked" if self.preload else "started"] += 1
         with tempfile.TemporaryFile() as output, _Channel(self.socket_path) as channel:
-            request = json.dumps({"argv": argv, "cwd": str(cwd), "env": env}).encode()
-            channel.send(request, output.fileno())
-            pid = channel.receive(60, command)["pid"]
-            returncode = self._wait(channel, pid, command, timeout, output)
+            request: dict[str, Any] = {"argv": self._inside(argv), "cwd": str(cwd), "env": env}
+            if not self.preload:
+                request["exec"] = True
+            channel.send(json.dumps(request).encode(), output.fileno())
+            channel.receive(60, command)  # the child's pid, in the server's PID namespace
+            returncode = self._wait(channel, command, timeout, output)
             if returncode != 0:
                 raise Died(
                     f"{command} crashed: its process {_how(returncode)} without answering",
@@ -237,23 +294,21 @@ class ForkServer:
             return _read(output)
 
     @staticmethod
-    def _wait(channel: _Channel, pid: int, command: str, timeout: float, output: IO[bytes]) -> int:
-        """The child's return code; on timeout its stacks (SIGTERM), then its group killed."""
+    def _wait(channel: _Channel, command: str, timeout: float, output: IO[bytes]) -> int:
+        """The child's return code; on timeout its stacks (SIGTERM), then its group killed.
+        The server sends the signals: the child may live in another PID namespace."""
         try:
             return channel.receive(timeout, command)["status"]
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
+            channel.signal(signal.SIGTERM)  # main.py prints its threads' stacks, then hangs on
             with contextlib.suppress(TimeoutError):
                 channel.receive(3, command)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+            channel.signal(signal.SIGKILL, group=True)
             with contextlib.suppress(TimeoutError):
                 channel.receive(10, command)
             raise Died(f"{command} hung: no answer within {timeout:g} s", _read(output)) from None
         except BaseException:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+            channel.signal(signal.SIGKILL, group=True)
             raise
 
     def close(self) -> None:
@@ -310,6 +365,11 @@ class _Channel:
 
     def send(self, request: bytes, fd: int) -> None:
         socket.send_fds(self.sock, [struct.pack("!I", len(request)) + request], [fd])
+
+    def signal(self, number: int, group: bool = False) -> None:
+        """Ask the server to signal the child (or its process group)."""
+        with contextlib.suppress(OSError):
+            self.sock.sendall(json.dumps({"signal": number, "group": group}).encode() + b"\n")
 
     def receive(self, timeout: float, command: str) -> dict[str, int]:
         """The next message; TimeoutError after ``timeout`` s."""

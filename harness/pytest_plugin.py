@@ -86,6 +86,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="start every script in a new interpreter, not forked from a preloading server",
     )
+    group.addoption(
+        "--mlflow-no-sandbox",
+        action="store_true",
+        help="run the plugin's code on the host, not in the locked-down sandbox container",
+    )
     _add_shard_options(group)
 
 
@@ -153,6 +158,7 @@ class HarnessRun:
             "report_dir": opt("mlflow_report_dir"),
             "knobs": {k: v for k in ("examples", "seed") if (v := opt(f"mlflow_{k}")) is not None},
             "fresh_processes": bool(opt("mlflow_fresh_processes")),
+            "sandbox": not opt("mlflow_no_sandbox"),
         }
 
     def scenarios(self) -> list[Scenario]:
@@ -213,6 +219,7 @@ class HarnessRun:
                     progress=progress,
                     knobs=o["knobs"],
                     fresh_processes=o["fresh_processes"],
+                    sandbox=o["sandbox"],
                     scenario_dirs=o["scenario_dirs"],
                 )
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from harness.results import Blame, PluginInfo, RunReport, ScenarioResult, Status
 
@@ -178,6 +178,25 @@ def _line(result: ScenarioResult, width: int) -> str:
     )
 
 
+def _notes(result: ScenarioResult) -> list[str]:
+    """What ran a scenario: its services, the transcripts it reused, what it tried to reach."""
+    notes = []
+    if result.services:
+        served = ", ".join(
+            f"{s.name}={s.image}"
+            + (f" (stand-in for {s.substitute_for})" if s.substitute_for else "")
+            for s in result.services
+        )
+        notes.append(f"services: {served}")
+    if result.reused:
+        notes.append(f"reused from the cache: {'; '.join(result.reused)}")
+    if result.sandbox:
+        notes.append(
+            "sandbox: " + "; ".join(f"{a['attempt']} ({a['outcome']})" for a in result.sandbox)
+        )
+    return notes
+
+
 def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     """A table a person reads: one line per scenario, then the checks that did not pass."""
     plugin = report.plugin
@@ -191,15 +210,8 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     width = max([5, *(len(_MARK[r.status]) for r in report.results)])
     for result in report.results:
         print(mask(_line(result, width)), file=out)
-        if result.services:
-            served = ", ".join(
-                f"{s.name}={s.image}"
-                + (f" (stand-in for {s.substitute_for})" if s.substitute_for else "")
-                for s in result.services
-            )
-            print(mask(f"        services: {served}"), file=out)
-        if result.reused:
-            print(f"        reused from the cache: {'; '.join(result.reused)}", file=out)
+        for note in _notes(result):
+            print(mask(f"        {note}"), file=out)
         if result.status is Status.SKIPPED:
             print(mask(f"        skipped: {result.reason}"), file=out)
         elif result.status is Status.ERROR and not result.checks:
@@ -251,3 +263,12 @@ def write_reports(report: RunReport, report_dir: Path) -> Masker:
     write_junit(report, report_dir / "junit.xml", mask)
     write_html(report, report_dir / "report.html", mask)
     return mask
+
+
+def sandbox_line(sandbox: dict[str, Any]) -> str:
+    """The mode an environment ran in and what the plugin could reach in it, in one line."""
+    if sandbox.get("mode") == "sandboxed":
+        return f"sandboxed as {sandbox['user']}; {sandbox['network']}; {sandbox['limits']}"
+    if sandbox:
+        return f"not sandboxed (--no-sandbox): the plugin could reach {sandbox['reach']}"
+    return "not recorded"

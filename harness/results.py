@@ -80,6 +80,7 @@ class ScenarioResult:
     attachments: dict[str, str] = field(default_factory=dict)  # name -> file in the report dir
     logs: dict[str, str] = field(default_factory=dict)  # container -> last lines, on failure
     reused: list[str] = field(default_factory=list)  # oracle transcripts taken from the cache
+    sandbox: list[dict[str, str]] = field(default_factory=list)  # what it tried to reach (reach)
 
     @classmethod
     def from_checks(

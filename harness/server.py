@@ -10,7 +10,6 @@ bundle is mounted for plugins that call HTTPS services through an intercepting p
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from docker.models.containers import Container
 
 from harness import images
 from harness.engine import RunLabels
-from harness.environment import PluginEnv
+from harness.environment import PluginEnv, interpreter_home
 from harness.indexes import ca_bundle
 from harness.services.base import ServiceError, ServiceExited, wait_until_ready
 
@@ -37,18 +36,6 @@ def host_ca_bundle() -> Path | None:
     """The CA bundle this machine verifies TLS with (see ``doctor``), if it exists."""
     bundle = Path(ca_bundle())
     return bundle if bundle.is_file() else None
-
-
-def interpreter_home(env: PluginEnv) -> Path:
-    """The installation the environment's Python comes from (``sys.base_prefix``)."""
-    out = subprocess.run(
-        [str(env.python), "-c", "import sys; print(sys.base_prefix)"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return Path(out.stdout.strip())
 
 
 class ServerUnavailable(Exception):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness import reach
 from harness.attempts import last_error
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import GROUPS
@@ -24,13 +25,14 @@ from harness.environment import (
     ensure_environment,
     script_environment,
 )
-from harness.errors import NotInstallable, PluginInstallError, UsageError
+from harness.errors import InfrastructureError, NotInstallable, PluginInstallError, UsageError
 from harness.plan import skip_reason, unplaceable, usable
 from harness.plugin import parse_plugin
 from harness.processes import TEMP_PREFIX, WORKLOADS, ForkServer, Launcher
 from harness.profiles import quick
 from harness.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status, Timings
 from harness.runner import ScenarioRun
+from harness.sandbox import Sandbox, Sandboxed, host_reach, make_workdir, owner
 from harness.scenario import Scenario, directories, select
 from harness.services.pool import ServicePool
 from harness.shard import ShardSpec
@@ -51,6 +53,7 @@ class Options:
     profile: str | None = None  # a named selection of the default scenarios (``profiles``)
     scenario_dirs: list[Path] = field(default_factory=list)  # --scenario-dir, besides the defaults
     shard: ShardSpec | None = None  # --shard K/N: this machine's share of the selection
+    sandbox: bool = True  # every process of the plugin's environment in a locked-down container
 
     def select(self) -> list[Scenario]:
         """The scenarios asked for, from the harness's, the plugin's and the given directories."""
@@ -163,6 +166,7 @@ class Session:
         self.timings = Timings()
         self.prepared: dict[str | None, _Version] = {}  # by the MLflow version asked for
         self.launchers: list[tuple[dict[str, Any], Launcher]] = []  # per environment
+        self.sandboxes: list[Sandbox] = []
 
     def __enter__(self) -> Session:
         return self
@@ -192,7 +196,15 @@ class Session:
             return self.prepared.setdefault(version, _Version(unavailable=reason))
         state = "reused" if env.reused else "built"
         progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
-        env = self._launcher(env)
+        workdir = self.rundir / env.mlflow_version
+        workdir.mkdir(exist_ok=True)
+        watch = {
+            "write": [str(workdir)],
+            "read": [str(env.path)],
+            "sandboxed": self.options.sandbox,
+        }
+        env = replace(env, watch=watch)
+        env, contained = self._launcher(env, workdir)
         self.environments.append(
             {
                 "path": str(env.path),
@@ -202,11 +214,10 @@ class Session:
                 "installable": True,
                 "mlflow_version": env.mlflow_version,
                 "constraints": env.constraints,
+                "sandbox": contained,
             }
         )
         self.launchers.append((self.environments[-1], env.launcher))
-        workdir = self.rundir / env.mlflow_version
-        workdir.mkdir(exist_ok=True)
         with self.timings.measure("workloads_s"):
             probe = probe_plugin(env, workdir, progress)
         self.info = self.info or _plugin_info(self.options.plugin, probe)
@@ -223,15 +234,39 @@ class Session:
         )
         return self.prepared.setdefault(version, _Version("", env, probe, runner, workdir))
 
-    def _launcher(self, env: PluginEnv) -> PluginEnv:
-        """``env`` with a fork server to start its scripts, unless fresh processes were asked for
-        or the server cannot start (then fresh processes, and the report says why)."""
+    def _launcher(self, env: PluginEnv, workdir: Path) -> tuple[PluginEnv, dict[str, Any]]:
+        """``env`` with the launcher its scripts start through, and the sandbox's description.
+
+        Sandboxed (the default): a container for this environment, its fork server and process
+        supervisor inside. Otherwise on the host: a fork server, unless fresh processes were
+        asked for or the server cannot start (then fresh processes, and the report says why)."""
+        progress = self.options.progress
+        if self.options.sandbox:
+            try:
+                client, network = self.pool.network()
+            except InfrastructureError as exc:
+                raise InfrastructureError(
+                    f"the sandbox cannot start: {exc}; or run with --no-sandbox"
+                ) from None
+            make_workdir(workdir)
+            sandbox = Sandbox(env, workdir, client, network, self.pool.labels, progress)
+            self.sandboxes.append(sandbox)
+            sandbox.start()
+            progress(f"sandboxed: {env.plugin_name} runs in container {sandbox.name}")
+            launcher = sandbox.launcher(self.options.fresh_processes)
+            base = Sandbox.base_environment()
+            contained = replace(
+                env, launcher=launcher, base_env=base, owner=owner(), sandboxed=True
+            )
+            return contained, sandbox.describe()
+        reach = {"mode": "none", "reach": host_reach()}
+        progress(f"not sandboxed (--no-sandbox): the plugin can reach {reach['reach']}")
         if self.options.fresh_processes:
-            return env
-        self.options.progress("starting the fork server (preloading MLflow's dependencies)")
+            return env, reach
+        progress("starting the fork server (preloading MLflow's dependencies)")
         server = ForkServer(env.python, script_environment({}, env.path / "bin"), env.plugin_name)
         server.begin()
-        return replace(env, launcher=server)
+        return replace(env, launcher=server), reach
 
     def start_services(self, scenarios: list[Scenario], version: str | None) -> None:
         """Start, all at once, the services these scenarios need and the run lacks."""
@@ -261,7 +296,21 @@ class Session:
             return ScenarioResult(scenario.name, str(version), Status.SKIPPED, prepared.unavailable)
         self.start_services([scenario], version)
         self.options.progress(f"scenario {scenario.name} (MLflow {prepared.env.mlflow_version})")
-        return prepared.runner(scenario, prepared.workdir)
+        result = prepared.runner(scenario, prepared.workdir)
+        result.sandbox = reach.collect(
+            prepared.workdir,
+            scenario.name,
+            prepared.env.sandboxed,
+            self._published(scenario, result),
+        )
+        return result
+
+    def _published(self, scenario: Scenario, result: ScenarioResult) -> set[int]:
+        """The host ports the run gave the scenario: its services', and its server's."""
+        outcomes = [self.pool.outcomes.get((ref.name, ref.image)) for ref in scenario.services]
+        ports = {o.service.host_port for o in outcomes if o is not None and o.service}
+        server = result.stores.get("server", "")
+        return ports | ({int(server.rpartition(":")[2])} if server else set())
 
     def report(self, results: list[ScenarioResult]) -> RunReport:
         """The run's report (not yet written)."""
@@ -281,8 +330,10 @@ class Session:
         """Remove the run's containers, network and temp dir."""
         try:
             for _, launcher in self.launchers:
-                if isinstance(launcher, ForkServer):
+                if isinstance(launcher, ForkServer | Sandboxed):
                     launcher.close()
+            for sandbox in self.sandboxes:
+                sandbox.close()
             self.pool.close()
         finally:
             shutil.rmtree(self.rundir, ignore_errors=True)

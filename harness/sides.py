@@ -75,7 +75,7 @@ class Provisioner:
     ) -> Side:
         """The plugin's side (no ``builtin``), or one set of MLflow's own stores."""
         workdir = rundir / label
-        workdir.mkdir()
+        self.env.make_workdir(workdir)
         if builtin and builtin.overrides:
             scenario = scenario.model_copy(
                 update={"stores": scenario.stores.model_copy(update=builtin.overrides)}

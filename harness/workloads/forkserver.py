@@ -9,8 +9,12 @@ one child per script, each running ``main.py`` exactly as a new interpreter woul
     Import the plan's modules, one by one. A module whose import starts a thread or opens a
     socket is not fork-safe: say so (``{"unsafe": name}``) and exit 3, so the harness can leave
     it out and start again. Then print ``{"ready": ...}`` and serve on the Unix socket SOCKET:
-    each connection sends ``LENGTH JSON`` (argv, cwd, env) with one file descriptor for the
-    child's output; the answer is ``{"pid": N}`` then ``{"status": RETURNCODE}``.
+    each connection sends ``LENGTH JSON`` (argv, cwd, env, and ``exec`` for a new interpreter)
+    with one file descriptor for the child's output; the answer is ``{"pid": N}`` then
+    ``{"status": RETURNCODE}``. Meanwhile the harness may send ``{"signal": N, "group": BOOL}``
+    lines on the connection: the server signals the child (or its process group), which is how
+    a child in a sandbox, another PID namespace, is stopped. A plan file ``-`` preloads nothing:
+    a supervisor of ``exec`` children only.
 
 The child runs ``import mlflow`` and the plugin's entry points itself: it shares no state the
 plugin created with any other process. The server exits when its stdin closes (the harness has
@@ -206,6 +210,9 @@ class Child(BaseException):
         os.chdir(self.request["cwd"])
         os.environ.clear()
         os.environ.update(self.request["env"])
+        if self.request.get("exec"):  # a new interpreter: nothing of the server's survives
+            argv = self.request["argv"]
+            os.execve(argv[0], argv, self.request["env"])
         sys.argv = list(self.request["argv"][1:])
         runpy.run_path(sys.argv[0], run_name="__main__")
 
@@ -228,7 +235,9 @@ class Server:
     def serve(self) -> None:
         while True:
             for key, _ in self.selector.select(timeout=1.0):
-                if key.data == "accept":
+                if isinstance(key.data, int):
+                    self._signal(key.fileobj, key.data)  # type: ignore[arg-type]
+                elif key.data == "accept":
                     self._fork(self.listener.accept()[0])
                 elif key.data == "stdin" and not os.read(0, 1 << 12):
                     return self._shutdown()
@@ -251,8 +260,24 @@ class Server:
             raise Child(request, output)
         os.close(output)
         self.children[pid] = conn
+        self.selector.register(conn, selectors.EVENT_READ, pid)
         with contextlib.suppress(OSError):
             conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+    def _signal(self, conn: socket.socket, pid: int) -> None:
+        """The harness's ``{"signal": N, "group": BOOL}`` lines for one child."""
+        try:
+            data = conn.recv(1 << 12)
+        except OSError:
+            data = b""
+        if not data:  # the harness closed its end: nothing more to read
+            self.selector.unregister(conn)
+            return
+        for line in data.splitlines():
+            with contextlib.suppress(ValueError, OSError, KeyError):
+                message = json.loads(line)
+                kill = os.killpg if message.get("group") else os.kill
+                kill(pid, int(message["signal"]))
 
     def _release(self, conn: socket.socket) -> None:
         """In a child: close everything of the server's."""
@@ -273,6 +298,8 @@ class Server:
                 return
             conn = self.children.pop(pid, None)
             if conn is not None:
+                with contextlib.suppress(KeyError, ValueError):
+                    self.selector.unregister(conn)
                 with contextlib.suppress(OSError):
                     conn.sendall(json.dumps({"status": _returncode(status)}).encode() + b"\n")
                 conn.close()
@@ -290,8 +317,10 @@ def _returncode(status: int) -> int:
 
 def serve(path: str, plan_file: str) -> None:
     started = time.monotonic()
-    with open(plan_file) as f:
-        modules = json.load(f)["modules"]
+    modules: list[str] = []
+    if plan_file != "-":
+        with open(plan_file) as f:
+            modules = json.load(f)["modules"]
     loaded, environ = preload(modules)
     server = Server(path)
     ready = {

@@ -10,6 +10,7 @@ import signal
 import sys
 import traceback
 
+import reach
 from protocol import classify
 
 
@@ -19,6 +20,7 @@ def main(argv: list[str]) -> int:
     faulthandler.enable()
     faulthandler.register(signal.SIGTERM, all_threads=True)
     script, request_file, answer_file = argv
+    reach.watch(answer_file + ".reach")
     directory, module = os.path.split(os.path.splitext(os.path.abspath(script))[0])
     if directory not in sys.path:  # a workload kind defined outside the harness
         sys.path.append(directory)

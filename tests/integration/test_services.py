@@ -92,14 +92,21 @@ def test_the_next_run_sweeps_what_a_killed_run_left(docker_client, harness, tmp_
 
 
 def test_without_docker_service_scenarios_end_in_an_error_with_the_fix(harness):
+    nowhere = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    sandboxed = harness("run", REFERENCE, "-s", "quickstart", env=nowhere)
+    assert sandboxed.code == 3, sandboxed.stderr  # the sandbox itself needs Docker
+    error = sandboxed.stderr.strip().splitlines()[-1]  # one line, after the progress
+    assert "error: the sandbox cannot start" in error, sandboxed.stderr
+    assert "scripts/ensure-docker" in error and "--no-sandbox" in error, error
     outcome = harness(
         "run",
         REFERENCE,
+        "--no-sandbox",
         "-s",
         "quickstart",
         "-s",
         "postgres-tracking",
-        env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+        env=nowhere,
     )
     assert outcome.code == 3, outcome.stderr
     results = {r["scenario"]: r for r in outcome.report["results"]}
@@ -107,9 +114,7 @@ def test_without_docker_service_scenarios_end_in_an_error_with_the_fix(harness):
     assert results["postgres-tracking"]["status"] == "error"
     assert "Docker is not reachable" in results["postgres-tracking"]["reason"]
     assert "scripts/ensure-docker" in results["postgres-tracking"]["reason"]
-    alone = harness(
-        "run", REFERENCE, "-s", "quickstart", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
-    )
+    alone = harness("run", REFERENCE, "--no-sandbox", "-s", "quickstart", env=nowhere)
     assert alone.code == 0, alone.stderr  # a run that needs no container needs no Docker
 
 
