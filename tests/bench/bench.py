@@ -10,6 +10,8 @@ not seconds. BENCH_SECTIONS picks sections (default: all, in this order):
   run        a warm run of the default scenarios on the reference plugin on 1 worker, with
              the fork server and with --fresh-processes (alternating), each split into
              environments, services, workloads and the harness's own overhead; their ratio
+  sandbox    the same warm default run, sandboxed (the default) and with --no-sandbox
+             (alternating): the sandbox's cost as a ratio
   quick      --profile quick, warm
   workers    the same run on 2 pytest-xdist workers vs 1
   scaling    wall time for 1, 2, 4 and 8 scenarios on 1 and 2 workers
@@ -49,7 +51,7 @@ PLUGIN = str(ROOT / "tests" / "plugins" / "reference-plugin")
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASELINE_REPEAT = int(os.environ.get("BENCH_BASELINE_REPEAT", str(REPEAT)))
 SECTIONS = os.environ.get(
-    "BENCH_SECTIONS", "floors,services,env,run,quick,workers,scaling,baseline"
+    "BENCH_SECTIONS", "floors,services,env,run,sandbox,quick,workers,scaling,baseline"
 )
 # for scaling: scenarios of every kind, the cheap ones first
 SCALING = [
@@ -200,6 +202,21 @@ def warm_run() -> None:
     )
 
 
+def sandbox() -> None:
+    """The default set warm on 1 worker, sandboxed and not, alternating."""
+    harness("--no-sandbox")  # its preload plan and transcripts exist too: warm
+    contained, host = [], []
+    for _ in range(REPEAT):
+        contained.append(harness()[0])
+        host.append(harness("--no-sandbox")[0])
+    ratio = median(contained) / median(host)
+    say(f"  sandboxed {median(contained):.1f} s, --no-sandbox {median(host):.1f} s")
+    say(
+        f"  the sandbox's cost: {ratio:.2f}x (target <= 1.15x: "
+        f"{'met' if ratio <= 1.15 else 'NOT met'})"
+    )
+
+
 def _describe(label: str, runs: list[tuple[float, dict[str, Any]]]) -> None:
     wall = median([w for w, _ in runs])
     parts = {
@@ -292,6 +309,7 @@ SECTION = {
     "services": ("services (warm images)", services),
     "env": ("plugin environment", environment),
     "run": ("warm run, both process modes", warm_run),
+    "sandbox": ("the sandbox's cost, warm default set", sandbox),
     "quick": ("quick profile", quick),
     "workers": ("parallel run", workers),
     "scaling": ("scaling", scaling),
