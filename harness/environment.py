@@ -107,6 +107,8 @@ class PluginEnv:
         answer_file = workdir / f"{command}.answer.json"
         request_file.write_text(json.dumps(request))
         answer_file.unlink(missing_ok=True)
+        if script is not None and self.sandboxed and not script.is_relative_to(WORKLOADS):
+            script = _staged(script, workdir)  # a kind's own script: the sandbox sees workdir
         argv = [
             str(self.python),
             str(WORKLOADS / "main.py"),
@@ -394,3 +396,11 @@ def ensure_environment(
         time.monotonic() - started,
         [f"{c} ({why})" for c, why in constraints],
     )
+
+
+def _staged(script: Path, workdir: Path) -> Path:
+    """A copy of ``script`` in ``workdir``, where a sandbox's processes can read it."""
+    staged = workdir / "scripts" / script.name
+    staged.parent.mkdir(exist_ok=True)
+    shutil.copyfile(script, staged)
+    return staged

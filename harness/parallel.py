@@ -30,6 +30,7 @@ class _Relay:
         self.options = options
         self.report: RunReport | None = None
         self.seconds: dict[str, float] = {}
+        self.broke: dict[str, str] = {}  # item name -> what a worker raised running it
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """One line per scenario as it ends (its work happens in the item's set-up)."""
@@ -37,6 +38,8 @@ class _Relay:
         if report.when == "call" or (report.when == "setup" and not report.passed):
             worker = getattr(report, "node", None)
             where = f" on {worker.gateway.id}" if worker is not None else ""
+            if report.failed and report.when == "setup":
+                self.broke[report.nodeid.split("::", 1)[-1]] = report.longreprtext
             outcome = dict(report.user_properties).get("mlflow-status") or (  # inconclusive too
                 "error" if report.when == "setup" and report.failed else report.outcome
             )
@@ -86,7 +89,12 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
         )
     wanted = {(i.scenario, resolved[i.version or None]) for i in plan.mine} if plan else None
     relay.report.results = fill_in_missing(
-        relay.report.results, [s.name for s in scenarios], [*resolved.values()], int(code), wanted
+        relay.report.results,
+        [s.name for s in scenarios],
+        [*resolved.values()],
+        int(code),
+        wanted,
+        relay.broke,
     )
     return relay.report
 
@@ -135,10 +143,12 @@ def fill_in_missing(
     versions: list[str],
     exit_code: int,
     wanted: Collection[tuple[str, str]] | None = None,
+    broke: dict[str, str] | None = None,
 ) -> list[ScenarioResult]:
     """The workers' results and an error for each scenario (under each MLflow version, as
     resolved; of the ``wanted`` pairs only, when given: a shard's) that none reported: a
-    worker that died took its scenarios' results with it.
+    worker that died took its scenarios' results with it; one that raised (``broke``, by item
+    name) says what.
 
     In the order of a run without workers: by version, then by scenario; a result for a
     scenario or version not asked for (there should be none) is kept, after the others.
@@ -147,17 +157,23 @@ def fill_in_missing(
 
     done = {(r.scenario, r.mlflow_version) for r in results}
     missing = [
-        ScenarioResult(
-            scenario,
-            version,
-            Status.ERROR,
-            f"its pytest-xdist worker died before reporting it (pytest exit code {exit_code})",
-        )
+        _lost(scenario, version, exit_code, broke or {})
         for version in versions
         for scenario in scenarios
         if (scenario, version) not in done and (wanted is None or (scenario, version) in wanted)
     ]
     return run_order([*results, *missing], scenarios, versions)
+
+
+def _lost(scenario: str, version: str, exit_code: int, broke: dict[str, str]) -> ScenarioResult:
+    """The error for a scenario no worker reported: what its worker raised, if it did."""
+    text = broke.get(f"{scenario}[mlflow-{version}]") or broke.get(scenario, "")
+    if not text.strip():
+        reason = f"its pytest-xdist worker died before reporting it (pytest exit code {exit_code})"
+        return ScenarioResult(scenario, version, Status.ERROR, reason)
+    last = text.strip().splitlines()[-1].removeprefix("E").strip()
+    reason = f"the harness broke in its pytest-xdist worker: {last}"
+    return ScenarioResult(scenario, version, Status.ERROR, reason, output=text)
 
 
 def _remove_group(group: str) -> None:

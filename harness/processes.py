@@ -352,7 +352,11 @@ class _Channel:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.buffer = b""
         try:
-            self.sock.connect(str(path))
+            directory = os.open(path.parent, os.O_PATH)  # a long path passes AF_UNIX's limit
+            try:
+                self.sock.connect(f"/proc/self/fd/{directory}/{path.name}")
+            finally:
+                os.close(directory)
         except OSError as exc:
             self.sock.close()
             raise InfrastructureError(f"the fork server is gone: {exc}") from None

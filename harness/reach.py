@@ -16,6 +16,7 @@ def collect(
 ) -> list[dict[str, str]]:
     """Each attempt once, in the order first seen, on the scenario's sides."""
     attempts: dict[str, None] = {}
+    served: set[str] = set()
     sides = [rundir / scenario, *sorted(rundir.glob(f"{scenario}-oracle*"))]
     for side in sides:
         for log in sorted(side.rglob("*.reach")) if side.is_dir() else []:
@@ -25,11 +26,12 @@ def collect(
                     what, target = str(event["what"]), str(event["target"])
                 except (ValueError, KeyError, TypeError):
                     continue
-                if what == "connect" and _port(target) in published:
-                    continue
-                attempts[f"{what} {target}"] = None
+                if what == "served":
+                    served.add(f"connect {target}")
+                elif what != "connect" or _port(target) not in published:
+                    attempts[f"{what} {target}"] = None
     outcome = REFUSED if sandboxed else REACHED
-    return [{"attempt": attempt, "outcome": outcome} for attempt in attempts]
+    return [{"attempt": a, "outcome": outcome} for a in attempts if a not in served]
 
 
 def _port(target: str) -> int | None:

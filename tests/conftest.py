@@ -85,3 +85,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.docker)
         if _listed(NETWORK, file, function):
             item.add_marker(pytest.mark.network)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``--dist loadgroup`` must group: pytest-xdist up to 3.8 silently stops grouping on pytest
+    9.2 (pytest-xdist#1386), and a group's tests spread over the workers collide (a port, a
+    plugin's loot, a whole run)."""
+    if getattr(config.option, "dist", None) != "loadgroup":
+        return
+    import xdist
+
+    def release(version: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+
+    if release(pytest.__version__) >= (9, 2) and release(xdist.__version__) <= (3, 8):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} with pytest-xdist {xdist.__version__} does not group "
+            "--dist loadgroup (pytest-xdist#1386): install the pinned versions (make venv)"
+        )

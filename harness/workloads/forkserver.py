@@ -217,10 +217,19 @@ class Child(BaseException):
         runpy.run_path(sys.argv[0], run_name="__main__")
 
 
+def _bindable(path: str) -> str:
+    """``path`` within AF_UNIX's 108 bytes: a long one is reached through a descriptor of its
+    directory (kept open while the server lives)."""
+    if len(path.encode()) < 100:
+        return path
+    directory = os.open(os.path.dirname(path), os.O_PATH)
+    return f"/proc/self/fd/{directory}/{os.path.basename(path)}"
+
+
 class Server:
     def __init__(self, path: str) -> None:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(path)
+        self.listener.bind(_bindable(path))
         self.listener.listen(64)
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)

@@ -5,8 +5,10 @@ The harness gives ``MLFLOW_PLUGIN_HARNESS_WATCH``: JSON with the directories the
 write in (``write``) and read from (``read``, besides the operating system's own). Recorded,
 once each, as JSON lines in ``LOG``: a file opened for writing or a directory made outside the
 write roots, a file read outside the read roots, a Unix socket outside the write roots, and a
-TCP connection to the loopback interface (which ports the run published is the harness's to
-judge). Recording only: in the sandbox these attempts fail; without it, they succeed."""
+TCP connection to the loopback interface that no server of its own (or its children's) listens
+on (which ports the run published is the harness's to judge); ``served`` once such a port turns
+out to be its own (a server it started, polled before it listened). Recording only: in the
+sandbox these attempts fail; without it, they succeed."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class _Watcher:
         self.sandboxed = bool(policy.get("sandboxed"))
         self.log = log
         self.seen: set[tuple[str, str]] = set()
+        self.foreign: set[int] = set()  # loopback ports another process listens on
         self.busy = False  # its own opens (the log, /proc) are not the plugin's
 
     def record(self, what: str, target: str) -> None:
@@ -81,20 +84,49 @@ class _Watcher:
                 self.record("connect", name)
         elif isinstance(address, tuple) and len(address) >= 2:
             host, port = str(address[0]), address[1]
-            if not host.startswith(LOOPBACK) or not isinstance(port, int):
+            if not host.startswith(LOOPBACK) or not isinstance(port, int) or port in self.foreign:
                 return
             self.busy = True
             try:
-                own = _served_here(port, anywhere=self.sandboxed)
+                served = _served_here(port, anywhere=self.sandboxed)
             finally:
                 self.busy = False
-            if not own:
-                self.record("connect", f"{host}:{port}")
+            target = f"{host}:{port}"
+            if served is None:
+                self.foreign.add(port)  # another's listener, for good: not checked again
+            if not served:
+                self.record("connect", target)
+            elif ("connect", target) in self.seen:  # it polled a server of its own, now up
+                self.record("served", target)
 
 
-def _served_here(port: int, anywhere: bool) -> bool:
-    """Whether a socket listening on ``port`` is this process's own (``anywhere``: any in this
-    network namespace, which in the sandbox is the container's, not the host's)."""
+def _served_here(port: int, anywhere: bool) -> bool | None:
+    """Whether a socket listening on ``port`` is this process's own or a descendant's (True),
+    another's (None), or nobody's yet (False). ``anywhere``: any in this network namespace, which
+    in the sandbox is the container's, not the host's."""
+    inodes = _listening(port)
+    if not inodes:
+        return False
+    if anywhere:
+        return True
+    parents = _parents()
+    for pid in [p for p in parents if _descends(p, parents)]:
+        try:
+            names = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for name in names:
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{name}")
+            except OSError:
+                continue
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                return True
+    return None
+
+
+def _listening(port: int) -> set[str]:
+    """The inodes of the sockets listening on ``port`` in this network namespace."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -110,19 +142,32 @@ def _served_here(port: int, anywhere: bool) -> bool:
                 and int(fields[1].rsplit(":", 1)[1], 16) == port
             ):
                 inodes.add(fields[9])
-    if anywhere or not inodes:
-        return bool(inodes)
-    try:
-        names = os.listdir("/proc/self/fd")
-    except OSError:
-        return False
-    for name in names:
-        try:
-            link = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue
-        if link.startswith("socket:[") and link[8:-1] in inodes:
+    return inodes
+
+
+def _parents() -> dict[int, int]:
+    """Every visible process's parent, by pid."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            parents[int(name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def _descends(pid: int, parents: dict[int, int]) -> bool:
+    """Whether ``pid`` is this process or one of its descendants."""
+    me = os.getpid()
+    for _ in range(64):
+        if pid == me:
             return True
+        if pid <= 1 or pid not in parents:
+            return False
+        pid = parents[pid]
     return False
 
 

@@ -16,10 +16,13 @@ import pytest
 
 from tests.helpers import PLUGINS
 
+# one at a time with every run of broken/misbehaving: the listener's port and the loot are shared
+pytestmark = pytest.mark.xdist_group("misbehaving")
+
 PLUGIN = str(PLUGINS / "broken" / "misbehaving")
 CANARY = Path("/var/tmp/mlflow-plugin-harness-canary")
 LOOT = Path("/var/tmp/mlflow-plugin-harness-loot")
-PORT = 47619
+PORT = 29471  # below the ephemeral range, so no client socket of the run holds it
 ATTEMPTS = {
     f"read {CANARY}",
     f"write {LOOT}",

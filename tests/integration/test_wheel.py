@@ -200,16 +200,25 @@ def _assert_two_workers_left_nothing(outcome: Outcome, docker_client) -> None:
 
 
 def _assert_contained(watcher: ContainerWatcher) -> None:
-    """Every port on 127.0.0.1; the plugin's code in the server unprivileged, without the
-    Docker socket, not on the host network."""
+    """Every port on 127.0.0.1; the plugin's code, in the server and in each sandbox,
+    unprivileged, without the Docker socket, not on the host network."""
     assert len(watcher.images("/postgres:")) == 2  # each worker its own
     for attrs in watcher.seen.values():
-        for bindings in attrs["HostConfig"]["PortBindings"].values():
+        for bindings in (attrs["HostConfig"]["PortBindings"] or {}).values():
             assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
-    (server,) = watcher.images("/mlflow-server:")
-    assert server["Config"]["User"] == "10001:10001" and not server["HostConfig"]["Privileged"]
-    assert not any("docker.sock" in m["Source"] for m in server["Mounts"])
-    assert server["HostConfig"]["NetworkMode"] not in ("host", "default", "bridge")
+    plugin_side = watcher.images("/mlflow-server:")
+    sandboxes = [a for a in plugin_side if "-sandbox-" in a["Name"]]
+    assert len(sandboxes) >= 2 and len(plugin_side) > len(sandboxes)  # each worker's, the server
+    for attrs in plugin_side:
+        host = attrs["HostConfig"]
+        assert not attrs["Config"]["User"].startswith("0:") and not host["Privileged"]
+        assert not any("docker.sock" in m["Source"] for m in attrs["Mounts"])
+        assert host["NetworkMode"] not in ("host", "default", "bridge")
+    for attrs in sandboxes:
+        host = attrs["HostConfig"]
+        assert host["ReadonlyRootfs"] and host["CapDrop"] == ["ALL"]
+        assert "no-new-privileges" in host["SecurityOpt"] and host["PidsLimit"]
+        assert not host["PortBindings"]  # nothing published: reached only over exec
 
 
 def _assert_no_secret_written(outcome: Outcome, watcher: ContainerWatcher) -> None:

@@ -9,7 +9,7 @@ from mlflow.tracking.context.abstract_context import RunContextProvider
 CANARY = "/var/tmp/mlflow-plugin-harness-canary"  # a host file outside the environment
 LOOT = "/var/tmp/mlflow-plugin-harness-loot"  # outside the work directory
 DOCKER = "/var/run/docker.sock"
-LOOPBACK_PORT = 47619  # a port on the host's loopback the run did not give it
+LOOPBACK_PORT = 29471  # a port on the host's loopback the run did not give it
 
 
 def _try_everything() -> None:
