@@ -53,7 +53,7 @@ def _progress(start: float) -> Callable[[str], None]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from harness.profiles import check_profile
+    from harness.profiles import check_profile, knobs
     from harness.report import print_summary, sandbox_line, verdict, write_reports
     from harness.session import Options, execute
 
@@ -68,7 +68,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         config=args.config,
         report_dir=args.report_dir,
         progress=_progress(started),
-        knobs={k: v for k in ("examples", "seed") if (v := getattr(args, k)) is not None},
+        knobs=knobs(
+            args.profile,
+            {k: v for k in ("examples", "seed") if (v := getattr(args, k)) is not None},
+        ),
         fresh_processes=args.fresh_processes,
         sandbox=not args.no_sandbox,
         scenario_dirs=args.scenario_dir or [],
@@ -76,8 +79,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     try:
         check_profile(args.profile)
-        if args.profile and (args.scenario or args.workers not in (None, "1")):
-            raise UsageError("--profile picks the scenarios and runs them on one worker")
+        if args.profile and args.scenario:
+            raise UsageError(f"--profile {args.profile} picks the scenarios: give no --scenario")
+        if args.profile == "quick" and args.workers not in (None, "1"):
+            raise UsageError("--profile quick runs its few scenarios on one worker")
         options.shard = _shard(args)
         if args.workers not in (None, "1"):
             from harness.parallel import execute_parallel
@@ -112,8 +117,8 @@ def _shard(args: argparse.Namespace) -> ShardSpec | None:
         if args.durations is not None:
             raise UsageError("--durations balances the shards of --shard K/N: give both")
         return None
-    if args.profile:
-        raise UsageError("--profile is the edit-and-test loop, run whole: it takes no --shard")
+    if args.profile == "quick":
+        raise UsageError("--profile quick is the edit-and-test loop, run whole: give no --shard")
     spec: ShardSpec = args.shard
     return dataclasses.replace(spec, durations=args.durations)
 
@@ -371,9 +376,10 @@ def _add_tuning(run: Any) -> None:
     run.add_argument(
         "--profile",
         metavar="NAME",
-        help="'quick': entry points, quickstart, logging and the contract suite on local "
-        "stores, and one service scenario cut to its quickstart (the edit-and-test "
-        "loop; instead of --scenario)",
+        help="instead of --scenario: 'quick', entry points, quickstart, logging and the "
+        "contract suite on local stores, and one service scenario cut to its quickstart (the "
+        "edit-and-test loop); 'full', every scenario, the load benchmark too, and a longer "
+        "domain search (release CI)",
     )
     run.add_argument(
         "--examples",

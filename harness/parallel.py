@@ -73,6 +73,8 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
     group = engine.RunLabels().run_id
     os.environ[engine.GROUP_VARIABLE] = group  # the workers inherit it
     with tempfile.TemporaryDirectory(prefix=f"mlflow-plugin-harness-{os.getpid()}-") as empty:
+        if options.profile == "full":  # the workers select the default set unless told
+            options = dataclasses.replace(options, scenarios=[s.name for s in scenarios])
         argv = _pytest_argv(options, workers, empty)
         relay = _Relay(options)
         options.progress(f"running the scenarios on {workers} pytest-xdist workers")

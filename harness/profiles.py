@@ -1,8 +1,9 @@
-"""Profiles: named selections of the default scenarios.
+"""Profiles: named selections beside the default set (which answers "is this plugin correct?").
 
 ``quick``, for the edit-and-test loop: entry points, quickstart, logging and the contract
 suite on local stores, then one service scenario the plugin's stores can be placed on, cut to
-its quickstart workload (and the checks that read it)."""
+its quickstart workload (and the checks that read it). ``full``, for release CI: every
+scenario, the benchmarks (``load``) too, and a larger budget for the domain search."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from harness.kinds import KINDS
 from harness.plan import skip_reason, unplaceable
 from harness.scenario import Scenario
 
-PROFILES = ("quick",)
+PROFILES = ("quick", "full")
+FULL_EXAMPLES = 150  # the domain search's budget under ``full`` (a scenario's default: 30)
 LOCAL = ("entry-points", "quickstart", "logging", "conformance")
 # The service scenarios to try, cheapest first: the first that applies to the plugin is run.
 SERVICES = ("postgres-tracking", "minio-artifacts", "mysql-tracking", "postgres-minio")
@@ -24,6 +26,11 @@ WORKLOADS = ("quickstart",)
 def check_profile(name: str | None) -> None:
     if name is not None and name not in PROFILES:
         raise UsageError(f"unknown profile {name!r} (known: {', '.join(PROFILES)})")
+
+
+def knobs(profile: str | None, given: dict[str, Any]) -> dict[str, Any]:
+    """The workload options a run uses: the given ones, over the profile's."""
+    return {"examples": FULL_EXAMPLES, **given} if profile == "full" else given
 
 
 def quick(

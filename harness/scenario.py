@@ -152,6 +152,11 @@ class Scenario(_Strict):
     server_app: str | None = Field(
         None, description="server mode: `--app-name`, one of the plugin's mlflow.app entry points"
     )
+    in_default_set: bool = Field(
+        True,
+        description="run when no scenario is named; false (a benchmark): only when named, "
+        "or under --profile full",
+    )
 
     def exercised(self) -> set[str]:
         """The capabilities this scenario puts to the test (see ``exercises``)."""
@@ -265,12 +270,15 @@ def available(sources: Sequence[Path] = (SCENARIO_DIR,)) -> dict[str, Path]:
     return files
 
 
-def select(names: list[str] | None, sources: Sequence[Path] = (SCENARIO_DIR,)) -> list[Scenario]:
-    """Load the named scenarios (or all of the directories'); names may also be paths to YAML
-    files."""
+def select(
+    names: list[str] | None, sources: Sequence[Path] = (SCENARIO_DIR,), everything: bool = False
+) -> list[Scenario]:
+    """Load the named scenarios, or without names the directories' default set (``everything``:
+    all of them); names may also be paths to YAML files."""
     files = available(sources)
     if not names:
-        return [load_scenario(p) for p in files.values()]
+        every = [load_scenario(p) for p in files.values()]
+        return [s for s in every if everything or s.in_default_set]
     chosen = []
     for name in names:
         path = Path(name)

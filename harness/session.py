@@ -57,7 +57,8 @@ class Options:
 
     def select(self) -> list[Scenario]:
         """The scenarios asked for, from the harness's, the plugin's and the given directories."""
-        return select(self.scenarios, directories(self.plugin, self.scenario_dirs))
+        found = directories(self.plugin, self.scenario_dirs)
+        return select(self.scenarios, found, everything=self.profile == "full")
 
 
 def _groups_request() -> dict[str, dict[str, Any]]:

@@ -174,7 +174,7 @@ def test_every_check_has_a_broken_plugin():
 @pytest.mark.parametrize("plugin", sorted(SERVER_CASES))
 def test_broken_plugins_fail_the_server_checks_they_break(harness, docker_client, plugin):
     outcome = harness(
-        "run", str(PLUGINS / "broken" / plugin), "--scenario", "server-postgres-minio"
+        "run", str(PLUGINS / "broken" / plugin), "--scenario", "server-postgres-minio", share=True
     )
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     checks = outcome.checks("server-postgres-minio")
@@ -187,7 +187,9 @@ def test_broken_plugins_fail_the_server_checks_they_break(harness, docker_client
 
 @pytest.mark.parametrize("plugin", sorted(CONTRACT_CASES))
 def test_broken_stores_fail_the_contract_features_they_break(harness, plugin):
-    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", "conformance")
+    outcome = harness(
+        "run", str(PLUGINS / "broken" / plugin), "--scenario", "conformance", share=True
+    )
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     checks = outcome.checks("conformance")
     for check, detail in CONTRACT_CASES[plugin].items():
@@ -246,7 +248,7 @@ def test_declared_unsupported_features_are_skipped_and_stale_declarations_fail(h
 def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scenario, check, detail):
     if scenario in SERVICES:
         client = request.getfixturevalue("docker_client")
-    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario)
+    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario, share=True)
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     result = outcome.checks(Path(scenario).stem)[check]
     assert (result["status"], result["blame"]) == ("failed", "plugin")
@@ -262,7 +264,7 @@ def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scena
     ids=[f"{p}-{c}" for p, _, c, _ in NOT_FAILED_FOR],
 )
 def test_plugins_are_not_failed_for_what_mlflow_allows(harness, plugin, scenario, check, wrong):
-    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario)
+    outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario, share=True)
     result = outcome.checks(scenario)[check]
     if wrong is None:
         assert result["status"] == "passed", (outcome.stdout + outcome.stderr, result)

@@ -43,7 +43,7 @@ def test_a_broken_plugin_fails_domain_with_a_script_that_replays_its_defect(
     harness: Any, plugin: str, tmp_path: Path
 ) -> None:
     outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", str(QUICK),
-                      "--seed", "1", timeout=600)  # fmt: skip
+                      "--seed", "1", timeout=600, share=True)  # fmt: skip
     assert outcome.code == 1, outcome.stdout[-4000:] + outcome.stderr[-2000:]
     result, check = _domain(outcome.report)
     assert (check["status"], check["blame"]) == ("failed", "plugin"), check

@@ -18,6 +18,7 @@ from tests.integration.test_broken_plugins import (
     SERVER_CASES,
 )
 from tests.integration.test_domain import BROKEN as DOMAIN_CASES
+from tests.integration.test_reference_plugin import LOCAL
 
 SCENARIOS = ROOT / "tests" / "scenarios"
 SHORT = str(SCENARIOS / "quickstart-short.yaml")  # a 20 s timeout, for plugins that hang
@@ -48,17 +49,7 @@ def _broken() -> dict[str, list[str]]:
 
 
 PLAN = {
-    "reference-plugin": [
-        "quickstart",
-        "logging",
-        "conformance",
-        "providers",
-        "deployments",
-        "datasets",
-        "evaluators",
-        "projects",
-        MINIO,
-    ],
+    "reference-plugin": list(LOCAL),  # as test_reference_plugin runs it
     "builtin-stores": ["quickstart", "conformance"],
     "example-shaped": ["entry-points", "quickstart"],
     "needs-credentials": ["quickstart"],
@@ -104,8 +95,9 @@ def test_verdicts_are_the_same_forked_in_the_sandbox_and_fresh_on_the_host(
     harness: Any, plugin: str
 ) -> None:
     args = ["run", str(PLUGINS / plugin), *(a for s in PLAN[plugin] for a in ("-s", s))]
-    args += ["--seed", "1"]  # the domain workload's search, the same in both
-    forked = harness(*args, timeout=900)
+    if DOMAIN in PLAN[plugin]:
+        args += ["--seed", "1"]  # the domain workload's search, the same in both
+    forked = harness(*args, timeout=900, share=True)  # the run the other tests of it make
     try:
         fresh = harness(*args, "--fresh-processes", "--no-sandbox", timeout=900)
     finally:

@@ -5,32 +5,24 @@ import xml.etree.ElementTree as ET
 
 from tests.helpers import PLUGINS
 
+# every service-free scenario; test_process_modes shares this run
+LOCAL = (
+    "entry-points",
+    "quickstart",
+    "logging",
+    "providers",
+    "conformance",
+    "deployments",
+    "app",
+    "projects",
+    "evaluators",
+    "datasets",
+)
+
 
 def test_reference_plugin_passes_every_local_scenario(harness):
-    outcome = harness(
-        "run",
-        str(PLUGINS / "reference-plugin"),
-        "-s",
-        "entry-points",
-        "-s",
-        "quickstart",
-        "-s",
-        "logging",
-        "-s",
-        "providers",
-        "-s",
-        "conformance",
-        "-s",
-        "deployments",
-        "-s",
-        "app",
-        "-s",
-        "projects",
-        "-s",
-        "evaluators",
-        "-s",
-        "datasets",
-    )
+    args = (a for s in LOCAL for a in ("-s", s))
+    outcome = harness("run", str(PLUGINS / "reference-plugin"), *args, share=True)
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     report = outcome.report
     assert report["summary"] == {

@@ -1,6 +1,8 @@
 """The harness as plugin authors install it: the built wheel alone, in a fresh venv outside
-this checkout, run from the plugin's own directory. The default set passes there, server mode
-included, with the plugin's own scenarios/ picked up; `pytest --mlflow-plugin=.` works there.
+this checkout, run from the plugin's own directory. Every scenario passes there (`--profile
+full`: the default set, server mode and the load benchmark), with the plugin's own scenarios/
+picked up; its shards, run side by side, merge into the same report; `pytest --mlflow-plugin=.`
+works there.
 
 The run on two workers is also where the harness's safety is watched: every port on 127.0.0.1,
 the server container unprivileged and off the host network, no credential written anywhere."""
@@ -25,7 +27,8 @@ from tests.helpers import PLUGINS, ROOT, ContainerWatcher, Outcome, leftovers
 
 # The module's tests share one whole run: on one pytest-xdist worker (make check: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("wheel")
-SEED = ("--seed", "7")  # the domain searches try the same examples in every run here
+# every scenario, the domain searches trying the same examples in every run here
+EVERYTHING = ("--profile", "full", "--examples", "30", "--seed", "7")
 OWN_SCENARIO = """\
 description: The plugin's own scenario, picked up from scenarios/ in its repository.
 workloads:
@@ -72,19 +75,31 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def _run(bin_dir: Path, cwd: Path, *args: str, reports: str = "reports", timeout: float) -> Outcome:
-    report_dir = cwd / reports
-    done = subprocess.run(
-        [str(bin_dir / "mlflow-plugin-harness"), *args, "--report-dir", str(report_dir)],
+def _start(bin_dir: Path, cwd: Path, *args: str, reports: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(bin_dir / "mlflow-plugin-harness"), *args, "--report-dir", str(cwd / reports)],
         cwd=cwd,
         env=_clean_env(),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
     )
+
+
+def _finish(proc: subprocess.Popen[str], report_dir: Path, timeout: float) -> Outcome:
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
     report_file = report_dir / "report.json"
     report = json.loads(report_file.read_text()) if report_file.exists() else {}
-    return Outcome(done.returncode, done.stdout, done.stderr, report_dir, report)
+    return Outcome(proc.returncode, stdout, stderr, report_dir, report)
+
+
+def _run(bin_dir: Path, cwd: Path, *args: str, reports: str = "reports", timeout: float) -> Outcome:
+    return _finish(_start(bin_dir, cwd, *args, reports=reports), cwd / reports, timeout)
 
 
 def test_the_wheel_carries_the_scenarios_images_and_scripts_and_no_mlflow(installed):
@@ -105,14 +120,14 @@ def test_the_wheel_carries_the_scenarios_images_and_scripts_and_no_mlflow(instal
 
 @pytest.fixture(scope="module")
 def whole(installed, tmp_path_factory, docker_client) -> tuple[Outcome, ContainerWatcher]:
-    """Every default scenario and the plugin's own, from the wheel, on two workers, watched."""
+    """Every scenario and the plugin's own, from the wheel, on two workers, watched."""
     plugin = _workspace(tmp_path_factory.mktemp("whole"))
     with ContainerWatcher(docker_client) as watcher:
-        outcome = _run(installed, plugin, "run", ".", "--workers", "2", *SEED, timeout=1500)
+        outcome = _run(installed, plugin, "run", ".", "--workers", "2", *EVERYTHING, timeout=1500)
     return outcome, watcher
 
 
-def test_every_default_scenario_passes_from_the_wheel_on_two_workers_and_no_secret_is_written(
+def test_every_scenario_passes_from_the_wheel_on_two_workers_and_no_secret_is_written(
     whole, docker_client
 ):
     outcome, watcher = whole
@@ -137,28 +152,25 @@ def test_every_default_scenario_passes_from_the_wheel_on_two_workers_and_no_secr
 
 
 def test_three_shards_merged_equal_the_whole_run(installed, whole):
-    """Shards 1/3, 2/3 and 3/3, balanced by the whole run's durations as CI balances by the
-    last run's report, then merged: the same scenarios, statuses, checks and blame."""
+    """Shards 1/3, 2/3 and 3/3 side by side (as CI runs them), balanced by the whole run's
+    durations as CI balances by the last run's report, then merged: the same scenarios,
+    statuses, checks and blame."""
     outcome, _ = whole
     assert outcome.code == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
     plugin = outcome.report_dir.parent
     durations = str(outcome.report_dir / "report.json")
-    shards = [
-        _run(
-            installed,
-            plugin,
-            "run",
-            ".",
-            *SEED,
-            "--shard",
-            f"{k}/3",
-            "--durations",
-            durations,
-            reports=f"shard-{k}",
-            timeout=1200,
-        )
+    args = ("run", ".", *EVERYTHING, "--durations", durations)
+    started = {
+        k: _start(installed, plugin, *args, "--shard", f"{k}/3", reports=f"shard-{k}")
         for k in (1, 2, 3)
-    ]
+    }
+    try:
+        shards = [_finish(p, plugin / f"shard-{k}", timeout=1200) for k, p in started.items()]
+    finally:
+        for proc in started.values():
+            if proc.poll() is None:  # a shard that timed out, or one after it
+                proc.kill()
+                proc.communicate()
     for shard in shards:
         assert shard.code == 0, shard.stdout[-3000:] + shard.stderr[-3000:]
         assert shard.report["shard"]["total"] == 3 and shard.report["results"], shard.stdout

@@ -13,7 +13,7 @@ from harness.config import SchemeTemplates, Settings
 from harness.environment import PluginEnv
 from harness.errors import UsageError
 from harness.processes import NATIVE, ForkServer
-from harness.profiles import check_profile, quick
+from harness.profiles import FULL_EXAMPLES, check_profile, knobs, quick
 from harness.results import Timings
 from harness.scenario import select
 from harness.transcripts import Transcripts, identity
@@ -45,8 +45,23 @@ def test_quick_skips_service_scenarios_the_plugin_has_no_store_for() -> None:
 
 def test_an_unknown_profile_is_a_usage_error() -> None:
     check_profile("quick")
-    with pytest.raises(UsageError, match="unknown profile 'slow' \\(known: quick\\)"):
+    check_profile("full")
+    with pytest.raises(UsageError, match="unknown profile 'slow' \\(known: quick, full\\)"):
         check_profile("slow")
+
+
+def test_the_default_set_leaves_the_load_benchmark_to_full() -> None:
+    default = [s.name for s in select(None)]
+    everything = [s.name for s in select(None, everything=True)]
+    assert "load" not in default and "domain" in default
+    assert [n for n in everything if n != "load"] == default and "load" in everything
+    assert [s.name for s in select(["load"])] == ["load"]  # named, it runs
+
+
+def test_full_searches_the_domain_longer_unless_told() -> None:
+    assert knobs("full", {})["examples"] == FULL_EXAMPLES > 30
+    assert knobs("full", {"examples": 5, "seed": 1}) == {"examples": 5, "seed": 1}
+    assert knobs(None, {"seed": 1}) == knobs("quick", {"seed": 1}) == {"seed": 1}
 
 
 def test_overlapping_blocks_count_once() -> None:
