@@ -31,10 +31,10 @@ import docker
 from docker.models.containers import Container
 
 from harness import engine, images
-from harness.environment import PluginEnv, interpreter_home, script_environment
+from harness.environment import PluginEnv, script_environment
 from harness.errors import InfrastructureError
 from harness.processes import NATIVE, WORKLOADS, ForkServer, Launcher
-from harness.server import CA_INSIDE, host_ca_bundle
+from harness.server import CA_INSIDE, host_ca_bundle, plugin_mounts
 
 USER = (10001, 10001)  # the image's unprivileged user, when the harness runs as root
 RELAY_USER = "65534:65534"  # nobody: the plugin's user cannot stop the relay
@@ -166,16 +166,7 @@ class Sandbox:
         }
 
     def mounts(self) -> dict[str, dict[str, str]]:
-        mounts = {
-            str(self.env.path): {"bind": str(self.env.path), "mode": "ro"},
-            str(self.workdir): {"bind": str(self.workdir), "mode": "rw"},
-        }
-        home = interpreter_home(self.env)
-        if home != Path("/usr"):  # a system Python is the image's own (same Debian release)
-            mounts[str(home)] = {"bind": str(home), "mode": "ro"}
-        if (ca := host_ca_bundle()) is not None:
-            mounts[str(ca.resolve())] = {"bind": CA_INSIDE, "mode": "ro"}
-        return mounts
+        return plugin_mounts(self.env, self.workdir)
 
     def start(self) -> None:
         """Build or reuse the image, install the workloads, start the container."""

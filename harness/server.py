@@ -38,6 +38,21 @@ def host_ca_bundle() -> Path | None:
     return bundle if bundle.is_file() else None
 
 
+def plugin_mounts(env: PluginEnv, workdir: Path) -> dict[str, dict[str, str]]:
+    """What a container running the plugin's environment mounts: the environment and its
+    interpreter read-only, ``workdir`` read-write, and this machine's CA bundle."""
+    mounts = {
+        str(env.path): {"bind": str(env.path), "mode": "ro"},
+        str(workdir): {"bind": str(workdir), "mode": "rw"},
+    }
+    home = interpreter_home(env)
+    if home != Path("/usr"):  # a system Python is the image's own (same Debian release)
+        mounts[str(home)] = {"bind": str(home), "mode": "ro"}
+    if (ca := host_ca_bundle()) is not None:
+        mounts[str(ca.resolve())] = {"bind": CA_INSIDE, "mode": "ro"}
+    return mounts
+
+
 class ServerUnavailable(Exception):
     """No Docker engine to run the server in: the scenario is skipped with this reason."""
 
@@ -100,17 +115,7 @@ class MlflowServer:
         return argv + (["--app-name", spec.app_name] if spec.app_name else [])
 
     def volumes(self) -> dict[str, dict[str, str]]:
-        mounts = {
-            str(self.env.path): {"bind": str(self.env.path), "mode": "ro"},
-            str(self.workdir): {"bind": str(self.workdir), "mode": "rw"},
-        }
-        home = interpreter_home(self.env)
-        if home != Path("/usr"):  # a system Python is the image's own (same Debian release)
-            mounts[str(home)] = {"bind": str(home), "mode": "ro"}
-        ca = host_ca_bundle()
-        if ca:
-            mounts[str(ca.resolve())] = {"bind": CA_INSIDE, "mode": "ro"}
-        return mounts
+        return plugin_mounts(self.env, self.workdir)
 
     def start(self, spec: ServerSpec, progress: Progress) -> str:
         """Run the server and wait until it answers /health; return its URL on 127.0.0.1."""
