@@ -35,6 +35,19 @@ class Outcome:
         return {c["name"]: c for c in result["checks"]}
 
 
+def runs_of(plugin: str) -> pytest.MarkDecorator:
+    """The xdist group of the tests that share runs of ``plugin`` (``harness(..., share=True)``):
+    on one worker, the first makes a run and the others read it, none idle waiting for another
+    worker. broken/misbehaving keeps the sandbox tests' group (it writes the loot they check)."""
+    name = plugin.removeprefix("broken/")
+    return pytest.mark.xdist_group("misbehaving" if name == "misbehaving" else f"runs-{name}")
+
+
+def sharing(plugin: str, *values: Any, id: str | None = None) -> Any:
+    """A parameter set of a test that shares runs of ``plugin``: in its group."""
+    return pytest.param(*(values or (plugin,)), marks=runs_of(plugin), id=id)
+
+
 def leftovers(client: Any, **labels: str) -> list[str]:
     """Containers, networks and volumes of the harness carrying all the given label values."""
     from harness.engine import LABEL

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PLUGINS, leftovers
+from tests.helpers import PLUGINS, leftovers, sharing
 
 CASES = [
     ("import-error", "entry-points", "entry-points", "No module named 'mlflow.utils.time_utils'"),
@@ -171,7 +171,7 @@ def test_every_check_has_a_broken_plugin():
     assert {check for _, _, check, _ in CASES} | covered == set(CHECKS)
 
 
-@pytest.mark.parametrize("plugin", sorted(SERVER_CASES))
+@pytest.mark.parametrize("plugin", [sharing(p) for p in sorted(SERVER_CASES)])
 def test_broken_plugins_fail_the_server_checks_they_break(harness, docker_client, plugin):
     outcome = harness(
         "run", str(PLUGINS / "broken" / plugin), "--scenario", "server-postgres-minio", share=True
@@ -185,7 +185,7 @@ def test_broken_plugins_fail_the_server_checks_they_break(harness, docker_client
     assert leftovers(docker_client, run=outcome.report["run_id"]) == []
 
 
-@pytest.mark.parametrize("plugin", sorted(CONTRACT_CASES))
+@pytest.mark.parametrize("plugin", [sharing(p) for p in sorted(CONTRACT_CASES)])
 def test_broken_stores_fail_the_contract_features_they_break(harness, plugin):
     outcome = harness(
         "run", str(PLUGINS / "broken" / plugin), "--scenario", "conformance", share=True
@@ -243,7 +243,7 @@ def test_declared_unsupported_features_are_skipped_and_stale_declarations_fail(h
 
 
 @pytest.mark.parametrize(
-    "plugin, scenario, check, detail", CASES, ids=[f"{p}-{c}" for p, _, c, _ in CASES]
+    "plugin, scenario, check, detail", [sharing(c[0], *c, id=f"{c[0]}-{c[2]}") for c in CASES]
 )
 def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scenario, check, detail):
     if scenario in SERVICES:
@@ -260,8 +260,7 @@ def test_broken_plugin_fails_the_check_it_breaks(harness, request, plugin, scena
 
 @pytest.mark.parametrize(
     "plugin, scenario, check, wrong",
-    NOT_FAILED_FOR,
-    ids=[f"{p}-{c}" for p, _, c, _ in NOT_FAILED_FOR],
+    [sharing(c[0], *c, id=f"{c[0]}-{c[2]}") for c in NOT_FAILED_FOR],
 )
 def test_plugins_are_not_failed_for_what_mlflow_allows(harness, plugin, scenario, check, wrong):
     outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", scenario, share=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import PLUGINS, ROOT, Outcome
+from tests.helpers import PLUGINS, ROOT, Outcome, sharing
 from tests.integration.test_broken_plugins import (
     CASES,
     CONTRACT_CASES,
@@ -83,14 +83,7 @@ def _verdicts(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _params() -> list[Any]:
-    """Every plugin; broken/misbehaving in the sandbox tests' xdist group, since it writes the
-    loot they check is absent."""
-    group = pytest.mark.xdist_group("misbehaving")
-    return [pytest.param(p, marks=group) if p == "broken/misbehaving" else p for p in sorted(PLAN)]
-
-
-@pytest.mark.parametrize("plugin", _params())
+@pytest.mark.parametrize("plugin", [sharing(p) for p in sorted(PLAN)])
 def test_verdicts_are_the_same_forked_in_the_sandbox_and_fresh_on_the_host(
     harness: Any, plugin: str
 ) -> None:

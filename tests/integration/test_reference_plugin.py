@@ -3,7 +3,7 @@ test_services.py); its environment is reused on the next run."""
 
 import xml.etree.ElementTree as ET
 
-from tests.helpers import PLUGINS
+from tests.helpers import PLUGINS, runs_of
 
 # every service-free scenario; test_process_modes shares this run
 LOCAL = (
@@ -20,6 +20,7 @@ LOCAL = (
 )
 
 
+@runs_of("reference-plugin")
 def test_reference_plugin_passes_every_local_scenario(harness):
     args = (a for s in LOCAL for a in ("-s", s))
     outcome = harness("run", str(PLUGINS / "reference-plugin"), *args, share=True)
