@@ -53,6 +53,14 @@ NETWORK = {
     "test_ci_job.py::test_the_matrix_workflow_runs_here",
 }
 
+# The longest items, handed to the workers first: a long group scheduled last (the wheel's
+# whole run, then its shards) would leave the other worker idle until it ends.
+FIRST = (
+    "test_wheel.py",
+    "test_builtin_stores.py::test_mlflows_own_stores_as_a_plugin_pass_on_every_backend_and_both_versions",
+    "test_ci_job.py::test_the_matrix_workflow_runs_here",
+)
+
 
 def _listed(keys: set[str], file: str, function: str) -> bool:
     return file in keys or f"{file}::{function}" in keys
@@ -70,8 +78,9 @@ def _stale(keys: set[str]) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The ``slow``, ``docker`` and ``network`` markers, by the test's file and function."""
-    stale = _stale(NO_DOCKER | NETWORK)
+    """The ``slow``, ``docker`` and ``network`` markers, by the test's file and function; the
+    ``FIRST`` tests moved to the front."""
+    stale = _stale(NO_DOCKER | NETWORK | set(FIRST))
     if stale:
         raise pytest.UsageError(f"tests/conftest.py names tests that do not exist: {stale}")
     for item in items:
@@ -85,6 +94,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.docker)
         if _listed(NETWORK, file, function):
             item.add_marker(pytest.mark.network)
+    items.sort(key=_rank)  # stable: the same order on every worker
+
+
+def _rank(item: pytest.Item) -> int:
+    """The place of the item's entry in ``FIRST``; after them all if it has none."""
+    path = Path(item.path)
+    if path.is_relative_to(INTEGRATION):
+        file, function = path.relative_to(INTEGRATION).as_posix(), getattr(item, "originalname", "")
+        for rank, key in enumerate(FIRST):
+            if _listed({key}, file, function):
+                return rank
+    return len(FIRST)
 
 
 def pytest_configure(config: pytest.Config) -> None:
