@@ -418,8 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG, usage=USAGE, add_help=True, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(
-        dest="command", metavar="<command>", parser_class=_Parser, prog=PROG
+    sub = parser.add_subparsers(  # listed once, in the description: not again by argparse
+        dest="command", metavar="<command>", parser_class=_Parser, prog=PROG, help=argparse.SUPPRESS
     )
 
     _add_run(sub)

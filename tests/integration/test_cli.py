@@ -74,6 +74,8 @@ def test_help_reads_like_git(harness):
     outcome = harness("--help")
     assert outcome.code == 0
     assert "<command> [<args>]" in outcome.stdout and "run " in outcome.stdout
+    listed = [line.split()[0] for line in outcome.stdout.splitlines() if line.startswith("   ")]
+    assert sorted(listed) == sorted(set(listed)) and "cleanup" in listed  # each command once
     assert harness("scenarios").stdout.count("\n") >= 3
 
 
