@@ -415,6 +415,8 @@ class ScenarioItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, (ScenarioFailed, ScenarioInconclusive, RuntimeError)):
+            from harness.report import console_notes
+
             if self.outcome is None:  # the harness did not run
                 return str(excinfo.value)
             lines = [
@@ -430,9 +432,9 @@ class ScenarioItem(pytest.Item):
                 if c.status.value in ("failed", "error")
             ]
             lines += [
-                f"  NOTE    {c.name}: {self.run.mask(n)}"
+                f"  {line}"
                 for c in self.outcome.checks
-                for n in c.notes
+                for line in console_notes(c.name, [self.run.mask(n) for n in c.notes])
             ]
             return "\n".join(lines if len(lines) > 1 else [*lines, str(excinfo.value)])
         return super().repr_failure(excinfo)

@@ -19,6 +19,35 @@ _MARK = {
 _ORDER = (Status.PASSED, Status.FAILED, Status.INCONCLUSIVE, Status.SKIPPED, Status.ERROR)
 
 
+WIDTH = 200  # the longest line a note gets on the console; reports keep it whole
+
+
+def console_notes(check: str, notes: list[str], width: int = WIDTH) -> list[str]:
+    """A check's notes as the console shows them: one line per kind (a note's words before its
+    first ``": "``), naming what each note of that kind is about; report.json and the HTML keep
+    every note whole."""
+    kinds: dict[str, list[str]] = {}
+    for note in notes:
+        kinds.setdefault(note.partition(": ")[0], []).append(note)
+    lines = []
+    for kind, same in kinds.items():
+        if len(same) == 1:
+            line = f"NOTE {check}: {same[0]}"
+        else:
+            subjects = ", ".join(n.partition(": ")[2].split(": ", 1)[0] for n in same)
+            line = f"NOTE {check}: {kind} ({len(same)}): {subjects}"
+        lines.append(_clip(line, width, "; whole in report.html"))
+    return lines
+
+
+def _clip(line: str, width: int, more: str) -> str:
+    """``line`` up to ``width`` characters, cut at a word, saying where the rest is."""
+    if len(line) <= width:
+        return line
+    cut = line[: width - len(more) - 2].rsplit(" ", 1)[0].rstrip(",;:")
+    return f"{cut} …{more}"
+
+
 def totals(report: RunReport) -> str:
     """``1 passed, 0 failed, 2 inconclusive, 0 skipped, 0 error``."""
     counts = report.summary()
@@ -229,8 +258,8 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
                     mask(f"        {_MARK[c.status]} {c.name} [blame: {blame}]: {c.detail}"),
                     file=out,
                 )
-            for note in c.notes:
-                print(mask(f"        NOTE {c.name}: {note}"), file=out)
+            for line in console_notes(c.name, [mask(n) for n in c.notes]):
+                print(f"        {line}", file=out)
     versions = report.versions()
     if len(versions) > 1:
         width = max(len(s) for s in report.matrix()) + 2

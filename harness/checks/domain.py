@@ -51,4 +51,4 @@ def _disagreement(operation: str, found: dict[str, Any], own: list[str]) -> str:
     """MLflow's own stores answering one step differently: noted, never the plugin's fault."""
     answers = {k: v for k, v in found["answers"].items() if k in own}
     shown = "; ".join(f"{k}: {str(v)[:120]}" for k, v in answers.items())
-    return f"MLflow's own stores disagree on {operation} ({found['what']}): {shown}"
+    return f"MLflow's own stores disagree: {operation} ({found['what']}): {shown}"

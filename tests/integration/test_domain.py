@@ -89,7 +89,7 @@ def test_mlflows_own_stores_pass_domain_and_their_disagreements_are_noted(harnes
         assert check["status"] == "passed" and f"(seed {seed})" in check["detail"], check
         assert check["blame"] is None
         # SQLite and the file store answer some steps differently: noted, never failed
-        assert any(n.startswith("MLflow's own stores disagree on") for n in check["notes"])
+        assert any(n.startswith("MLflow's own stores disagree: ") for n in check["notes"])
         assert json.dumps(outcome.report["blame"]) == json.dumps(
             {"plugin": 0, "mlflow": 0, "harness": 0, "infrastructure": 0}
         )
