@@ -316,9 +316,13 @@ def _no_template(role: Role, schemes: list[str], backend: str, settings: Setting
             f"{ROLE_GROUPS[role]} scheme(s) {', '.join(schemes)} on "
             f"{backend}: not tested there ({where} if it works there)"
         )
-    return NeedsTemplate(
-        f"needs a URI template: the plugin's {ROLE_GROUPS[role]} scheme(s) "
-        f"{', '.join(schemes)} have no known URI for {role} on {backend}; {where}"
+    table = f"[tool.mlflow-plugin-harness.schemes.{schemes[0]}]"
+    return NeedsTemplate(  # the same words for every service, so the console folds them
+        f"needs a URI template: the plugin's {ROLE_GROUPS[role]} scheme(s) {', '.join(schemes)} "
+        f"have no known URI for {role} on a service. If its stores work there, give their URI "
+        f'form under {table} ({role} = {{<service> = "..."}}, a service being one of '
+        f"{', '.join(CATALOG)}) or in --config; if they are local only, say so "
+        f'({role} = {{local = "..."}}) and these scenarios are skipped'
     )
 
 

@@ -226,6 +226,30 @@ def _notes(result: ScenarioResult) -> list[str]:
     return notes
 
 
+def _ending(result: ScenarioResult) -> str:
+    """How a scenario ended when its reason says why (and no check does), or ``""``."""
+    if result.status is Status.SKIPPED:
+        return "skipped"
+    if result.status is Status.ERROR and not result.checks:
+        return "error"
+    if result.status is Status.INCONCLUSIVE and all(
+        c.status is not Status.INCONCLUSIVE for c in result.checks
+    ):
+        return "inconclusive"
+    return ""
+
+
+def _alike(results: list[ScenarioResult]) -> dict[tuple[str, str], list[str]]:
+    """The scenarios each ending and reason are shared by: the console says it once."""
+    alike: dict[tuple[str, str], list[str]] = {}
+    for result in results:
+        if label := _ending(result):
+            names = alike.setdefault((label, result.reason), [])
+            if result.scenario not in names:
+                names.append(result.scenario)
+    return alike
+
+
 def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     """A table a person reads: one line per scenario, then the checks that did not pass."""
     plugin = report.plugin
@@ -237,18 +261,15 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
         print(f"  {ep.group:<34} {ep.name:<20} {state}", file=out)
     print("", file=out)
     width = max([5, *(len(_MARK[r.status]) for r in report.results)])
+    alike = _alike(report.results)
     for result in report.results:
         print(mask(_line(result, width)), file=out)
         for note in _notes(result):
             print(mask(f"        {note}"), file=out)
-        if result.status is Status.SKIPPED:
-            print(mask(f"        skipped: {result.reason}"), file=out)
-        elif result.status is Status.ERROR and not result.checks:
-            print(mask(f"        error: {result.reason}"), file=out)
-        elif result.status is Status.INCONCLUSIVE and all(
-            c.status is not Status.INCONCLUSIVE for c in result.checks
-        ):
-            print(mask(f"        inconclusive: {result.reason}"), file=out)
+        label = _ending(result)
+        if label and (names := alike.pop((label, result.reason), None)) is not None:
+            which = f" ({len(names)} scenarios: {', '.join(names)})" if len(names) > 1 else ""
+            print(mask(f"        {label}{which}: {result.reason}"), file=out)
         for c in result.checks:
             if c.status is Status.INCONCLUSIVE:  # no verdict, so nobody to blame
                 print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)

@@ -49,6 +49,20 @@ def test_the_console_marks_it_and_counts_it():
     assert "\n1 passed, 0 failed, 2 inconclusive, 0 skipped, 0 error;" in text
 
 
+def test_the_console_says_a_reason_several_scenarios_share_once_naming_them():
+    r = report(
+        ScenarioResult("mysql-tracking", "3.17.2", Status.INCONCLUSIVE, NO_URI),
+        ScenarioResult("postgres-tracking", "2.22.1", Status.INCONCLUSIVE, NO_URI),
+        ScenarioResult("app", "3.17.2", Status.SKIPPED, "not applicable: no app"),
+    )
+    out = io.StringIO()
+    print_summary(r, out, Masker())
+    text = out.getvalue()
+    assert text.count(NO_URI) == 2  # the conformance check's line, and one for both scenarios
+    assert f"inconclusive (2 scenarios: postgres-tracking, mysql-tracking): {NO_URI}" in text
+    assert "        skipped: not applicable: no app" in text
+
+
 def test_the_console_matrix_fits_the_mark():
     r = report(ScenarioResult("quickstart", "2.22.1", Status.INCONCLUSIVE, NO_URI))
     out = io.StringIO()

@@ -102,7 +102,8 @@ def test_plugin_template_per_backend_sees_the_scenarios_uri():
 
 
 def test_a_plugin_role_without_any_template_for_the_service_needs_one():
-    with pytest.raises(NeedsTemplate, match=r"needs a URI template.* tracking on postgres"):
+    needs = r"needs a URI template.* for tracking on a service.*local only"
+    with pytest.raises(NeedsTemplate, match=needs):
         resolve_stores(PG, [ep("mlflow.tracking_store", "acme")], Settings(), Path("/w"), SERVICES)
 
 
