@@ -54,7 +54,8 @@ def _progress(start: float) -> Callable[[str], None]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from harness.profiles import check_profile, knobs
-    from harness.report import print_summary, sandbox_line, verdict, write_reports
+    from harness.publish import write_reports
+    from harness.report import print_summary, sandbox_line, verdict
     from harness.session import Options, execute
 
     versions = [
@@ -134,7 +135,8 @@ def _shard_line(shard: dict[str, Any]) -> str:
 def _cmd_merge(args: argparse.Namespace) -> int:
     """``merge REPORT.json...``: one report from the shards' (and selections')."""
     from harness.merge import MergeError, check_output, copy_attachments, merge, read_parts
-    from harness.report import print_summary, verdict, write_reports
+    from harness.publish import write_reports
+    from harness.report import print_summary, verdict
 
     try:
         check_output(args.reports, args.report_dir)

@@ -341,7 +341,7 @@ def _version_ranks(found: list[str], asked: list[str]) -> dict[str, tuple[int, i
 
 
 def _write(report: RunReport, report_dir: Path) -> None:
-    from harness.report import write_reports
+    from harness.publish import write_reports
 
     write_reports(report, report_dir)
 

@@ -302,19 +302,6 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     )
 
 
-def write_reports(report: RunReport, report_dir: Path) -> Masker:
-    """report.json, junit.xml and report.html in ``report_dir``, every secret masked; the mask,
-    for whatever else the caller prints."""
-    from harness.html import write_html  # it renders with this module's helpers
-
-    mask = Masker(report.secrets)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    write_json(report, report_dir / "report.json", mask)
-    write_junit(report, report_dir / "junit.xml", mask)
-    write_html(report, report_dir / "report.html", mask)
-    return mask
-
-
 def sandbox_line(sandbox: dict[str, Any]) -> str:
     """The mode an environment ran in and what the plugin could reach in it, in one line."""
     if sandbox.get("mode") == "sandboxed":
