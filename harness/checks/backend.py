@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from harness.checks import Evidence, check, verdict
+from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import no_manifest
 from harness.results import Status
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
-from harness.checks import Evidence, Verdict, apart, check, upstream_note, verdict
+from harness.checks.base import Evidence, Verdict, apart, check, upstream_note, verdict
 from harness.checks.facts import no_evidence
 from harness.contracts import FEATURES, ROLE_GROUPS, Role
 from harness.results import Status

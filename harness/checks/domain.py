@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks import Evidence, Verdict, apart, check
+from harness.checks.base import Evidence, Verdict, apart, check
 from harness.checks.facts import no_evidence
 from harness.results import Status
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from harness.checks import Evidence, check, verdict
+from harness.checks.base import Evidence, check, verdict
 from harness.contracts import BY_NAME, GROUPS
 from harness.results import Status
 

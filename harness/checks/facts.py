@@ -6,7 +6,7 @@ not the same as a plugin without the feature."""
 
 from __future__ import annotations
 
-from harness.checks import Evidence
+from harness.checks.base import Evidence
 
 
 def no_evidence(kind: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks import Evidence, check, verdict
+from harness.checks.base import Evidence, check, verdict
 from harness.results import Status
 
 

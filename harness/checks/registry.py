@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks import Evidence, check, verdict
+from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import no_manifest
 from harness.results import Status
 

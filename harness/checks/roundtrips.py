@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from harness.checks import Evidence, check, verdict
+from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import no_evidence
 from harness.results import Status
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.checks import Evidence, Verdict, check, verdict
+from harness.checks.base import Evidence, Verdict, check, verdict
 from harness.checks.facts import no_manifest
 from harness.results import Blame, Status
 
