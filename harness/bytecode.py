@@ -4,8 +4,9 @@ uv installs a package by hard-linking its files from uv's cache, so every enviro
 same MLflow holds the same source files (the same inodes). A source file's bytecode is kept in
 a store keyed by that file (device, inode, modification time, size) and linked into every
 environment that installs it: a new environment compiles only the files that are its alone
-(the plugin's, and packages not seen before). Python still validates each ``.pyc`` against its
-source's time and size at import, and fixes its code's file names to the importing path."""
+(the plugin's, and packages not seen before). The store links the source too, so the inode in
+a key can never be freed and reused by another file. Python still validates each ``.pyc``
+against its source's time and size at import, and fixes its code's file names."""
 
 from __future__ import annotations
 
@@ -30,9 +31,19 @@ def compile_site(site: Path, store: Path) -> int:
             list(pool.map(_compile, [str(s) for s, _ in missing], chunksize=CHUNK))
     for source, key in missing:
         if key is not None:
-            with contextlib.suppress(OSError):  # stored meanwhile by another run, or no links
-                os.link(_pyc(source), key)
+            _store(source, key)
     return len(missing)
+
+
+def _store(source: Path, key: Path) -> None:
+    """Keep ``source``'s bytecode under ``key``, with a link to the source itself, which pins
+    the inode the key names (it cannot be freed and given to another file)."""
+    pinned = key.with_suffix(".py")
+    with contextlib.suppress(OSError):  # pinned before, or no links across file systems
+        os.link(source, pinned)
+    if pinned.exists() and pinned.samefile(source):
+        with contextlib.suppress(OSError):  # stored meanwhile by another run
+            os.link(_pyc(source), key.with_suffix(".pyc"))
 
 
 def _sources(site: Path, store: Path) -> Iterator[tuple[Path, Path | None]]:
@@ -54,7 +65,7 @@ def _link(key: Path | None, source: Path) -> bool:
     pyc = _pyc(source)
     try:
         pyc.parent.mkdir(exist_ok=True)
-        os.link(key, pyc)
+        os.link(key.with_suffix(".pyc"), pyc)
     except OSError:  # not stored yet, or the store is on another file system
         return False
     return True

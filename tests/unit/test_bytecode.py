@@ -31,6 +31,8 @@ def test_a_second_environment_links_the_shared_files_bytecode_and_compiles_its_o
     first, second = _site(tmp_path / "a", shared), _site(tmp_path / "b", shared)
 
     assert compile_site(first, store) == 2
+    [pinned] = store.glob("*.py")  # the shared source, whose inode the key names
+    assert pinned.samefile(shared) and len(list(store.glob("*.pyc"))) == 1
     assert compile_site(second, store) == 1  # only its own module
     assert (
         _pyc(second, "pkg/__init__.py").stat().st_ino
