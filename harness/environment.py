@@ -76,6 +76,8 @@ class PluginEnv:
     owner: tuple[int, int] | None = None  # the uid and gid its scripts run as, if not the host's
     sandboxed: bool = False  # its scripts run in the sandbox container
     watch: dict[str, Any] = field(default_factory=dict, compare=False)  # ``reach.py``
+    # where its scripts' seconds went: script -> phase -> seconds summed, and "count"
+    profile: dict[str, dict[str, float]] = field(default_factory=dict, compare=False)
 
     def make_workdir(self, path: Path) -> Path:
         """A new directory for this environment's scripts to write in, owned by their user."""
@@ -119,11 +121,13 @@ class PluginEnv:
         environment = script_environment(env or {}, self.path / "bin", self.base_env)
         if self.watch:
             environment[WATCH] = json.dumps(self.watch)
+        started = time.monotonic()
         try:
             launcher = self.launcher.fresh if fresh else self.launcher
             output = launcher.run(command, argv, workdir, environment, timeout)
         except Died as exc:
             raise ScriptFailed(str(exc), exc.output, died=True) from None
+        self._profile(command, answer_file, time.monotonic() - started)
         if not answer_file.exists():
             raise ScriptFailed(
                 f"{command} crashed: its process exited with code 0 without answering",
@@ -142,6 +146,21 @@ class PluginEnv:
                 breaks_mlflow=bool(answer.get("breaks_mlflow")),
             )
         return answer
+
+    def _profile(self, command: str, answer_file: Path, wall: float) -> None:
+        """Add a script's phases (``main.py`` writes them beside its answer) to ``profile``;
+        ``launch_s`` is the rest of its wall time: starting the process, and its output."""
+        phases_file = Path(f"{answer_file}.phases")
+        try:
+            phases: dict[str, float] = json.loads(phases_file.read_text())
+        except (OSError, ValueError):
+            return  # it died before answering: no phases
+        phases_file.unlink()
+        phases["launch_s"] = max(0.0, wall - sum(phases.values()))
+        summed = self.profile.setdefault(command, {"count": 0})
+        summed["count"] += 1
+        for phase, seconds in phases.items():
+            summed[phase] = summed.get(phase, 0.0) + seconds
 
 
 def interpreter_home(env: PluginEnv) -> Path:

@@ -149,6 +149,9 @@ class Timings:
     services_s: float = 0.0  # starting containers until they answer (the server's included)
     workloads_s: float = 0.0  # processes in the plugin's environment: probe, migrations,
     #                           workloads, read-backs; and the browser
+    # where the scripts' seconds went: script -> phase (import_s, work_s, answer_s, launch_s)
+    # -> seconds summed over its runs, and their "count" (environment.PluginEnv.profile)
+    scripts: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @contextlib.contextmanager
     def measure(self, part: str) -> Iterator[None]:
@@ -172,6 +175,10 @@ class Timings:
         self.environments_s += other.environments_s
         self.services_s += other.services_s
         self.workloads_s += other.workloads_s
+        for script, phases in other.scripts.items():
+            summed = self.scripts.setdefault(script, {})
+            for phase, seconds in phases.items():
+                summed[phase] = summed.get(phase, 0.0) + seconds
 
 
 @dataclass

@@ -204,7 +204,7 @@ class Session:
             "read": [str(env.path)],
             "sandboxed": self.options.sandbox,
         }
-        env = replace(env, watch=watch)
+        env = replace(env, watch=watch, profile=self.timings.scripts)  # its scripts' phases
         env, contained = self._launcher(env, workdir)
         self.environments.append(
             {

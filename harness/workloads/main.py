@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+import time
 import traceback
 
 import reach
@@ -26,17 +27,31 @@ def main(argv: list[str]) -> int:
         sys.path.append(directory)
     with open(request_file) as f:
         request = json.load(f)
+    started, imported = time.monotonic(), None
     try:  # importing the workload imports MLflow, which loads the plugin's entry points
         if request.get("own_schemes"):  # MLflow's own stores, where the plugin took a scheme
             importlib.import_module("own_stores").restore(request["own_schemes"])
-        answer = importlib.import_module(module).run(request)
+        workload = importlib.import_module(module)
+        imported = time.monotonic()
+        answer = workload.run(request)
     except Exception as exc:  # noqa: BLE001 - a raised error is an answer; a dead process is not
         traceback.print_exc()
         answer = classify(exc)
+    worked = time.monotonic()
     with open(answer_file + ".tmp", "w") as f:
         json.dump(answer, f)
     os.replace(answer_file + ".tmp", answer_file)
+    _phases(answer_file, [started, imported or worked, worked, time.monotonic()])
     return 0
+
+
+def _phases(answer_file: str, marks: list[float]) -> None:
+    """Where the script's seconds went, beside its answer: importing the workload (MLflow and
+    the plugin's entry points), its work (store construction and migrations included), and
+    writing the answer."""
+    names = ("import_s", "work_s", "answer_s")
+    with open(answer_file + ".phases", "w") as f:
+        json.dump({n: b - a for n, a, b in zip(names, marks[:-1], marks[1:], strict=True)}, f)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ not seconds. BENCH_SECTIONS picks sections (default: all, in this order):
              environments, services, workloads and the harness's own overhead; their ratio
   sandbox    the same warm default run, sandboxed (the default) and with --no-sandbox
              (alternating): the sandbox's cost as a ratio
+  scripts    per script (quickstart, logging, read-back, conformance) in the warm default
+             run: seconds to start and exit, to import, to work, to answer
   quick      --profile quick, warm
   workers    the same run on 2 pytest-xdist workers vs 1
   scaling    wall time for 1, 2, 4 and 8 scenarios on 1 and 2 workers
@@ -51,8 +53,17 @@ PLUGIN = str(ROOT / "tests" / "plugins" / "reference-plugin")
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASELINE_REPEAT = int(os.environ.get("BENCH_BASELINE_REPEAT", str(REPEAT)))
 SECTIONS = os.environ.get(
-    "BENCH_SECTIONS", "floors,services,env,run,sandbox,quick,workers,scaling,baseline"
+    "BENCH_SECTIONS", "floors,services,env,run,sandbox,scripts,quick,workers,scaling,baseline"
 )
+PARTS = ("environments_s", "services_s", "workloads_s")  # a run's timings, summed to its wall
+# the scripts whose seconds `scripts` splits, and each phase as it is printed
+PROFILED = ("quickstart", "logging", "readback", "conformance")
+PHASES = {
+    "launch_s": "start and exit",
+    "import_s": "import (MLflow, entry points)",
+    "work_s": "work (stores and migrations included)",
+    "answer_s": "answer",
+}
 # for scaling: scenarios of every kind, the cheap ones first
 SCALING = [
     "quickstart",
@@ -219,11 +230,8 @@ def sandbox() -> None:
 
 def _describe(label: str, runs: list[tuple[float, dict[str, Any]]]) -> None:
     wall = median([w for w, _ in runs])
-    parts = {
-        key: median([r["timings"][key] for _, r in runs])
-        for key in ("environments_s", "services_s", "workloads_s")
-    }
-    overhead = median([w - sum(r["timings"].values()) for w, r in runs])
+    parts = {key: median([r["timings"][key] for _, r in runs]) for key in PARTS}
+    overhead = median([w - sum(r["timings"][k] for k in PARTS) for w, r in runs])
     count = len(runs[0][1]["results"])
     reused = sum(len(s.get("reused", [])) for s in runs[0][1]["results"])
     processes = runs[0][1]["environments"][0].get("processes", "")
@@ -238,6 +246,24 @@ def _describe(label: str, runs: list[tuple[float, dict[str, Any]]]) -> None:
         f"    harness overhead {overhead:.1f} s = {overhead / wall:.1%} of the run "
         f"(target < 15%: {'met' if overhead / wall < 0.15 else 'NOT met'})"
     )
+
+
+def scripts() -> None:
+    """Where each script's seconds go, per run of it, in the warm default run (sandboxed): the
+    process's start and exit, importing the workload, its work, writing its answer."""
+    runs = [harness()[1] for _ in range(REPEAT)]
+    say(f"  {'script':<12} {'runs':>4}  " + "  ".join(f"{p:>{len(p)}}" for p in PHASES.values()))
+    for script in PROFILED:
+        each = [r["timings"]["scripts"].get(script) for r in runs]
+        if not all(each):
+            say(f"  {script:<12} not run")
+            continue
+        count = each[0]["count"]
+        cells = [median([e[p] / e["count"] for e in each]) for p in PHASES]
+        say(
+            f"  {script:<12} {count:>4}  "
+            + "  ".join(f"{c:>{len(n)}.2f}" for c, n in zip(cells, PHASES.values(), strict=True))
+        )
 
 
 def quick() -> None:
@@ -310,6 +336,7 @@ SECTION = {
     "env": ("plugin environment", environment),
     "run": ("warm run, both process modes", warm_run),
     "sandbox": ("the sandbox's cost, warm default set", sandbox),
+    "scripts": ("where each script's seconds go, warm default set", scripts),
     "quick": ("quick profile", quick),
     "workers": ("parallel run", workers),
     "scaling": ("scaling", scaling),
