@@ -23,6 +23,7 @@ gone), killing the children it forked."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import importlib.metadata
 import json
@@ -331,6 +332,9 @@ def serve(path: str, plan_file: str) -> None:
         with open(plan_file) as f:
             modules = json.load(f)["modules"]
     loaded, environ = preload(modules)
+    # What was preloaded lives as long as any child: outside the cyclic collector, so that no
+    # child's collections (the one at its exit above all) walk it and copy its pages.
+    gc.freeze()
     server = Server(path)
     ready = {
         "ready": True,
