@@ -168,12 +168,16 @@ def test_each_environment_once_in_version_order():
 
 def test_the_timings_are_summed():
     parts = [
-        part([result("quickstart")], timings=Timings(1.0, 2.0, 3.0)),
-        part([result("logging")], timings=Timings(0.5, 0.25, 4.0)),
+        part([result("quickstart")], timings=Timings(1.0, 2.0, 3.0, {"readback": {"count": 1}})),
+        part(
+            [result("logging")],
+            timings=Timings(0.5, 0.25, 4.0, {"readback": {"count": 2, "work_s": 0.5}}),
+        ),
         part([result("entry-points")]),
     ]
     timings = merge_reports(parts, SCENARIOS, []).timings
     assert (timings.environments_s, timings.services_s, timings.workloads_s) == (1.5, 2.25, 7.0)
+    assert timings.scripts == {"readback": {"count": 3, "work_s": 0.5}}  # each phase summed
 
 
 def test_the_secrets_never_reach_the_controller():
