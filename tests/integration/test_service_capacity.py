@@ -26,7 +26,9 @@ def _fill(s3) -> int:
 
     def one(index: int) -> bool:
         bucket = f"filler-{index:04d}"
-        for _attempt in range(3):  # a slow answer on a busy machine is not a full service
+        # a slow answer on a busy machine is not a full service (near capacity, the stand-in
+        # grows its volumes and may not answer for seconds): bounded, six tries over 12 s
+        for _attempt in range(6):
             try:
                 s3.create_bucket(Bucket=bucket)
                 s3.put_object(Bucket=bucket, Key="artifact", Body=b"x" * 1024)
@@ -37,7 +39,7 @@ def _fill(s3) -> int:
                 if exc.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
                     raise
             except (ReadTimeoutError, ConnectTimeoutError):
-                time.sleep(1)
+                time.sleep(2)
         raise AssertionError(f"the S3 service kept timing out on {bucket}")
 
     fitted, start = 0, 0
