@@ -232,14 +232,15 @@ def _cmd_images(args: argparse.Namespace) -> int:
     from harness import engine, images
     from harness.services import CATALOG, service_class
 
-    known = [*CATALOG, "mlflow-server"]
+    local = ["mlflow-server", "plugin-build"]  # always local: they carry the plugin's code
+    known = [*CATALOG, *local]
     unknown = [n for n in args.services if n not in known]
     if unknown:
         raise UsageError(f"unknown service {unknown[0]!r} (known: {', '.join(known)})")
     client = engine.connect()
     say = _progress(time.monotonic())
     for name in args.services or known:
-        if name == "mlflow-server":  # always local: it carries the plugin's environment
+        if name in local:
             print(f"  {name:<9} {images.build_service(client, name, say)} (built)")
             continue
         try:

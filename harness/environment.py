@@ -34,10 +34,19 @@ MARKER = "harness-env.json"
 DRIVERS = ("psycopg2-binary", "psycopg[binary]", "pymysql", "pymssql", "boto3", "hypothesis")
 
 
+BUILD_ROUNDS = 6
+WheelBuilder = Callable[[list[str]], object]  # builds wheels of requirements, elsewhere
+
+
 def cache_root() -> Path:
     """Where environments live: $MLFLOW_PLUGIN_HARNESS_CACHE or ~/.cache/mlflow-plugin-harness."""
     default = Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "mlflow-plugin-harness"
     return Path(os.environ.get("MLFLOW_PLUGIN_HARNESS_CACHE", default)).expanduser()
+
+
+def index_wheels() -> Path:
+    """The find-links directory of wheels built (in the sandbox) from the index's sdists."""
+    return cache_root() / "wheels" / "index"
 
 
 class ScriptFailed(Exception):
@@ -245,7 +254,11 @@ def compatibility_constraints(mlflow_version: str | None) -> list[tuple[str, str
 class Installer:
     """uv, configured from this machine's pip settings."""
 
-    def __init__(self) -> None:
+    def __init__(self, wheels: WheelBuilder | None = None) -> None:
+        """``wheels``: install wheels only (no code runs here), and build with it the wheels of
+        packages the index has as sdists only (into :func:`index_wheels`, read as find-links)."""
+        self.wheels = wheels
+        self.no_build = ("--no-build",) if wheels else ()
         try:
             from uv import find_uv_bin
 
@@ -277,34 +290,31 @@ class Installer:
                 f"uv {args[0]} {args[1]} timed out after {timeout:g} s"
             ) from None
 
+    def _wheels_only(self) -> tuple[str, ...]:
+        links = index_wheels()
+        return (
+            *self.no_build,
+            *(("--find-links", str(links)) if self.wheels and links.is_dir() else ()),
+        )
+
     def resolve(
         self, plugin: PluginSource, mlflow: str, python: str, constraints: tuple[str, ...] = ()
     ) -> str:
         """Pin every package the plugin and MLflow need; the lock is the environment's identity."""
         requirements = "\n".join([plugin.install, mlflow, *DRIVERS, *constraints]) + "\n"
-        out = self._uv(
-            "pip",
-            "compile",
-            "-q",
-            "--no-header",
-            "--no-annotate",
-            "--python",
-            python,
-            "-",
-            stdin=requirements,
-        )
+        built: set[str] = set()
+        for _ in range(BUILD_ROUNDS):  # a built package may need others built
+            out = self._uv(
+                "pip", "compile", "-q", *self._wheels_only(), "--no-header", "--no-annotate",
+                "--python", python, "-", stdin=requirements,
+            )  # fmt: skip
+            wanted = set(_without_wheels(out.stderr)) - built
+            if out.returncode == 0 or not (self.wheels and wanted):
+                break
+            built |= wanted
+            self.wheels(sorted(wanted))
         if out.returncode != 0:
-            if "No solution found" in out.stderr:
-                message = (
-                    f"plugin {plugin.spec} cannot be installed with {mlflow}: "
-                    f"{explain_conflict(out.stderr, mlflow)}"
-                )
-                pin = conflict_pin(out.stderr)
-                if pin:
-                    raise NotInstallable(message, mlflow, pin)
-                raise PluginInstallError(message)
-            last = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "no output"
-            raise PluginInstallError(f"plugin {plugin.spec} cannot be installed: {last}")
+            raise _install_error(plugin, mlflow, out.stderr, built)
         return out.stdout
 
     def build(self, path: Path, lock: str, python: str, rebuild: str | None = None) -> None:
@@ -322,6 +332,7 @@ class Installer:
             "pip",
             "sync",
             "-q",
+            *self._wheels_only(),
             *refresh,
             "--python",
             str(path / "bin" / "python"),
@@ -330,6 +341,36 @@ class Installer:
         if sync.returncode != 0:
             last = sync.stderr.strip().splitlines()[-1] if sync.stderr.strip() else "no output"
             raise PluginInstallError(f"installing the plugin failed: {last}")
+
+
+def _install_error(
+    plugin: PluginSource, mlflow: str, stderr: str, built: set[str]
+) -> PluginInstallError:
+    """What uv's failed resolution means for the user, in one line."""
+    if built and (names := _without_wheels(stderr)):
+        return PluginInstallError(
+            f"plugin {plugin.spec} cannot be installed: no wheel of {', '.join(names)} "
+            "fits, even built from its sdist in the sandbox"
+        )
+    if "No solution found" in stderr:
+        message = (
+            f"plugin {plugin.spec} cannot be installed with {mlflow}: "
+            f"{explain_conflict(stderr, mlflow)}"
+        )
+        pin = conflict_pin(stderr)
+        return NotInstallable(message, mlflow, pin) if pin else PluginInstallError(message)
+    last = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
+    return PluginInstallError(f"plugin {plugin.spec} cannot be installed: {last}")
+
+
+def _without_wheels(stderr: str) -> list[str]:
+    """The requirements uv could not take as wheels under ``--no-build`` (``psycopg2>=2.8``)."""
+    specs = re.findall(r"(?:Because|and) (\S+) has no usable wheels", stderr)
+    named = {re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower() for spec in specs}
+    for name in re.findall(r"Wheels are required for `([^`]+)`", stderr):
+        if name.lower() not in named:
+            specs.append(name)
+    return sorted(set(specs))
 
 
 def _locked_version(lock: str, name: str) -> str | None:
@@ -355,15 +396,14 @@ def _plugin_name(plugin: PluginSource, lock: str) -> str:
     raise InfrastructureError(f"could not find {plugin.spec} in the resolved environment")
 
 
-def ensure_environment(
+def _lock(
+    installer: Installer,
     plugin: PluginSource,
     mlflow_version: str | None,
-    progress: Callable[[str], None] = lambda _msg: None,
-) -> PluginEnv:
-    """Return a cached environment for plugin + MLflow + this Python, building it if needed."""
-    started = time.monotonic()
-    installer = Installer()
-    python = sys.executable
+    python: str,
+    progress: Callable[[str], None],
+) -> tuple[str, str, list[tuple[str, str]]]:
+    """The lock, the MLflow version in it, and the constraints it was resolved under."""
     mlflow_req = f"mlflow=={mlflow_version}" if mlflow_version else "mlflow"
     constraints = compatibility_constraints(mlflow_version)
     progress(
@@ -385,6 +425,23 @@ def ensure_environment(
             plugin, f"mlflow=={mlflow}", python, tuple(c for c, _ in constraints)
         )
         mlflow = _resolved_mlflow(plugin, lock)
+    return lock, mlflow, constraints
+
+
+def ensure_environment(
+    plugin: PluginSource,
+    mlflow_version: str | None,
+    progress: Callable[[str], None] = lambda _msg: None,
+    wheels: WheelBuilder | None = None,
+) -> PluginEnv:
+    """Return a cached environment for plugin + MLflow + this Python, building it if needed.
+
+    ``wheels``: install wheels only, so that no package's build backend runs here; it builds
+    the wheels the index lacks elsewhere (in the sandbox)."""
+    started = time.monotonic()
+    installer = Installer(wheels)
+    python = sys.executable
+    lock, mlflow, constraints = _lock(installer, plugin, mlflow_version, python, progress)
     key = hashlib.sha256(
         "\0".join([FORMAT, sys.version, lock, plugin.content_hash()]).encode()
     ).hexdigest()[:20]

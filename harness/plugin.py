@@ -48,7 +48,7 @@ class PluginSource:
         elif self.path.is_file():
             digest.update(self.path.read_bytes())
         else:
-            for file in _walk(self.path):
+            for file in source_files(self.path):
                 digest.update(str(file.relative_to(self.path)).encode() + b"\0")
                 digest.update(file.read_bytes())
         return digest.hexdigest()
@@ -60,7 +60,8 @@ class PluginSource:
         return None
 
 
-def _walk(root: Path) -> list[Path]:
+def source_files(root: Path) -> list[Path]:
+    """A source tree's files, without VCS, build, cache and environment directories."""
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(

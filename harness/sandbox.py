@@ -42,6 +42,14 @@ RELAY_USER = "65534:65534"  # nobody: the plugin's user cannot stop the relay
 MEMORY = "4g"
 PIDS = 1024
 TMPFS = "rw,nosuid,nodev,size=2g,mode=1777"
+LOCKED_DOWN: dict[str, Any] = {  # a plugin's container: what the sandbox and the build share
+    "read_only": True,
+    "tmpfs": {"/tmp": TMPFS},
+    "cap_drop": ["ALL"],
+    "security_opt": ["no-new-privileges"],
+    "mem_limit": MEMORY,
+    "pids_limit": PIDS,
+}
 FIXES = "start Docker (`scripts/ensure-docker`), or run with --no-sandbox"
 Progress = Callable[[str], None]
 
@@ -66,7 +74,8 @@ def owner() -> tuple[int, int] | None:
     return USER if os.getuid() == 0 else None
 
 
-def _user() -> str:
+def user() -> str:
+    """``uid:gid`` for the container's processes."""
     uid, gid = owner() or (os.getuid(), os.getgid())
     return f"{uid}:{gid}"
 
@@ -187,13 +196,8 @@ class Sandbox:
             name=self.name,
             labels=self.labels.as_dict(),
             network=self.network,
-            user=_user(),
-            read_only=True,
-            tmpfs={"/tmp": TMPFS},
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            mem_limit=MEMORY,
-            pids_limit=PIDS,
+            **LOCKED_DOWN,
+            user=user(),
             volumes=self.mounts(),
             environment={"HOME": "/tmp"},
             working_dir="/tmp",
@@ -275,7 +279,7 @@ class Sandbox:
         return {
             "mode": "sandboxed",
             "image": self.image,
-            "user": _user(),
+            "user": user(),
             "read_only": sorted(set(self.mounts()) - {str(self.workdir)}),
             "read_write": [str(self.workdir), "/tmp (tmpfs)"],
             "network": "the run's network only, and the ports the run published",

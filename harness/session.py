@@ -15,8 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import docker
+
 from harness import reach
 from harness.attempts import last_error
+from harness.build import Builder
 from harness.config import Settings, load_config, load_pyproject
 from harness.contracts import GROUPS
 from harness.environment import (
@@ -27,7 +30,7 @@ from harness.environment import (
 )
 from harness.errors import InfrastructureError, NotInstallable, PluginInstallError, UsageError
 from harness.plan import skip_reason, unplaceable, usable
-from harness.plugin import parse_plugin
+from harness.plugin import PluginSource, parse_plugin
 from harness.processes import TEMP_PREFIX, WORKLOADS, ForkServer, Launcher
 from harness.profiles import quick
 from harness.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status, Timings
@@ -168,6 +171,10 @@ class Session:
         self.prepared: dict[str | None, _Version] = {}  # by the MLflow version asked for
         self.launchers: list[tuple[dict[str, Any], Launcher]] = []  # per environment
         self.sandboxes: list[Sandbox] = []
+        self._source: PluginSource | None = None
+        self.built = ""
+        network = self._network if options.sandbox else None
+        self.builder = Builder(self.rundir / "build", network, self.pool.labels, options.progress)
 
     def __enter__(self) -> Session:
         return self
@@ -184,8 +191,7 @@ class Session:
             return self.prepared[version]
         progress = self.options.progress
         try:
-            with self.timings.measure("environments_s"):
-                env = ensure_environment(self.plugin, version, progress)
+            env = self._environment(version)
         except NotInstallable as exc:
             if len(self.versions) == 1:
                 raise
@@ -215,6 +221,7 @@ class Session:
                 "installable": True,
                 "mlflow_version": env.mlflow_version,
                 "constraints": env.constraints,
+                "plugin_build": self.built,
                 "sandbox": contained,
             }
         )
@@ -235,6 +242,28 @@ class Session:
         )
         return self.prepared.setdefault(version, _Version("", env, probe, runner, workdir))
 
+    def _environment(self, version: str | None) -> PluginEnv:
+        with self.timings.measure("environments_s"):
+            source = self._installable()
+            wheels = self.builder.index_wheels if self.options.sandbox else None
+            return ensure_environment(source, version, self.options.progress, wheels)
+
+    def _installable(self) -> PluginSource:
+        """The plugin as the installer takes it: a local source built into a wheel first (in
+        the sandbox by default: its build backend is the plugin's code), once per run."""
+        if self._source is None:
+            self._source, self.built = self.builder.plugin(self.plugin)
+            self.options.progress(f"plugin: {self.built}")
+        return self._source
+
+    def _network(self) -> tuple[docker.DockerClient, str]:
+        try:
+            return self.pool.network()
+        except InfrastructureError as exc:
+            raise InfrastructureError(
+                f"the sandbox cannot start: {exc}; or run with --no-sandbox"
+            ) from None
+
     def _launcher(self, env: PluginEnv, workdir: Path) -> tuple[PluginEnv, dict[str, Any]]:
         """``env`` with the launcher its scripts start through, and the sandbox's description.
 
@@ -243,12 +272,7 @@ class Session:
         asked for or the server cannot start (then fresh processes, and the report says why)."""
         progress = self.options.progress
         if self.options.sandbox:
-            try:
-                client, network = self.pool.network()
-            except InfrastructureError as exc:
-                raise InfrastructureError(
-                    f"the sandbox cannot start: {exc}; or run with --no-sandbox"
-                ) from None
+            client, network = self._network()
             make_workdir(workdir)
             sandbox = Sandbox(env, workdir, client, network, self.pool.labels, progress)
             self.sandboxes.append(sandbox)

@@ -36,7 +36,7 @@ def installer(monkeypatch, tmp_path):
     def make(picks: dict[str, str]) -> FakeInstaller:
         fake = FakeInstaller(picks)
         FakeInstaller.calls = []
-        monkeypatch.setattr(environment, "Installer", lambda: fake)
+        monkeypatch.setattr(environment, "Installer", lambda wheels=None: fake)
         return fake
 
     monkeypatch.setenv("MLFLOW_PLUGIN_HARNESS_CACHE", str(tmp_path / "cache"))
@@ -70,3 +70,15 @@ def test_mlflow_3_gets_no_constraint(installer):
     env = environment.ensure_environment(PLUGIN, None)
     assert env.mlflow_version == "3.17.2" and env.constraints == []
     assert fake.calls == [("mlflow", ())]
+
+
+def test_the_packages_uv_found_no_wheel_for_are_named_with_their_specifier():
+    stderr = (
+        "  x No solution found when resolving dependencies:\n"
+        "  cause: Because psycopg2>=2.8.6 has no usable wheels and mlflow-greenplum-plugin==0.1.0"
+        " depends on psycopg2>=2.8.6, we can conclude ...\n"
+        "hint: Wheels are required for `psycopg2` because building from source is disabled\n"
+        "hint: Wheels are required for `docopt` because building from source is disabled\n"
+    )
+    assert environment._without_wheels(stderr) == ["docopt", "psycopg2>=2.8.6"]
+    assert environment._without_wheels("error: something else entirely") == []
