@@ -24,7 +24,11 @@ SCENARIOS = ROOT / "tests" / "scenarios"
 SHORT = str(SCENARIOS / "quickstart-short.yaml")  # a 20 s timeout, for plugins that hang
 DOMAIN = str(SCENARIOS / "domain-quick.yaml")
 MINIO = str(SCENARIOS / "minio-quickstart.yaml")  # the cheapest scenario on a service
-CHEAPER = {"writes-local-disk": [MINIO], "misbehaving": ["providers"]}
+CHEAPER = {
+    "writes-local-disk": [MINIO],
+    "misbehaving": ["providers"],
+    "build-escapes": ["entry-points"],
+}
 LOOT = Path("/var/tmp/mlflow-plugin-harness-loot")  # what broken/misbehaving gets on the host
 
 
