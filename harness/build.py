@@ -216,11 +216,15 @@ def build_mounts(tool: str, scratch: Path) -> dict[str, dict[str, str]]:
 
 
 def local_index_paths(env: dict[str, str]) -> list[Path]:
-    """The host paths uv's index settings point at: ``file://`` URLs and plain paths."""
+    """The host paths uv's index settings point at: ``file://`` URLs and plain paths. A local
+    index is its parent directory, since its pages link files beside it (``../../files/``)."""
     found: list[Path] = []
     for key in ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "UV_CONSTRAINT"):
         for value in env.get(key, "").split():
             path = Path(urlparse(value).path) if value.startswith("file:") else Path(value)
-            if path.is_absolute() and path.exists():
-                found.append(path.resolve())
+            if not (path.is_absolute() and path.exists()):
+                continue
+            path = path.resolve()
+            index = key.endswith("INDEX_URL") and path.parent != Path(path.anchor)
+            found.append(path.parent if index else path)
     return found
