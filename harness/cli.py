@@ -18,6 +18,7 @@ from harness.errors import HarnessError, UsageError
 
 if TYPE_CHECKING:
     from harness.results import RunReport
+    from harness.session import Options
     from harness.shard import ShardSpec
 
 PROG = "mlflow-plugin-harness"
@@ -85,7 +86,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.profile == "quick" and args.workers not in (None, "1"):
             raise UsageError("--profile quick runs its few scenarios on one worker")
         options.shard = _shard(args)
-        if args.workers not in (None, "1"):
+        args.workers = _workers_for(args, options)
+        if args.workers != "1":
             from harness.parallel import execute_parallel
 
             report = execute_parallel(options, args.workers)
@@ -110,6 +112,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(_shard_line(report.shard))
     print(f"{label}: {why}")
     return code
+
+
+def _workers_for(args: argparse.Namespace, options: Options) -> str:
+    """``--workers`` as given; by default (and for ``auto``) as many as the CPUs, the
+    scenarios and the free memory allow: every core, when the run has more than one
+    scenario. Under pytest-xdist the CPUs are shared with its other workers."""
+    from harness.parallel import auto_workers
+
+    if args.workers not in (None, "auto") or args.profile == "quick":
+        return str(args.workers or "1")
+    scenarios = options.select()
+    versions: list[str | None] = [*options.mlflow_versions] or [None]
+    items = [(s, v) for v in versions for s in scenarios]
+    if options.shard is not None:
+        plan = options.shard.plan(scenarios, versions)
+        items = [(s, v) for s, v in items if plan.takes(s.name, v)]
+    shared = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    cpus = max(1, len(os.sched_getaffinity(0)) // shared)
+    count, why = auto_workers([s for s, _ in items], cpus)
+    if count > 1:
+        options.progress(f"running on {count} workers ({why}); --workers 1 runs serially")
+    return str(count)
 
 
 def _shard(args: argparse.Namespace) -> ShardSpec | None:
@@ -304,8 +328,9 @@ def _add_run(sub: Any) -> None:
         "--workers",
         type=_workers,
         metavar="N",
-        help="run scenarios in parallel on N pytest-xdist workers (or 'auto': one "
-        "per CPU), each with its own services (default: 1)",
+        help="run scenarios on N pytest-xdist workers, each with its own services "
+        "(default: auto, one per CPU while the scenarios and free memory allow; 1 runs "
+        "serially)",
     )
     _add_tuning(run)
     _add_sharding(run)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ import pytest
 from harness import engine
 from harness.errors import HarnessError, InfrastructureError
 from harness.results import RunReport, ScenarioResult, Status
+from harness.scenario import Scenario
+from harness.services import MEMORY_MB
 from harness.session import Options, Session
 
 
@@ -187,6 +189,36 @@ def _remove_group(group: str) -> None:
         engine.remove_group(client, group)
     finally:
         client.close()
+
+
+WORKER_MB = 1536  # a worker's own processes: its sandbox, fork server, scripts and oracles
+
+
+def auto_workers(
+    scenarios: Sequence[Scenario], cpus: int | None = None, free_mb: int | None = None
+) -> tuple[int, str]:
+    """How many workers ``auto`` means for ``scenarios``, and why: one per CPU, no more than
+    the scenarios, and no more than the memory available holds (each worker starts its own
+    services beside its own processes)."""
+    cpus = cpus if cpus is not None else len(os.sched_getaffinity(0))
+    free_mb = free_mb if free_mb is not None else _available_mb()
+    needed = {ref.name for scenario in scenarios for ref in scenario.services}
+    per_worker = WORKER_MB + sum(MEMORY_MB.get(name, 512) for name in needed)
+    fits = max(1, free_mb // per_worker)
+    count = max(1, min(cpus, len(scenarios), fits))
+    why = f"{cpus} CPU(s), {len(scenarios)} scenario(s), {free_mb / 1024:.1f} GiB free"
+    return count, f"{why}, about {per_worker / 1024:.1f} GiB a worker"
+
+
+def _available_mb() -> int:
+    """MemAvailable from /proc/meminfo; a generous guess where there is none."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 8192
 
 
 def workers_argument(value: Any) -> str:

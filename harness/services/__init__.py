@@ -18,6 +18,9 @@ CATALOG: dict[str, tuple[str, tuple[str, ...]]] = {
     "minio": ("minio:MinIO", S3_ATTRIBUTES),
 }
 
+# what a running service holds in memory on a scenario's load (MiB): a worker starts its own
+MEMORY_MB: dict[str, int] = {"postgres": 200, "mysql": 400, "mssql": 2048, "minio": 300}
+
 
 if TYPE_CHECKING:  # a Literal built at run time, for pydantic; a plain string to mypy
     ServiceName = str

@@ -5,12 +5,13 @@ the exit code, each scenario's status and each check's status and blame are the 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import PLUGINS, ROOT, Outcome, sharing
+from tests.helpers import PLUGINS, ROOT, Outcome, runs_of, sharing
 from tests.integration.test_broken_plugins import (
     CASES,
     CONTRACT_CASES,
@@ -108,6 +109,18 @@ def test_verdicts_are_the_same_forked_in_the_sandbox_and_fresh_on_the_host(
         if env.get("installable"):
             assert env["sandbox"]["mode"] == "none", env
             assert env["processes"].startswith("fresh processes"), env
+
+
+@runs_of("reference-plugin")
+def test_verdicts_are_the_same_on_the_default_workers_and_on_one(harness: Any) -> None:
+    """The default (``auto``: here every CPU, as outside pytest-xdist) against one worker."""
+    plugin = "reference-plugin"
+    args = ["run", str(PLUGINS / plugin), *(a for s in PLAN[plugin] for a in ("-s", s))]
+    serial = harness(*args, timeout=900, share=True)  # the run the other tests of it make
+    auto = harness(*args, env={"PYTEST_XDIST_WORKER_COUNT": "1"}, timeout=900)
+    assert _verdicts(serial) == _verdicts(auto), serial.stdout[-3000:] + auto.stdout[-3000:]
+    if len(os.sched_getaffinity(0)) > 1:
+        assert "workers (" in auto.stderr and "--workers 1 runs serially" in auto.stderr
 
 
 def test_a_forked_child_keeps_the_fresh_process_contract(tmp_path: Path) -> None:

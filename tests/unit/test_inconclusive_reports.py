@@ -124,13 +124,13 @@ def test_html_has_its_colour_legend_and_verdict(tmp_path):
 
 def test_the_cli_last_line_says_inconclusive_not_failed(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr("harness.session.execute", lambda options: report())
-    code = cli.main(["run", "p", "--report-dir", str(tmp_path)])
+    code = cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path)])
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert code == 1
     assert last.startswith("INCONCLUSIVE: 2 scenario(s) inconclusive, not a pass: ")
     failed = report(ScenarioResult("logging", "3.17.2", Status.FAILED, "runs: lost"))
     monkeypatch.setattr("harness.session.execute", lambda options: failed)
-    assert cli.main(["run", "p", "--report-dir", str(tmp_path)]) == 1
+    assert cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().out.strip().splitlines()[-1] == "FAILED: 1 scenario(s) failed"
 
 
@@ -143,7 +143,7 @@ def test_a_cli_run_that_cannot_start_still_writes_reports(monkeypatch, tmp_path,
         )
 
     monkeypatch.setattr("harness.session.execute", refuse)
-    assert cli.main(["run", "p", "--report-dir", str(tmp_path / "out")]) == 2
+    assert cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == (
         "mlflow-plugin-harness: error: plugin p cannot be "
         "installed with MLflow 3.17.2: needs mlflow<3\n"
@@ -163,7 +163,7 @@ def test_a_cli_run_that_cannot_start_still_writes_reports(monkeypatch, tmp_path,
         raise UsageError("unknown scenario 'nope'")
 
     monkeypatch.setattr("harness.session.execute", bad)
-    assert cli.main(["run", "p", "--report-dir", str(tmp_path / "out")]) == 2
+    assert cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path / "out")]) == 2
     assert json.loads((tmp_path / "out" / "report.json").read_text())["error"]["kind"] == "usage"
     error = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite/testcase/error")
     assert (error.get("type"), error.get("message")) == ("usage", "unknown scenario 'nope'")

@@ -425,3 +425,18 @@ def test_the_html_report_names_the_shard(tmp_path: Path) -> None:
     page = render(RunReport.from_dict(shard_report(plan)), Masker(), tmp_path)
     assert f"shard 2/3 ({len(plan.mine)} of {len(SCENARIOS)} items of selection" in page
     assert "shard " not in render(whole_report([]), Masker(), tmp_path).split("<h2>")[0]
+
+
+def test_auto_workers_take_every_cpu_the_scenarios_and_memory_allow():
+    from harness.parallel import auto_workers
+    from harness.scenario import Scenario
+
+    base = {"description": "d", "workloads": [{"kind": "quickstart"}], "checks": ["runs"]}
+    local = Scenario.model_validate({**base, "name": "local"})
+    postgres = Scenario.model_validate({**base, "name": "pg", "services": ["postgres"]})
+    assert auto_workers([local, postgres], cpus=2, free_mb=20_000)[0] == 2
+    assert auto_workers([local], cpus=8, free_mb=20_000)[0] == 1  # no more than the scenarios
+    assert auto_workers([local, postgres] * 4, cpus=8, free_mb=4_000)[0] == 2  # memory: 1.7 GiB
+    assert auto_workers([local, postgres], cpus=2, free_mb=100)[0] == 1
+    _, why = auto_workers([local, postgres], cpus=2, free_mb=20_000)
+    assert "2 CPU(s), 2 scenario(s)" in why
