@@ -291,7 +291,8 @@ def full() -> None:
     """``--profile full``, warm: for release CI."""
     wall, report = harness("--profile", "full")  # once: it is long, and its oracles are warm
     names = [r["scenario"] for r in report["results"]]
-    say(f"  --profile full ({len(names)} scenarios, load among them: {'load' in names}): {wall:.1f} s")
+    runs_load = "runs load" if "load" in names else "does NOT run load"
+    say(f"  --profile full: {len(names)} scenarios, {runs_load}: {wall:.1f} s")
 
 
 def workers() -> None:
