@@ -34,7 +34,8 @@ def main(argv: list[str]) -> int:
         workload = importlib.import_module(module)
         imported = time.monotonic()
         answer = workload.run(request)
-    except Exception as exc:  # noqa: BLE001 - a raised error is an answer; a dead process is not
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a raised error is an answer, and so is
+        # exit() called by code the workload called (none of the harness's own calls it)
         traceback.print_exc()
         answer = classify(exc)
     worked = time.monotonic()

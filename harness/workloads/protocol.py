@@ -175,6 +175,8 @@ def classify(exc: BaseException) -> Raised:
     found = _where(exc)
     where = f"{_short(found[0])}:{found[1]}" if found else ""
     line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if isinstance(exc, SystemExit):
+        line = f"SystemExit({exc.code!r}): exit() called, ending the process instead of raising"
     if broken := import_break(exc):
         return {RAISED: broken, "blame": PLUGIN, "where": where, "breaks_mlflow": True}
     if _importing_mlflow(exc):

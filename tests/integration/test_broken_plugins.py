@@ -41,6 +41,12 @@ CASES = [
         "'harness-deployment' still listed after delete_deployment",
     ),
     (
+        "deployment-exits",
+        "deployments",
+        "workload:deployments",
+        "SystemExit(None): exit() called, ending the process instead of raising",
+    ),
+    (
         "deployment-get-no-name-constant-predict",
         "deployments",
         "deployments",

@@ -20,7 +20,7 @@ def classify_in(tmp_path: Path, files: dict[str, str], body: str) -> dict:
     script.write_text(
         "import json, sys\nfrom protocol import classify\ntry:\n"
         + "".join(f"    {line}\n" for line in body.splitlines())
-        + "except Exception as exc:\n    print(json.dumps(classify(exc)))\n"
+        + "except (Exception, SystemExit) as exc:\n    print(json.dumps(classify(exc)))\n"
     )
     proc = subprocess.run(
         [sys.executable, str(script)],
@@ -104,3 +104,13 @@ def test_needs_names_what_the_machine_lacks_and_nothing_else():
     assert needs(RuntimeError("set `MLFLOW_ALLOW_FILE_STORE=true` if it is required")) is None
     assert needs(ValueError("URI must use dynamodb:// scheme, got: dynamodb:/tmp/x")) is None
     assert needs(KeyError("run_id")) is None
+
+
+def test_a_plugin_that_calls_exit_is_blamed_for_it(tmp_path):
+    answer = classify_in(
+        tmp_path,
+        {"exiting_plugin.py": "def login():\n    pass\n    exit(3)\n"},
+        "import exiting_plugin\nexiting_plugin.login()",
+    )
+    assert answer["blame"] == "plugin" and answer["where"].endswith("exiting_plugin.py:3")
+    assert answer["__raised__"] == "SystemExit(3): exit() called, ending the process instead of raising"
