@@ -113,4 +113,5 @@ def test_a_plugin_that_calls_exit_is_blamed_for_it(tmp_path):
         "import exiting_plugin\nexiting_plugin.login()",
     )
     assert answer["blame"] == "plugin" and answer["where"].endswith("exiting_plugin.py:3")
-    assert answer["__raised__"] == "SystemExit(3): exit() called, ending the process instead of raising"
+    raised = answer["__raised__"]
+    assert raised == "SystemExit(3): exit() called, ending the process instead of raising"
