@@ -323,16 +323,7 @@ class ForkServer:
         """Closing its stdin makes the server kill its children and exit."""
         if self._proc is not None:
             proc, self._proc = self._proc, None
-            with contextlib.suppress(OSError):
-                assert proc.stdin is not None
-                proc.stdin.close()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            end_by_stdin(proc, lambda: os.killpg(proc.pid, signal.SIGKILL))
 
     def summary(self) -> str:
         """The mode, and how many scripts ran each way."""
@@ -387,3 +378,17 @@ class _Channel:
         line, _, self.buffer = self.buffer.partition(b"\n")
         message: dict[str, int] = json.loads(line)
         return message
+
+
+def end_by_stdin(proc: subprocess.Popen[Any], kill: Callable[[], None]) -> None:
+    """Close ``proc``'s stdin, its signal to stop; ``kill`` it if it has not within 5 s."""
+    with contextlib.suppress(OSError):
+        assert proc.stdin is not None
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()

@@ -34,7 +34,7 @@ from docker.models.containers import Container
 from harness import bytecode, engine, images
 from harness.environment import PluginEnv, cache_root, script_environment
 from harness.errors import InfrastructureError
-from harness.processes import NATIVE, WORKLOADS, ForkServer, Launcher
+from harness.processes import NATIVE, WORKLOADS, ForkServer, Launcher, end_by_stdin
 from harness.server import CA_INSIDE, host_ca_bundle, plugin_mounts
 
 USER = (10001, 10001)  # the image's unprivileged user, when the harness runs as root
@@ -289,16 +289,7 @@ class Sandbox:
     def close(self) -> None:
         if self._routes.proc is not None:
             proc, self._routes.proc = self._routes.proc, None
-            with contextlib.suppress(OSError):
-                assert proc.stdin is not None
-                proc.stdin.close()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            end_by_stdin(proc, proc.kill)
         if self._container is not None:
             with contextlib.suppress(docker.errors.DockerException):
                 self._container.remove(force=True)  # else the run's sweep removes it by label
