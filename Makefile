@@ -1,5 +1,5 @@
 # mlflow-plugin-harness: the first target sets everything up, the others use it.
-#   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=2.22.1,3.17.2] [WORKERS=2|auto]
+#   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=2.22.1,3.17.2] [WORKERS=1|N|auto]
 #             [CONFIG=file] [REPORT_DIR=reports] [PROFILE=quick|full] [SANDBOX=0]
 #   make check       the harness's own test suite (starts Docker, builds images, installs Chromium)
 #   make lint        ruff (lint and format) and mypy --strict; the first step of make check
