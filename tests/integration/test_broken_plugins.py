@@ -174,7 +174,8 @@ def test_every_check_has_a_broken_plugin():
         for check in checks
     }
     covered |= {"domain"} if DOMAIN_CASES else set()
-    assert {check for _, _, check, _ in CASES} | covered == set(CHECKS)
+    workloads = {check for _, _, check, _ in CASES if check.startswith("workload:")}
+    assert {check for _, _, check, _ in CASES} - workloads | covered == set(CHECKS)
 
 
 @pytest.mark.parametrize("plugin", [sharing(p) for p in sorted(SERVER_CASES)])
