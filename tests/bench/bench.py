@@ -251,6 +251,8 @@ def _describe(label: str, runs: list[tuple[float, dict[str, Any]]]) -> None:
         f"    environments {parts['environments_s']:.1f} s, services {parts['services_s']:.1f} s, "
         f"workloads {parts['workloads_s']:.1f} s"
     )
+    if label == "default":  # the parts are summed over the workers: no overhead to subtract
+        return
     say(
         f"    harness overhead {overhead:.1f} s = {overhead / wall:.1%} of the run "
         f"(target < 15%: {'met' if overhead / wall < 0.15 else 'NOT met'})"
