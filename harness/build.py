@@ -65,7 +65,8 @@ class Builder:
                 self.progress(f"building {plugin.spec} into a wheel {self.where}")
                 shutil.rmtree(target, ignore_errors=True)
                 target.mkdir()
-                self._run(f"plugin {plugin.spec}", _source(plugin.path, self.scratch), target)
+                source = Path(_source(plugin.path, self.scratch))
+                self._run(f"plugin {plugin.spec}", source, target)
                 how = f"built {self.where}"
         wheel = _wheel(target)
         assert wheel is not None
@@ -85,15 +86,16 @@ class Builder:
                 self._run(spec, spec, target)
         return target
 
-    def _run(self, what: str, source: str, target: Path) -> None:
-        """Build ``source`` (a path in the scratch directory, or a requirement fetched from the
-        index) into ``target``; the scratch directory is removed after."""
+    def _run(self, what: str, source: Path | str, target: Path) -> None:
+        """Build ``source`` (a path in the scratch directory, built by uv; or a requirement,
+        fetched from the index and built by pip) into ``target``; the scratch directory is
+        removed after."""
         out = self.scratch / "out"
         out.mkdir(parents=True, exist_ok=True)
         python = os.path.realpath(sys.executable)
-        if source.startswith(str(self.scratch)):
+        if isinstance(source, Path):
             argv = [Installer().uv, "build", "-q", "--wheel", "--python", python]
-            argv += ["--out-dir", str(out), source]
+            argv += ["--out-dir", str(out), str(source)]
         else:
             argv = [python, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(out)]
             argv += [source]
