@@ -32,7 +32,7 @@ commands:
    validate    Check scenario files against the schema
    schema      Print the JSON Schema of scenario files
    doctor      Check Docker, service images, registry and CA set-up; print fixes
-   images      Build (or fetch) the service images ahead of a run
+   images      Build (or fetch) the service images ahead of a run; list them
    cleanup     Remove containers, networks, volumes and temp dirs left by dead runs
    merge       Join the reports of sharded runs (run --shard K/N) into one
 
@@ -258,10 +258,15 @@ def _cmd_images(args: argparse.Namespace) -> int:
 
     local = ["mlflow-server", "plugin-build"]  # always local: they carry the plugin's code
     known = [*CATALOG, *local]
+    if args.action == "list" and args.services:
+        raise UsageError("images list takes no SERVICE")
     unknown = [n for n in args.services if n not in known]
     if unknown:
         raise UsageError(f"unknown service {unknown[0]!r} (known: {', '.join(known)})")
     client = engine.connect()
+    if args.action == "list":
+        print("\n".join(images.built(client)))
+        return 0
     say = _progress(time.monotonic())
     for name in args.services or known:
         if name in local:
@@ -478,12 +483,13 @@ def build_parser() -> argparse.ArgumentParser:
     images = sub.add_parser(
         "images",
         help="prepare service images",
-        usage=f"{PROG} images build [SERVICE...]",
-        description="Use each service's official image when present or "
-        "pullable, else build it from images/ (tagged by content hash).",
+        usage=f"{PROG} images build [SERVICE...]\n       {PROG} images list",
+        description="build: use each service's official image when present or pullable, else "
+        "build it from images/ (tagged by content hash). list: the images this version built "
+        "here and would reuse, one per line (what a CI cache keeps: docker save $(... list)).",
     )
-    images.add_argument("action", choices=["build"], metavar="build")
-    images.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
+    images.add_argument("action", choices=["build", "list"], metavar="build|list")
+    images.add_argument("services", nargs="*", metavar="SERVICE", help="build: default all")
     images.set_defaults(func=_cmd_images)
     sub.add_parser(
         "cleanup",

@@ -271,9 +271,31 @@ def _prepare_context(name: str, source: Path, context: Path) -> None:
 def service_tag(client: docker.DockerClient, name: str, progress: Progress) -> tuple[str, str]:
     """(tag, base): the content-addressed tag a local build of images/<name> gets."""
     base = base_image(client, progress)
+    return _tag(client, name, base), base
+
+
+def _tag(client: docker.DockerClient, name: str, base: str) -> str:
     base_id = client.images.get(base).id
     digest = hashlib.sha256(f"{_context_hash(IMAGES_DIR / name)}\0{base_id}".encode())
-    return f"{REPO}/{name}:{digest.hexdigest()[:12]}", base
+    return f"{REPO}/{name}:{digest.hexdigest()[:12]}"
+
+
+def built(client: docker.DockerClient) -> list[str]:
+    """The images this version of the harness built here and would reuse, the base first:
+    what a CI cache keeps (``docker save``) so that the next job builds nothing. Builds,
+    pulls and bootstraps nothing itself."""
+    suite = os_release().get("VERSION_CODENAME") or "bookworm"
+    bases = [f"debian:{suite}-slim"]
+    try:
+        mirror = apt_mirror(suite)
+        bases.insert(0, f"{REPO}/debian:{suite}-{hashlib.sha256(mirror.encode()).hexdigest()[:12]}")
+    except ImageUnavailable:
+        pass
+    base = next((b for b in bases if present(client, b)), None)
+    if base is None:
+        return []
+    tags = [_tag(client, d.name, base) for d in sorted(IMAGES_DIR.iterdir()) if d.is_dir()]
+    return [base, *(t for t in tags if present(client, t))]
 
 
 def build_service(client: docker.DockerClient, name: str, progress: Progress) -> str:

@@ -28,7 +28,10 @@ _SKIP_DIRS = {
     ".pytest_cache",
     ".ruff_cache",
     "reports",
+    "mlflow-plugin-harness-reports",  # the GitHub Action's
 }
+# A folder holding both is a harness report (wherever --report-dir put it): not source.
+_REPORT_FILES = ("report.json", "junit.xml")
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,15 @@ class PluginSource:
 
 
 def source_files(root: Path) -> list[Path]:
-    """A source tree's files, without VCS, build, cache and environment directories."""
+    """A source tree's files, without VCS, build, cache, environment and report directories."""
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(
-            d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info")
+            d
+            for d in dirnames
+            if d not in _SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not all(Path(dirpath, d, f).is_file() for f in _REPORT_FILES)
         )
         files.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
     return files

@@ -49,6 +49,7 @@ NETWORK = {
     "test_ci_job.py::test_the_workflow_commands_succeed_here",  # `make venv` may reinstall
     # the action installs the harness in a venv of its own from the package index
     "test_ci_job.py::test_the_action_passes_a_sound_plugin",
+    "test_ci_job.py::test_a_second_job_starts_from_the_first_jobs_cache",
     "test_ci_job.py::test_the_action_fails_the_job_on_a_broken_plugin",
     "test_ci_job.py::test_the_matrix_workflow_runs_here",
 }

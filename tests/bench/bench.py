@@ -20,6 +20,9 @@ not seconds. BENCH_SECTIONS picks sections (default: all, in this order):
   full       --profile full, warm: the default set, the load benchmark, the longer domain
   workers    the default run on the default workers (auto) vs 1
   scaling    wall time for 1, 2, 4 and 8 scenarios on 1 and 2 workers
+  action     (named only: it removes the harness's images) the GitHub Action's job, emulated
+             as tests/integration/test_ci_job.py does, twice on a new runner with no harness
+             images, from an empty cache, then from the first job's cache
   baseline   tests/bench/baseline_suite.py (pytest + testcontainers + pip, one fresh
              environment and container per scenario, sequential) vs the warm run;
              BENCH_BASELINE_REPEAT runs (default: BENCH_REPEAT), about 20 minutes each
@@ -349,6 +352,36 @@ def baseline() -> None:
     )
 
 
+def action() -> None:
+    """The Action's first and second job: each on a new runner ($RUNNER_TEMP emptied, the
+    harness's images removed: it has none), the second from the cache the first saved."""
+    from tests.integration.test_ci_job import SOUND as inputs
+    from tests.integration.test_ci_job import Job, plugin_workspace
+
+    where = Path(tempfile.mkdtemp(prefix="bench-action-"))
+    workspace = plugin_workspace(where, Path(PLUGIN))
+    (workspace / inputs["config"]).write_text("env: {}\n")
+    job = Job(workspace, where / "runner-temp", where / "actions-cache")
+    for label in ("first job (empty cache)", "second job (the first job's cache)"):
+        listed = subprocess.run(
+            [sys.executable, "-m", "harness", "images", "list"], capture_output=True, text=True
+        ).stdout.split()
+        subprocess.run(["docker", "rmi", "-f", *listed], capture_output=True, check=False)
+        started = time.monotonic()
+        run = job.run()
+        wall = time.monotonic() - started
+        if run.outputs["exit-code"] != "0":
+            raise SystemExit(f"bench: the action's {label} failed:\n{run.log[-3000:]}")
+        steps = ", ".join(f"{k} {v:.0f} s" for k, v in run.seconds.items() if v >= 0.5)
+        say(f"  {label}: {wall:.0f} s ({steps})")
+        RESULTS[label] = wall
+    first, second = (
+        RESULTS["first job (empty cache)"],
+        RESULTS["second job (the first job's cache)"],
+    )
+    say(f"  the second job is {first / second:.1f}x faster")
+
+
 SECTION = {
     "floors": ("floors (MLflow's own work)", floors),
     "services": ("services (warm images)", services),
@@ -361,6 +394,7 @@ SECTION = {
     "workers": ("parallel run", workers),
     "scaling": ("scaling", scaling),
     "baseline": ("baseline", baseline),
+    "action": ("the GitHub Action, a first and a second job", action),
 }
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,45 +153,122 @@ class ActionRun:
     outputs: dict[str, str]
     steps: list[tuple[str, int]]  # (step id, exit status) of each step that ran, in order
     log: str
+    seconds: dict[str, float]  # each step's wall time
+
+
+def runs(condition: str, context: dict[str, str], failed: bool) -> bool:
+    """A step's `if:` as the runner reads the forms used here: `&&` of `always()`,
+    `success()`, `failure()` and `NAME == 'text'` or `!=`; `success()` unless a status
+    function is named."""
+    status, answer = "success()", True
+    for term in (t.strip() for t in condition.split("&&") if t.strip()):
+        if term in ("always()", "success()", "failure()"):
+            status = term
+            continue
+        found = re.fullmatch(r"([\w.-]+)\s*(==|!=)\s*'([^']*)'", term)
+        assert found, f"an `if:` this emulator cannot read: {condition!r}"
+        name, operator, text = found.groups()
+        answer = answer and ((context.get(name, "") == text) == (operator == "=="))
+    return answer and {"always()": True, "success()": not failed, "failure()": failed}[status]
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """``source`` into ``target``, files hard-linked (the cache's tar, without the copying)."""
+
+    def link(src: str, dst: str) -> None:
+        Path(dst).unlink(missing_ok=True)
+        os.link(src, dst)
+
+    shutil.copytree(source, target, symlinks=True, copy_function=link, dirs_exist_ok=True)
+
+
+def cache_restore(given: dict[str, str], store: Path) -> dict[str, str]:
+    """actions/cache/restore: the entry named ``key``, else the newest whose key starts with
+    a line of ``restore-keys`` (the first line that matches any)."""
+    key = given["key"]
+    entry = store / key if (store / key).is_dir() else None
+    for prefix in given.get("restore-keys", "").splitlines():
+        if entry is None and prefix.strip() and store.is_dir():
+            found = [e for e in store.iterdir() if e.name.startswith(prefix.strip())]
+            entry = max(found, key=lambda e: e.stat().st_mtime_ns, default=None)
+    for index, path in enumerate(given["path"].split()):
+        if entry is not None:
+            _link_tree(entry / str(index), Path(path))
+    hit = entry is not None and entry.name == key
+    return {"cache-hit": str(hit).lower(), "cache-matched-key": entry.name if entry else ""}
+
+
+def cache_save(given: dict[str, str], store: Path) -> dict[str, str]:
+    """actions/cache/save: a new entry under ``key``; an existing key is kept, as GitHub
+    keeps it (a warning, not a failure)."""
+    entry = store / given["key"]
+    if not entry.exists():
+        partial = store / f".partial-{given['key']}"
+        for index, path in enumerate(given["path"].split()):
+            if Path(path).is_dir():
+                _link_tree(Path(path), partial / str(index))
+        partial.mkdir(parents=True, exist_ok=True)
+        partial.rename(entry)
+    return {}
+
+
+USES = {"actions/cache/restore@v4": cache_restore, "actions/cache/save@v4": cache_save}
 
 
 def run_action(
-    inputs: dict[str, str], workspace: Path, runner_temp: Path, until: str | None = None
+    inputs: dict[str, str],
+    workspace: Path,
+    runner_temp: Path,
+    until: str | None = None,
+    store: Path | None = None,
 ) -> ActionRun:
     """The action's steps (up to the one with id ``until``) as the runner runs a composite
-    action: `shell: bash` is `bash --noprofile --norc -eo pipefail`, a step's `env:` is expanded
-    from the inputs and the earlier steps' outputs, each step has its own $GITHUB_OUTPUT, the
-    first failure ends it. A composite action's steps get no INPUT_* variables: none here."""
+    action: `shell: bash` is `bash --noprofile --norc -eo pipefail`, a step's `env:` and
+    `with:` are expanded from the inputs and the earlier steps' outputs, each step has its own
+    $GITHUB_OUTPUT, after a failure only `always()` steps run. `uses:` steps are the actions
+    in ``USES``, the cache kept in ``store`` (by default beside ``runner_temp``: shared by the
+    jobs of a session). A composite action's steps get no INPUT_* variables: none here."""
     action = load(ACTION)
     assert set(inputs) <= set(action["inputs"]), inputs
     context = {
         f"inputs.{name}": str(inputs.get(name, spec.get("default", "")))
         for name, spec in action["inputs"].items()
     }
-    context["github.action_path"] = str(ROOT)
+    context.update({"github.action_path": str(ROOT), "runner.temp": str(runner_temp)})
+    context["runner.os"] = "Linux"
+    store = store or runner_temp.parent / "actions-cache"
     base = runner_env(workspace, runner_temp, GITHUB_ACTION_PATH=str(ROOT))
-    ran, log = [], []
+    ran, log, failed, seconds = [], [], False, {}
     for index, step in enumerate(action["runs"]["steps"]):
-        output = runner_temp / f"github-output-{index}"
-        output.write_text("")
-        env = {k: expand(v, context) for k, v in step.get("env", {}).items()}
-        done = run_script(
-            expand(step["run"], context),
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail"],
-            workspace,
-            {**base, **env, "GITHUB_OUTPUT": str(output)},
-            runner_temp,
-        )
-        ran.append((step["id"], done.returncode))
-        log.append(
-            f"--- {step['id']}: {done.returncode}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-        )
-        for name, value in read_outputs(output).items():
+        if not runs(step.get("if", ""), context, failed):
+            continue
+        started = time.monotonic()
+        if "uses" in step:
+            given = {k: expand(v, context) for k, v in step.get("with", {}).items()}
+            outputs, code, text = USES[step["uses"]](given, store), 0, f"with {given}"
+        else:
+            output = runner_temp / f"github-output-{index}"
+            output.write_text("")
+            env = {k: expand(v, context) for k, v in step.get("env", {}).items()}
+            done = run_script(
+                expand(step["run"], context),
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail"],
+                workspace,
+                {**base, **env, "GITHUB_OUTPUT": str(output)},
+                runner_temp,
+            )
+            outputs, code = read_outputs(output), done.returncode
+            text = done.stdout[-3000:] + done.stderr[-3000:]
+        ran.append((step["id"], code))
+        seconds[step["id"]] = time.monotonic() - started
+        log.append(f"--- {step['id']}: {code}\n{text}")
+        for name, value in outputs.items():
             context[f"steps.{step['id']}.outputs.{name}"] = value
-        if done.returncode != 0 or step["id"] == until:
+        failed = failed or code != 0
+        if step["id"] == until:
             break
     outputs = {name: expand(spec["value"], context) for name, spec in action["outputs"].items()}
-    return ActionRun(outputs, ran, "\n".join(log))
+    return ActionRun(outputs, ran, "\n".join(log), seconds)
 
 
 def command_line(run: ActionRun) -> str:
@@ -205,9 +283,40 @@ def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built there once (from this machine's package indexes); each run finds it and only
     reinstalls the harness, as a second use of the action in one job does."""
     temp = tmp_path_factory.mktemp("runner-temp")
-    run = run_action({}, temp, temp, until="install")
+    run = run_action(NO_CACHE, temp, temp, until="install")
     assert run.steps[-1] == ("install", 0), run.log
     return temp
+
+
+NO_CACHE = {"cache": "false"}  # the tests on a shared $RUNNER_TEMP: this machine's own caches
+SOUND = {"scenarios": " entry-points,quickstart ", "config": "harness-ci.yaml"}
+
+
+@dataclass
+class Job:
+    """A job on a new runner: the workspace, $RUNNER_TEMP (the same path on every runner, as
+    on GitHub's: environments restored from the cache must be where they were made) and the
+    repository's cache."""
+
+    workspace: Path
+    runner_temp: Path
+    store: Path
+
+    def run(self) -> ActionRun:
+        shutil.rmtree(self.runner_temp, ignore_errors=True)
+        self.runner_temp.mkdir()
+        return run_action(SOUND, self.workspace, self.runner_temp, store=self.store)
+
+
+@pytest.fixture(scope="module")
+def first_job(tmp_path_factory: pytest.TempPathFactory, docker_client: Any) -> tuple[Job, Any]:
+    """The action on the reference plugin in a job whose cache is empty: nothing downloaded,
+    no environment, no images saved before it."""
+    where = tmp_path_factory.mktemp("jobs")
+    workspace = plugin_workspace(where, PLUGINS / "reference-plugin")
+    (workspace / SOUND["config"]).write_text("env:\n  HARNESS_CI_EXAMPLE: '1'\n")
+    job = Job(workspace, where / "runner-temp", where / "actions-cache")
+    return job, job.run()
 
 
 def plugin_workspace(tmp_path: Path, plugin: Path, name: str = "workspace") -> Path:
@@ -233,15 +342,21 @@ def test_the_action_is_a_valid_composite_action():
     ids = [step["id"] for step in steps]
     assert len(set(ids)) == len(ids)
     for step in steps:
-        assert set(step) <= {"name", "id", "shell", "run", "env"}, step
-        assert step["name"] and step["shell"] == "bash", step
+        assert step["name"] and ("uses" in step) != ("run" in step), step
+        if "uses" in step:  # an action the emulator does: run_action shows what it does here
+            assert set(step) <= {"name", "id", "if", "uses", "with"} and step["uses"] in USES
+            continue
+        assert set(step) <= {"name", "id", "if", "shell", "run", "env"}, step
+        assert step["shell"] == "bash", step
         assert "${{" not in step["run"], f"{step['id']}: expressions reach scripts via env: only"
         for variable in step.get("env", {}):  # every variable given is read
             assert re.search(rf"\${{?{variable}\b", step["run"]), (step["id"], variable)
-    every_env = " ".join(str(v) for step in steps for v in step.get("env", {}).values())
+    every_env = " ".join(
+        str(v) for step in steps for v in [*step.get("env", {}).values(), step.get("if", "")]
+    )
     for name, spec in action["inputs"].items():
         assert spec["description"] and "default" in spec, name
-        assert f"${{{{ inputs.{name} }}}}" in every_env, f"input {name} is not used"
+        assert re.search(rf"\binputs\.{name}\b", every_env), f"input {name} is not used"
     for name, spec in action["outputs"].items():
         found = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}", spec["value"])
         assert found, spec["value"]
@@ -252,14 +367,12 @@ def test_the_action_is_a_valid_composite_action():
     assert 'exit "$EXIT_CODE"' in steps[-1]["run"]
 
 
-def test_the_action_passes_a_sound_plugin(tmp_path, runner_temp, docker_client):
-    workspace = plugin_workspace(tmp_path, PLUGINS / "reference-plugin")
-    config = workspace / "harness-ci.yaml"
-    config.write_text("env:\n  HARNESS_CI_EXAMPLE: '1'\n")
-    run = run_action(
-        {"scenarios": " entry-points,quickstart ", "config": config.name}, workspace, runner_temp
-    )
-    assert [code for _, code in run.steps] == [0, 0, 0, 0], run.log
+@pytest.mark.xdist_group("action-cache")  # the jobs share one cache: on one worker
+def test_the_action_passes_a_sound_plugin(first_job):
+    job, run = first_job
+    workspace, config = job.workspace, job.workspace / SOUND["config"]
+    every = [s["id"] for s in load(ACTION)["runs"]["steps"]]
+    assert run.steps == [(step, 0) for step in every], run.log  # the cache's steps too
     assert run.outputs["exit-code"] == "0", run.log
     reports = workspace / "mlflow-plugin-harness-reports"
     assert {run.outputs[k] for k in ("report-json", "junit", "html")} == {
@@ -276,19 +389,36 @@ def test_the_action_passes_a_sound_plugin(tmp_path, runner_temp, docker_client):
     )
 
 
+@pytest.mark.xdist_group("action-cache")
+def test_a_second_job_starts_from_the_first_jobs_cache(first_job):
+    """The same job again on a new runner: the cache is restored whole (the key is the same:
+    nothing it depends on changed), the images load, the environment and the plugin's wheel
+    are reused, and nothing is saved again."""
+    job, first = first_job
+    assert first.outputs["exit-code"] == "0", first.log
+    second = job.run()
+    assert second.outputs["exit-code"] == "0", second.log
+    steps = [step for step, _ in second.steps]
+    assert "restore" in steps and "save" not in steps, second.log  # an exact hit: kept as is
+    assert "Loaded image: mlflow-plugin-harness/" in second.log
+    report = json.loads(Path(second.outputs["report-json"]).read_text())
+    (env,) = report["environments"]
+    assert env["reused"] and env["plugin_build"] == "built before (kept by content)", env
+    assert env["path"].startswith(str(job.runner_temp / "mlflow-plugin-harness-cache")), env
+    listed = job.runner_temp / "mlflow-plugin-harness-cache" / "images.list"
+    assert listed.read_text().split() and "building " not in second.log, second.log
+
+
 def test_the_action_fails_the_job_on_a_broken_plugin(tmp_path, runner_temp, docker_client):
     # a plugin whose tracking store cannot be imported: entry-points fails it (exit code 1)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     plugin_workspace(workspace, PLUGINS / "broken" / "import-error", "plugin")
     version = importlib.metadata.version("mlflow")
-    run = run_action(
-        {"plugin": "plugin", "scenarios": "entry-points", "mlflow": version, "report-dir": "out"},
-        workspace,
-        runner_temp,
-    )
+    inputs = {"plugin": "plugin", "scenarios": "entry-points", "mlflow": version}
+    run = run_action({**inputs, "report-dir": "out", **NO_CACHE}, workspace, runner_temp)
     assert run.outputs["exit-code"] == "1", run.log
-    assert run.steps[-1] == ("verdict", 1) and len(run.steps) == 4, run.log
+    assert run.steps[-1] == ("verdict", 1) and len(run.steps) == 5, run.log
     assert "::error::mlflow-plugin-harness exited with code 1" in run.log
     assert run.outputs["junit"] == str(workspace / "out" / "junit.xml")
     assert junit_counts(Path(run.outputs["junit"]))["failures"] > 0
@@ -353,7 +483,9 @@ def test_the_matrix_workflow_runs_here(tmp_path, runner_temp, docker_client):
         matrix = {"matrix.mlflow": importlib.metadata.version("mlflow"), "matrix.shard": str(shard)}
         workspace = plugin_workspace(tmp_path, PLUGINS / "reference-plugin", f"shard-{shard}")
         inputs = {k: expand(v, matrix) for k, v in action_step(shards)["with"].items()}
-        run = run_action({**inputs, "scenarios": ",".join(CHEAP)}, workspace, runner_temp)
+        run = run_action(
+            {**inputs, "scenarios": ",".join(CHEAP), **NO_CACHE}, workspace, runner_temp
+        )
         assert run.outputs["exit-code"] == "0", run.log
         share = json.loads(Path(run.outputs["report-json"]).read_text())["results"]
         assert 0 < len(share) < len(CHEAP), run.log  # a share of the scenarios, not all

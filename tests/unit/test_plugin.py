@@ -23,6 +23,22 @@ def test_content_hash_follows_file_contents_not_caches(tmp_path):
     assert plugin.content_hash() != before
 
 
+def test_content_hash_leaves_out_the_harness_reports_inside_the_plugin(tmp_path):
+    """The Action writes its reports into the plugin's checkout: the next run is not a new
+    plugin (its environment and wheel are reused)."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    plugin = parse_plugin(str(tmp_path))
+    before = plugin.content_hash()
+    for folder in ("mlflow-plugin-harness-reports", "out"):
+        (tmp_path / folder).mkdir()
+        for name in ("report.json", "junit.xml", "report.html"):
+            (tmp_path / folder / name).write_text(folder)
+    assert plugin.content_hash() == before
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "report.json").write_text("{}")  # alone: could be the plugin's
+    assert plugin.content_hash() != before
+
+
 def test_requirement_plugin():
     plugin = parse_plugin("mlflow-sysmetrics==0.1.3")
     assert (plugin.kind, plugin.install) == ("requirement", "mlflow-sysmetrics==0.1.3")
