@@ -29,8 +29,16 @@ def round_trip(
                 return Status.SKIPPED, no_evidence(kind)
             if not data[key]:
                 return Status.SKIPPED, f"the plugin has no {group}"
-            problems = [p for item in data[key] for p in problems_of(item, data)]
-            return verdict(problems, f"{len(data[key])} {done}")
+            lacking = [item for item in data[key] if item.get("needs")]
+            judged = [item for item in data[key] if not item.get("needs")]
+            untested = "; ".join(f"{item['name']} needs {item['needs']}" for item in lacking)
+            if not judged:  # each said what this machine lacks before it did anything
+                return Status.SKIPPED, f"needs {lacking[0]['needs']}" + (
+                    f" ({len(lacking) - 1} more: {untested})" if len(lacking) > 1 else ""
+                )
+            problems = [p for item in judged for p in problems_of(item, data)]
+            ok = f"{len(judged)} {done}" + (f"; not tested: {untested}" if lacking else "")
+            return verdict(problems, ok)
 
         judge.__doc__ = problems_of.__doc__
         check(name)(judge)

@@ -13,6 +13,7 @@ import mlflow
 import pandas as pd
 from logging_workload import MODEL_INPUT, Doubler, _log_model
 from mlflow.deployments import get_deploy_client
+from protocol import needs
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -42,7 +43,7 @@ def _step(
     try:
         answer = call()
     except Exception as exc:  # noqa: BLE001 - raised inside the plugin's method: its fault
-        entry["error"] = describe_error(exc)
+        entry["error"], entry["needs"] = describe_error(exc), needs(exc)
         return None
     entry["returned"] = type(answer).__name__
     if read is None:
@@ -52,6 +53,17 @@ def _step(
     except Exception as exc:  # noqa: BLE001 - raised by the harness reading the answer
         entry.update(unreadable=describe_error(exc), wanted=wanted, answer=_short(answer))
     return answer
+
+
+def _before_work(steps: list[dict[str, Any]]) -> str | None:
+    """What the target said it lacks (an unset variable, credentials, a host) at its first
+    call, before any of its methods worked; None once one did: a need named later is a defect."""
+    for step in steps:
+        if "error" in step:
+            return step["needs"] and f"{step['needs']} at {step['method']}()"
+        if step["method"] != "get_deploy_client":
+            return None
+    return None
 
 
 def _client(answer: Any) -> str:
@@ -155,5 +167,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         )
         if "error" not in steps[-1] and "unreadable" not in steps[-1]:
             steps += _round_trip(client, model_uri)
-        targets.append({"name": ep.name, "target": target, "steps": steps})
+        targets.append(
+            {"name": ep.name, "target": target, "steps": steps, "needs": _before_work(steps)}
+        )
     return {"targets": targets, "deployment": NAME if entry_points else None}

@@ -7,6 +7,7 @@ import mlflow
 import pandas as pd
 from logging_workload import _log_model
 from mlflow.tracking import MlflowClient
+from protocol import needs
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -35,5 +36,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             entry["on_run"] = dict(MlflowClient().get_run(run_.info.run_id).data.metrics)
         except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
             entry["error"] = describe_error(exc)
+            if entry["metrics"] is None and (need := needs(exc)):  # evaluate gave nothing
+                entry["needs"] = f"{need} at mlflow.models.evaluate(evaluators=[{ep.name!r}])"
         evaluators.append(entry)
     return {"evaluators": evaluators}

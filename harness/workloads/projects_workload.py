@@ -9,6 +9,7 @@ from typing import Any
 import mlflow
 from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
+from protocol import needs
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -89,6 +90,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                 }
             except Exception as exc:  # noqa: BLE001 - judged by the check, with the stage
                 entry["error"] = f"{stage} raised {describe_error(exc)}"
+                if entry["submitted"] is None and (need := needs(exc)):  # before any work
+                    entry["needs"] = f"{need} at {stage}"
         backends.append(entry)
     return {
         "backends": backends,

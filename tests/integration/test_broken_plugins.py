@@ -47,6 +47,12 @@ CASES = [
         "SystemExit(None): exit() called, ending the process instead of raising",
     ),
     (
+        "deployment-key-late",  # a need named after the target did work: a defect
+        "deployments",
+        "deployments",
+        "predict() on [1.0, 2.5, -3.0] raised ValueError: Demo API key is required",
+    ),
+    (
         "deployment-get-no-name-constant-predict",
         "deployments",
         "deployments",

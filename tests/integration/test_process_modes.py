@@ -58,6 +58,8 @@ PLAN = {
     "builtin-stores": ["quickstart", "conformance"],
     "example-shaped": ["entry-points", "quickstart"],
     "needs-credentials": ["quickstart"],
+    "needs-deployment-key": ["deployments"],
+    "needs-project-token": ["projects"],
     "not-a-plugin": ["entry-points"],
     "pins-old-mlflow": ["entry-points"],
     "scheme-override": ["entry-points", "conformance"],

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import PLUGINS
 
 
@@ -51,6 +53,31 @@ def test_a_store_that_needs_a_credential_is_skipped_naming_it_not_failed(harness
     given = tmp_path / "given.yaml"
     given.write_text('env:\n  VAULTSTORE_TOKEN: "t0ken"\n')
     assert harness("run", plugin, "-s", "quickstart", "--config", str(given)).code == 0
+
+
+@pytest.mark.parametrize(
+    "plugin, scenario, variable",
+    [
+        ("needs-deployment-key", "deployments", "HARNESS_DEMO_API_KEY"),  # as mlflow-crusoe
+        ("needs-project-token", "projects", "HARNESS_PROJECT_TOKEN"),
+    ],
+)
+def test_a_target_or_backend_that_needs_a_credential_is_skipped_naming_it_not_failed(
+    harness, tmp_path: Path, plugin: str, scenario: str, variable: str
+):
+    """Beyond stores: what a deployment client or project backend says it lacks at its first
+    call is a need. Said after it did work, the same words fail it (broken/deployment-key-late
+    in test_broken_plugins)."""
+    lacking = harness("run", str(PLUGINS / plugin), "-s", scenario)
+    result = _result(lacking, scenario)
+    assert result["status"] == "skipped", result
+    assert result["reason"].startswith(f"{scenario}: needs env:{variable} ("), result["reason"]
+    assert all(c.get("blame") is None for c in result["checks"]), result["checks"]
+
+    given = tmp_path / "given.yaml"
+    given.write_text(f'env:\n  {variable}: "k3y"\n')
+    passed = harness("run", str(PLUGINS / plugin), "-s", scenario, "--config", str(given))
+    assert passed.code == 0, passed.stdout[-3000:]
 
 
 def test_a_store_replacing_mlflows_scheme_is_compared_with_mlflows_own_store(harness):

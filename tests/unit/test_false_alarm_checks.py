@@ -90,6 +90,22 @@ def test_errors_the_plugin_raised_say_which_method_and_later_steps_still_count()
     )
 
 
+def test_a_target_that_named_a_need_before_it_worked_is_skipped_and_the_others_judged():
+    """The workload marks a target ``needs`` when its first call said what this machine lacks;
+    such a target is not tested, and says so; the others are judged as usual."""
+    lacking = round_trip()
+    target = lacking.observed["deployments"]["targets"][0]
+    target["needs"] = "env:DEMO_KEY (ValueError: DEMO_KEY is required) at create_deployment()"
+    result = run_check("deployments", lacking)
+    assert result.status is Status.SKIPPED
+    assert result.detail == f"needs {target['needs']}"
+    sound = round_trip().observed["deployments"]["targets"][0]
+    lacking.observed["deployments"]["targets"].append({**sound, "name": "u"})
+    result = run_check("deployments", lacking)
+    assert result.status is Status.PASSED
+    assert result.detail.endswith(f"; not tested: t needs {target['needs']}")
+
+
 def providers(auth_headers):
     return Evidence(
         {},
