@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, TextIO
 
+from harness.checks.domain import AMONG_THEMSELVES
 from harness.results import Blame, PluginInfo, RunReport, ScenarioResult, Status
 
 _MARK = {
@@ -56,11 +58,55 @@ def totals(report: RunReport) -> str:
 
 def verdict(report: RunReport) -> tuple[int, str, str]:
     """The exit code, its label (OK, FAILED or INCONCLUSIVE: the code is 1 because scenarios
-    were inconclusive, nothing failed) and why."""
+    were inconclusive, nothing failed) and why, with what was tested and what was not."""
     code, why = report.exit_code()
     counts = report.summary()
     inconclusive = code == 1 and not counts["failed"] and counts["inconclusive"]
-    return code, "OK" if code == 0 else "INCONCLUSIVE" if inconclusive else "FAILED", why
+    label = "OK" if code == 0 else "INCONCLUSIVE" if inconclusive else "FAILED"
+    return code, label, f"{why}; {tested}" if (tested := coverage(report)) else why
+
+
+_UNTESTED = (Status.SKIPPED, Status.INCONCLUSIVE, Status.ERROR)
+
+
+def coverage(report: RunReport) -> str:
+    """What reached a verdict, on which backends, and what that applies to the plugin did not,
+    by reason: ``tested: 6 scenario(s) on local files; not tested: postgres-tracking,
+    mysql-tracking (needs a URI template)``. Scenarios that do not apply are left out."""
+    done = [r for r in report.results if r.status in (Status.PASSED, Status.FAILED)]
+    names = list(dict.fromkeys(r.scenario for r in done))
+    untested: dict[str, list[str]] = {}
+    for r in report.results:
+        if r.status in _UNTESTED and r.scenario not in names and "not applicable" not in r.reason:
+            scenarios = untested.setdefault(_short_reason(r), [])
+            scenarios.extend([r.scenario] if r.scenario not in scenarios else [])
+    if not names and not untested:
+        return ""
+    on = list(dict.fromkeys(s.name for r in done for s in r.services))
+    if any(not r.services and r.checks and r.scenario != "entry-points" for r in done):
+        on.insert(0, "local files")
+    where = f" on {', '.join(on)}" if on else f" ({', '.join(names)})"
+    parts = [f"tested: {len(names)} scenario(s){where}" if names else "tested: nothing"]
+    if untested:
+        parts.append(
+            "not tested: " + "; ".join(f"{_few(s)} ({why})" for why, s in untested.items())
+        )
+    return "; ".join(parts)
+
+
+def _few(names: list[str], shown: int = 4) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _short_reason(result: ScenarioResult) -> str:
+    """A skip, inconclusive or error reason cut to its head: ``needs env:CRUSOE_API_KEY``."""
+    reason = result.reason
+    for check in result.checks:  # a reason rolled up from one check: "deployments: needs ..."
+        reason = reason.removeprefix(f"{check.name}: ")
+    head = re.split(r" \(|: |; ", reason, maxsplit=1)[0].strip() or result.status.value
+    head = head if len(head) <= 60 else head[:57].rsplit(" ", 1)[0] + " …"
+    return f"error: {head}" if result.status is Status.ERROR else head
 
 
 class Masker:
@@ -262,14 +308,15 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     print("", file=out)
     width = max([5, *(len(_MARK[r.status]) for r in report.results)])
     alike = _alike(report.results)
+    among: dict[str, list[str]] = {}  # check -> notes about MLflow's stores only
     for result in report.results:
         print(mask(_line(result, width)), file=out)
-        for note in _notes(result):
-            print(mask(f"        {note}"), file=out)
+        for note in _notes(result):  # whole in the reports
+            print(_clip(mask(f"        {note}"), WIDTH, ""), file=out)
         label = _ending(result)
         if label and (names := alike.pop((label, result.reason), None)) is not None:
             which = f" ({len(names)} scenarios: {', '.join(names)})" if len(names) > 1 else ""
-            print(mask(f"        {label}{which}: {result.reason}"), file=out)
+            print(_clip(mask(f"        {label}{which}: {result.reason}"), WIDTH, ""), file=out)
         for c in result.checks:
             if c.status is Status.INCONCLUSIVE:  # no verdict, so nobody to blame
                 print(mask(f"        {_MARK[c.status]} {c.name}: {c.detail}"), file=out)
@@ -279,8 +326,12 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
                     mask(f"        {_MARK[c.status]} {c.name} [blame: {blame}]: {c.detail}"),
                     file=out,
                 )
-            for line in console_notes(c.name, [mask(n) for n in c.notes]):
+            theirs = [n for n in c.notes if n.startswith(AMONG_THEMSELVES)]
+            among.setdefault(c.name, []).extend(n for n in theirs if n not in among[c.name])
+            mine = [mask(n) for n in c.notes if n not in theirs]
+            for line in console_notes(c.name, mine):
                 print(f"        {line}", file=out)
+    _among_themselves(among, out)
     versions = report.versions()
     if len(versions) > 1:
         width = max(len(s) for s in report.matrix()) + 2
@@ -300,6 +351,19 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
         + f"; {len(report.notes())} upstream note(s) (MLflow's own stores do the same)",
         file=out,
     )
+
+
+def _among_themselves(among: dict[str, list[str]], out: TextIO) -> None:
+    """Notes on MLflow's own stores disagreeing with each other: nothing about the plugin, so
+    apart from its results, one line per check, each kind once (whole in the reports)."""
+    for check, notes in among.items():
+        if notes:
+            kinds = sorted({n.removeprefix(f"{AMONG_THEMSELVES}: ").split(": ")[0] for n in notes})
+            line = (
+                f"\nnot about the plugin: {AMONG_THEMSELVES} among themselves in {check} "
+                f"({len(notes)}): {', '.join(kinds)}"
+            )
+            print(_clip(line, WIDTH, "; whole in report.html"), file=out)
 
 
 def sandbox_line(sandbox: dict[str, Any]) -> str:

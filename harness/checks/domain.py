@@ -9,6 +9,9 @@ from harness.checks.base import Evidence, Verdict, apart, check
 from harness.checks.facts import no_evidence
 from harness.results import Status
 
+# the head of a note about MLflow's own stores alone (the console shows such notes apart)
+AMONG_THEMSELVES = "MLflow's own stores disagree"
+
 
 @check("domain")
 def domain(evidence: Evidence) -> tuple[Status, str]:
@@ -51,4 +54,4 @@ def _disagreement(operation: str, found: dict[str, Any], own: list[str]) -> str:
     """MLflow's own stores answering one step differently: noted, never the plugin's fault."""
     answers = {k: v for k, v in found["answers"].items() if k in own}
     shown = "; ".join(f"{k}: {str(v)[:120]}" for k, v in answers.items())
-    return f"MLflow's own stores disagree: {operation} ({found['what']}): {shown}"
+    return f"{AMONG_THEMSELVES}: {operation} ({found['what']}): {shown}"

@@ -8,8 +8,16 @@ import pytest
 
 from harness import cli
 from harness.html import render
-from harness.report import Masker, print_summary, write_junit
-from harness.results import CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult, Status
+from harness.report import Masker, print_summary, verdict, write_junit
+from harness.results import (
+    CheckResult,
+    EntryPoint,
+    PluginInfo,
+    RunReport,
+    ScenarioResult,
+    ServiceInfo,
+    Status,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -131,7 +139,37 @@ def test_the_cli_last_line_says_inconclusive_not_failed(monkeypatch, tmp_path, c
     failed = report(ScenarioResult("logging", "3.17.2", Status.FAILED, "runs: lost"))
     monkeypatch.setattr("harness.session.execute", lambda options: failed)
     assert cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path)]) == 1
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "FAILED: 1 scenario(s) failed"
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("FAILED: 1 scenario(s) failed; tested: 2 scenario(s) on local files")
+
+
+def test_the_last_line_says_what_was_tested_and_what_was_not_and_why():
+    def ran(name, status, reason="", services=(), checks=1):
+        return ScenarioResult(
+            name,
+            "3.17.2",
+            status,
+            reason,
+            services=[ServiceInfo(s, s, f"{s}:1") for s in services],
+            checks=[CheckResult(f"{name}-check", status, reason)] * checks,
+        )
+
+    results = [
+        ran("entry-points", Status.PASSED),
+        ran("quickstart", Status.PASSED),
+        ran("postgres-tracking", Status.PASSED, services=["postgres"]),
+        ran("mysql-tracking", Status.INCONCLUSIVE, f"{NO_URI}", checks=0),
+        ran("minio-artifacts", Status.INCONCLUSIVE, f"{NO_URI}", checks=0),
+        ran("deployments", Status.SKIPPED, "deployments-check: needs env:KEY (ValueError: no KEY)"),
+        ran("app", Status.SKIPPED, "not applicable: the scenario exercises mlflow.app", checks=0),
+        ran("mssql-artifacts", Status.SKIPPED, "mssql unavailable: no image", checks=0),
+    ]
+    *_, why = verdict(RunReport(PluginInfo("p", "p", "1", []), results))
+    assert why.endswith(
+        "; tested: 3 scenario(s) on local files, postgres; not tested: mysql-tracking, "
+        "minio-artifacts (no URI known for scheme 'acme'); deployments (needs env:KEY); "
+        "mssql-artifacts (mssql unavailable)"
+    )
 
 
 def test_a_cli_run_that_cannot_start_still_writes_reports(monkeypatch, tmp_path, capsys):
