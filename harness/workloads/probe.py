@@ -289,9 +289,11 @@ def _answer(request: dict[str, Any], plugin_files: set[str]) -> dict[str, Any]:
             return _unimportable(request, why)
 
         registered = {group: _registered(group) for group in REGISTRIES}
-        for contract in request["groups"].values():
-            _base(contract.get("base"))  # MLflow's own import-time warnings, recorded here
-    dist = importlib.metadata.distribution(request["plugin"])
+        dist = importlib.metadata.distribution(request["plugin"])
+        provided = {ep.group for ep in dist.entry_points}
+        for group, contract in request["groups"].items():  # the plugin's groups' bases only:
+            if group in provided:  # others (the server's, genai's) are seconds to import
+                _base(contract.get("base"))  # MLflow's own import-time warnings, recorded here
     # Compile-time warnings fire only while bytecode is written: compile the sources here so
     # they are reported on every run, not only the first.
     for path in sorted(plugin_files):
