@@ -6,6 +6,11 @@ stores a failed check is cross-examined on)."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +22,8 @@ from harness.plan import Builtin, PlacedStores, overridden, resolve_stores
 from harness.results import Timings
 from harness.scenario import Scenario
 from harness.services.base import Binding
+
+SQLITE = "sqlite:///"
 
 if TYPE_CHECKING:
     from harness.server import MlflowServer
@@ -107,7 +114,34 @@ class Provisioner:
         }
         if builtin:  # MLflow's own side: its stores, even where the plugin took a scheme
             request["own_schemes"] = overridden(self.probe["entry_points"])
+        for role in ("tracking", "registry"):
+            if builtin or role not in stores.plugin_roles:  # MLflow's own store
+                self._own_sqlite(getattr(stores, role), workdir, scenario)
         return Side(workdir, stores, bindings, request, env, scenario.timeout_s)
+
+    def _own_sqlite(self, uri: str | None, workdir: Path, scenario: Scenario) -> None:
+        """An SQLite store of MLflow's own in ``workdir`` starts as a copy of a database
+        migrated once per environment (its migrations take seconds, the copy milliseconds),
+        without its default experiment: MLflow makes that itself, with this side's paths."""
+        path = Path(uri.removeprefix(SQLITE)) if uri and uri.startswith(SQLITE) else None
+        if path is None or path.parent != workdir or path.exists():
+            return
+        template = self.env.path / f"harness-sqlite-{self.env.mlflow_version}.db"
+        with open(template.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker of the run may be making it
+            if not template.exists():
+                made = workdir / "harness-sqlite-template.db"
+                self._migrate(workdir, scenario)(f"{SQLITE}{made}")
+                with contextlib.closing(sqlite3.connect(made)) as db, db:
+                    db.execute("DELETE FROM experiment_tags WHERE experiment_id = 0")
+                    db.execute("DELETE FROM experiments WHERE experiment_id = 0")
+                partial = template.with_suffix(f".{os.getpid()}.tmp")
+                shutil.copyfile(made, partial)
+                partial.replace(template)
+                made.unlink()
+        shutil.copyfile(template, path)
+        if self.env.owner is not None:
+            os.chown(path, *self.env.owner)
 
     def environment(
         self,
