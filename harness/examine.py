@@ -8,10 +8,10 @@ from pathlib import Path
 
 from harness.blame import EXAMINED, reexamined
 from harness.checks import Evidence, run_check
-from harness.contracts import Role
+from harness.contracts import Role, builtin_name
 from harness.environment import ScriptFailed
 from harness.kinds import KINDS, uses
-from harness.plan import builtin_name, builtins
+from harness.plan import builtins
 from harness.results import CheckResult, Status
 from harness.scenario import Scenario
 from harness.services.pool import Outcome

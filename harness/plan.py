@@ -378,25 +378,6 @@ class Builtin:
     env: dict[str, str]
 
 
-_SQL = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL", "mssql": "SQL Server"}
-
-
-def builtin_name(role: Role, uri: str) -> str:
-    """MLflow's own store class that serves ``uri`` for ``role``, as a person would name it."""
-    scheme = (
-        uri.split(":", 1)[0].split("+", 1)[0].lower()
-        if "://" in uri or uri.startswith("file:")
-        else "file"
-    )
-    if role == "artifacts":
-        return {"s3": "S3ArtifactRepository", "file": "LocalArtifactRepository"}.get(
-            scheme, f"MLflow's {scheme} artifact repository"
-        )
-    if scheme in _SQL:
-        return f"SqlAlchemyStore ({_SQL[scheme]})"
-    return "FileStore" if scheme == "file" else f"MLflow's {scheme} store"
-
-
 def builtins(scenario: Scenario, roles: tuple[Role, ...] = ROLES) -> list[Builtin]:
     """The scenario's own stores, then every other built-in store for the backends of the
     plugin's ``roles``: on local files, MLflow's FileStore beside its SQLite store (the file

@@ -10,8 +10,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -21,11 +19,13 @@ from pydantic import (
     model_validator,
 )
 
+from harness import kinds
 from harness.checks import REGISTRY
 from harness.contracts import CAPABILITIES, FEATURES, GROUPS, ROLES, Role
 from harness.errors import ScenarioError, UsageError
 from harness.resources import bundled
 from harness.services import CATALOG, ServiceName
+from harness.specs import Strict, WorkloadSpec
 from harness.yamlsource import describe_validation_error, load_with_lines
 
 SCENARIO_DIR = bundled("scenarios")
@@ -79,18 +79,14 @@ def _declared(info: ValidationInfo) -> list[str]:
     return [ref.name for ref in info.data.get("services", [])]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ServiceRef(_Strict):
+class ServiceRef(Strict):
     """A backing service, optionally with another image than the default."""
 
     name: ServiceName
     image: str | None = Field(None, description="e.g. postgres:16; default: the pinned image")
 
 
-class StoreTemplates(_Strict):
+class StoreTemplates(Strict):
     """Where each role's data lives, as MLflow's own store URI.
 
     The plugin's URI template for a role sees this as ``{uri}``. ``{workdir}`` is the scenario's
@@ -108,18 +104,11 @@ class StoreTemplates(_Strict):
         return next((name for name, _attr in template_fields(template) if name in CATALOG), "local")
 
 
-class WorkloadSpec(_Strict):
-    """One entry of a scenario's ``workloads:``; each kind's model narrows ``kind`` (see
-    ``harness.kinds``, whose registry validates them)."""
-
-    kind: str
-
-
 def _workloads(value: Any, handler: Any, info: ValidationInfo) -> Any:
     return kinds.validate(value, handler, info)
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """One scenario file."""
 
     name: str = Field("", description="taken from the file name")
@@ -301,6 +290,3 @@ def json_schema() -> str:
         checks=(list[Literal[(*REGISTRY, "contract")]], Field(min_length=1)),  # type: ignore[valid-type]
     )
     return json.dumps(documented.model_json_schema(), indent=2, sort_keys=True) + "\n"
-
-
-from harness import kinds  # noqa: E402 - the kinds' models are built on the ones above

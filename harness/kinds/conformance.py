@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from harness.contracts import FEATURES, ROLES
-from harness.kinds import Context, WorkloadKind, register, script
+from harness.contracts import FEATURES, ROLES, builtin_name
+from harness.kinds.base import Context, WorkloadKind, register, script
 from harness.results import Status
-from harness.scenario import WorkloadSpec
+from harness.specs import WorkloadSpec
 
 if TYPE_CHECKING:  # a Literal built at run time, for pydantic; a plain string to mypy
     from harness.sides import Side
@@ -67,7 +67,6 @@ class _Oracle:
     """One set of MLflow's own stores: its transcript, kept or run."""
 
     def __init__(self, side: Side, request: dict[str, Any], ctx: Context) -> None:
-        from harness.plan import builtin_name  # plan is built on scenarios, built on kinds
 
         self.side, self.request, self.ctx = side, request, ctx
         self.names = {role: builtin_name(role, getattr(side.stores, role)) for role in ROLES}

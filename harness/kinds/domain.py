@@ -9,9 +9,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from harness.contracts import builtin_name
 from harness.environment import cache_root
-from harness.kinds import Context, WorkloadKind, register, script
-from harness.scenario import WorkloadSpec
+from harness.kinds.base import Context, WorkloadKind, register, script
+from harness.specs import WorkloadSpec
 
 SCRIPT = script("domain_workload")
 
@@ -67,7 +68,6 @@ def perform(workload: Domain, ctx: Context) -> None:
 
 
 def _named(stores: Any) -> str:
-    from harness.plan import builtin_name  # plan is built on scenarios, which are built on kinds
 
     names = [builtin_name(role, getattr(stores, role)) for role in ("tracking", "artifacts")]
     return " + ".join(dict.fromkeys(names))

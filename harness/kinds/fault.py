@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from harness.kinds import Context, WorkloadKind, register
-from harness.scenario import WorkloadSpec
+from harness.kinds.base import Context, WorkloadKind, register
 from harness.services import ServiceName
+from harness.specs import WorkloadSpec
 
 if TYPE_CHECKING:
     from harness.scenario import Scenario

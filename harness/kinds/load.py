@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.kinds import Context, WorkloadKind, options, register, script
+from harness.kinds.base import Context, WorkloadKind, options, register, script
 from harness.results import Status
-from harness.scenario import WorkloadSpec
+from harness.specs import WorkloadSpec
 
 SCRIPT = script("load_workload")
 

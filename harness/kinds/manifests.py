@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.kinds import WorkloadKind, register, script
-from harness.scenario import WorkloadSpec
+from harness.kinds.base import WorkloadKind, register, script
+from harness.specs import WorkloadSpec
 
 STORED = (
     "runs",

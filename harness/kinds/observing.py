@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from harness.config import Settings
-from harness.kinds import WorkloadKind, register, script
-from harness.scenario import WorkloadSpec
+from harness.kinds.base import WorkloadKind, register, script
+from harness.specs import WorkloadSpec
 
 
 class Providers(WorkloadSpec):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from harness.kinds import Context, WorkloadKind, register
+from harness.kinds.base import Context, WorkloadKind, register
 from harness.results import CheckResult, Status
-from harness.scenario import WorkloadSpec
+from harness.specs import WorkloadSpec
 
 if TYPE_CHECKING:
     from harness.scenario import Scenario

@@ -12,8 +12,9 @@ import pytest
 from harness.checks import REGISTRY, Evidence, check, verdict
 from harness.kinds import KINDS, WorkloadKind, register
 from harness.results import Status
-from harness.scenario import WorkloadSpec, select
+from harness.scenario import select
 from harness.session import Options, Session
+from harness.specs import WorkloadSpec
 from tests.helpers import PLUGINS
 
 SCRIPT = '''\

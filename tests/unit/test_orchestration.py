@@ -7,6 +7,9 @@ kind would be: nothing outside this file knows of them."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,9 +23,10 @@ from harness.environment import PluginEnv, ScriptFailed
 from harness.kinds import KINDS, WorkloadKind, register
 from harness.results import Blame, ScenarioResult, Status
 from harness.runner import ScenarioRun
-from harness.scenario import WorkloadSpec, json_schema, load_scenario
+from harness.scenario import json_schema, load_scenario
 from harness.services.base import Binding, ServiceError
 from harness.services.pool import Outcome
+from harness.specs import WorkloadSpec
 
 TOY_SCRIPT = Path("/nowhere/toy_workload.py")  # never run: the fake environment answers
 
@@ -53,13 +57,22 @@ def toy_kind() -> Iterator[WorkloadKind]:
     del KINDS["toy"], REGISTRY["toy-values"]
 
 
+def _migrated(request: dict[str, Any]) -> dict[str, Any]:
+    """What the migrate script leaves in an SQLite file, as far as the harness reads it."""
+    with contextlib.closing(sqlite3.connect(request["uri"].removeprefix("sqlite:///"))) as db:
+        db.execute("CREATE TABLE experiments (experiment_id INTEGER)")
+        db.execute("CREATE TABLE experiment_tags (experiment_id INTEGER)")
+    return {"migrated": True}
+
+
 class FakeEnv(PluginEnv):
     """A plugin environment whose scripts answer from ``answers`` (by command)."""
 
     def __init__(self, answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> None:
-        super().__init__(Path("/nowhere"), "toy-plugin", "3.17.2", True, 0.0)
-        self.answers = answers
+        super().__init__(Path(tempfile.mkdtemp()), "toy-plugin", "3.17.2", True, 0.0)
+        self.answers = {"migrate": _migrated, **answers}
         self.calls: list[tuple[str, Path | None]] = []
+        self.migrated: list[str] = []
 
     def run_script(
         self,
@@ -71,7 +84,10 @@ class FakeEnv(PluginEnv):
         env: dict[str, str] | None = None,
         script: Path | None = None,
     ) -> dict[str, Any]:
-        self.calls.append((command, script))
+        if command == "migrate":  # MLflow's SQLite schema, made once in the environment
+            self.migrated.append(request["uri"])
+        else:
+            self.calls.append((command, script))
         return self.answers[command](request)
 
 
@@ -253,6 +269,7 @@ def test_a_restart_is_over_before_the_next_workload(tmp_path: Path) -> None:
     result, env, _ = run(tmp_path, scenario(tmp_path, workloads), {}, service)
     assert service.actions == ["restart"]
     assert [command for command, _ in env.calls] == ["toy", "readback", "readback"]
+    assert len(env.migrated) == 1  # the SQLite template, once: the side's store is a copy
     assert result.status is Status.PASSED
 
 

@@ -185,7 +185,8 @@ def test_a_template_naming_a_service_the_scenario_lacks_is_not_placeable():
 
 
 def test_builtin_stores_per_backend_and_their_names():
-    from harness.plan import builtin_name, builtins
+    from harness.contracts import builtin_name
+    from harness.plan import builtins
 
     local = SCENARIO
     assert builtins(PG) == builtins(PG)[:1]  # SqlAlchemyStore only, on the service
