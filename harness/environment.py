@@ -38,6 +38,12 @@ BUILD_ROUNDS = 6
 WheelBuilder = Callable[[list[str]], object]  # builds wheels of requirements, elsewhere
 
 
+# The newest MLflow a run takes when no version is given (default: the newest the plugin
+# allows). The harness's own suite sets it to the version its expectations were verified on,
+# so that an MLflow release does not change what it tests overnight.
+NEWEST_MLFLOW = "MLFLOW_PLUGIN_HARNESS_NEWEST_MLFLOW"
+
+
 def cache_root() -> Path:
     """Where environments live: $MLFLOW_PLUGIN_HARNESS_CACHE or ~/.cache/mlflow-plugin-harness."""
     default = Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "mlflow-plugin-harness"
@@ -404,7 +410,14 @@ def _lock(
     progress: Callable[[str], None],
 ) -> tuple[str, str, list[tuple[str, str]]]:
     """The lock, the MLflow version in it, and the constraints it was resolved under."""
-    mlflow_req = f"mlflow=={mlflow_version}" if mlflow_version else "mlflow"
+    newest = os.environ.get(NEWEST_MLFLOW, "").strip()
+    mlflow_req = (
+        f"mlflow=={mlflow_version}"
+        if mlflow_version
+        else f"mlflow<={newest}"
+        if newest
+        else "mlflow"
+    )
     constraints = compatibility_constraints(mlflow_version)
     progress(
         f"resolving {plugin.spec} with {mlflow_req}"

@@ -10,6 +10,7 @@ applies to it, so the domain is exactly what MLflow lets through to a store.
 from __future__ import annotations
 
 import string
+import unicodedata
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -121,3 +122,38 @@ _FILE_CHARS = st.characters(exclude_categories=("Cs", "Cc"), exclude_characters=
 file_names = st.text(_FILE_CHARS, min_size=1, max_size=40).filter(lambda n: n not in (".", ".."))
 directories = st.lists(file_names, max_size=3).map("/".join)
 contents = st.one_of(st.binary(max_size=64), st.binary(min_size=4096, max_size=70_000))
+
+
+# Pairs a backend may take for one: a case-insensitive collation (MySQL's default), PAD SPACE
+# (MySQL's trailing spaces), a store that normalises Unicode (NFC against NFD), full-width
+# forms folded to ASCII (NFKC). MLflow's own stores on the same backend are the oracle.
+_FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
+
+
+def twins(value: str) -> list[str]:
+    """The other spellings of ``value`` that a backend or a store may equate with it."""
+    spelled = [
+        value.swapcase(),
+        value.upper(),
+        value + " ",
+        unicodedata.normalize("NFD", value),
+        unicodedata.normalize("NFC", value),
+        "".join(_FULL_WIDTH.get(c, c) for c in value),
+    ]
+    return [t for t in dict.fromkeys(spelled) if t != value]
+
+
+# which check MLflow applies to each kind of name (a twin it refuses is no test of the store)
+TWIN_CHECKS: dict[str, Callable[[str], bool]] = {
+    "experiment": lambda n: n.strip() != "" and _accepts_named("_validate_experiment_name", n),
+    "param": lambda k: _accepts(validation._validate_param_name, k),
+    "tag": lambda k: _accepts(validation._validate_tag_name, k),
+    "metric": lambda k: _accepts(validation._validate_metric_name, k),
+    "model": lambda n: n.strip() != "" and _accepts_named("_validate_model_name", n),
+    "alias": lambda a: _alias_ok(a) and " " not in a,
+}
+
+
+def _accepts_named(check_name: str, name: str) -> bool:
+    check = getattr(validation, check_name, None)
+    return check is None or _accepts(check, name)

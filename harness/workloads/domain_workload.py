@@ -179,6 +179,7 @@ class DomainMachine(RuleBasedStateMachine):
         self.m: list[list[str]] = []  # registered model names (the same on every side)
         self.versions: dict[int, str] = {}  # model -> its first version
         self.written: list[tuple[int, str, str, str]] = []  # (run, params|tags, key, value)
+        self.named: list[tuple[str, int, str]] = []  # (kind, entity, name or key) as used
         # the sides in step with the plugin's, per store: one that parted on runs may still be
         # in step on the registry (a plugin's stores can be of different kinds)
         self.live = {store: list(range(len(SIDES))) for store in ("tracking", "registry")}
@@ -242,6 +243,18 @@ class DomainMachine(RuleBasedStateMachine):
         entities.append(made)
         return len(entities) - 1
 
+    def _spelled(self, data: st.DataObject, kind: str, entity: int, fresh: Any) -> str:
+        """A name or key from ``fresh`` or, one time in three, one spelled so that a backend's
+        collation or a store's normalisation may take it for one already used (of this kind,
+        on this entity): another case, a trailing space, the other Unicode normal form,
+        full-width forms. Two must stay two where MLflow's own store keeps them apart."""
+        used = [name for k, e, name in self.named if (k, e) == (kind, entity)]
+        if used and data.draw(st.integers(0, 2), label="twin?") == 0:
+            twins = [t for name in used for t in dv.twins(name) if dv.TWIN_CHECKS[kind](t)]
+            if twins:
+                return str(data.draw(st.sampled_from(twins), label=f"{kind} twin"))
+        return str(data.draw(fresh, label=kind))
+
     # experiments -----------------------------------------------------------------------------
     @initialize(target=runs)
     def start(self) -> Any:
@@ -251,9 +264,10 @@ class DomainMachine(RuleBasedStateMachine):
         self.steps.append("e.append(BASE)")
         return self.create_run(0, "start")
 
-    @rule(target=experiments, name=dv.experiment_names)
-    def create_experiment(self, name: str) -> Any:
-        name, n = self.prefix + name, len(self.e)
+    @rule(target=experiments, data=st.data())
+    def create_experiment(self, data: st.DataObject) -> Any:
+        drawn = self._spelled(data, "experiment", -1, dv.experiment_names)
+        name, n = self.prefix + drawn, len(self.e)
         made = self.act(
             "create_experiment",
             f"e.append(c.create_experiment({name!r}, artifact_location=f'{{ART}}/e{n}'))",
@@ -261,6 +275,7 @@ class DomainMachine(RuleBasedStateMachine):
             f"view_experiment(c, e[{n}])",
             lambda s, made: view_experiment(s.client, made),
         )
+        self.named += [("experiment", -1, drawn)] if made else []
         return self._kept(self.e, made)
 
     @rule(
@@ -320,8 +335,9 @@ class DomainMachine(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: "tracking" in ROLES)
-    @rule(run=runs, key=dv.param_keys, value=dv.param_values)
-    def log_param(self, run: int, key: str, value: str) -> None:
+    @rule(run=runs, value=dv.param_values, data=st.data())
+    def log_param(self, run: int, value: str, data: st.DataObject) -> None:
+        key = self._spelled(data, "param", run, dv.param_keys)
         self._on_run(
             "log_param",
             run,
@@ -329,10 +345,12 @@ class DomainMachine(RuleBasedStateMachine):
             lambda c, run_id: c.log_param(run_id, key, value),
         )
         self.written.append((run, "params", key, value))
+        self.named.append(("param", run, key))
 
     @precondition(lambda self: "tracking" in ROLES)
-    @rule(run=runs, key=dv.tag_keys, value=dv.tag_values)
-    def set_tag(self, run: int, key: str, value: str) -> None:
+    @rule(run=runs, value=dv.tag_values, data=st.data())
+    def set_tag(self, run: int, value: str, data: st.DataObject) -> None:
+        key = self._spelled(data, "tag", run, dv.tag_keys)
         self._on_run(
             "set_tag",
             run,
@@ -340,6 +358,7 @@ class DomainMachine(RuleBasedStateMachine):
             lambda c, run_id: c.set_tag(run_id, key, value),
         )
         self.written.append((run, "tags", key, value))
+        self.named.append(("tag", run, key))
 
     @precondition(lambda self: "tracking" in ROLES and any(w[1] == "tags" for w in self.written))
     @rule(data=st.data())
@@ -353,11 +372,11 @@ class DomainMachine(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: "tracking" in ROLES)
-    @rule(
-        run=runs, key=dv.metric_keys, value=dv.metric_values, step=dv.steps, timestamp=dv.timestamps
-    )
-    def log_metric(self, run: int, key: str, value: float, step: int, timestamp: int) -> None:
-        ids = self.r[run]
+    @rule(run=runs, value=dv.metric_values, step=dv.steps, timestamp=dv.timestamps, data=st.data())
+    def log_metric(
+        self, run: int, value: float, step: int, timestamp: int, data: st.DataObject
+    ) -> None:
+        key, ids = self._spelled(data, "metric", run, dv.metric_keys), self.r[run]
         self.act(
             "log_metric",
             f"c.log_metric(r[{run}], {key!r}, {_py(value)}, timestamp={timestamp}, step={step})",
@@ -368,6 +387,7 @@ class DomainMachine(RuleBasedStateMachine):
                 view_history(s.client, ids[SIDES.index(s)], key),
             ],
         )
+        self.named.append(("metric", run, key))
 
     @precondition(lambda self: "tracking" in ROLES)
     @rule(
@@ -433,9 +453,10 @@ class DomainMachine(RuleBasedStateMachine):
 
     # the registry ----------------------------------------------------------------------------
     @precondition(lambda self: "registry" in ROLES)
-    @rule(target=models, name=dv.model_names)
-    def create_registered_model(self, name: str) -> Any:
-        name = self.prefix + name
+    @rule(target=models, data=st.data())
+    def create_registered_model(self, data: st.DataObject) -> Any:
+        drawn = self._spelled(data, "model", -1, dv.model_names)
+        name = self.prefix + drawn
         made = self.act(
             "create_registered_model",
             f"c.create_registered_model({name!r})",
@@ -443,6 +464,7 @@ class DomainMachine(RuleBasedStateMachine):
             f"view_model(c, {name!r})",
             lambda s, _: view_model(s.client, name),
         )
+        self.named += [("model", -1, drawn)] if made else []
         return self._kept(self.m, None if made is None else [name])
 
     @precondition(lambda self: "registry" in ROLES)
@@ -458,9 +480,9 @@ class DomainMachine(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: "registry" in ROLES)
-    @rule(model=models, alias=dv.aliases)
-    def set_registered_model_alias(self, model: int, alias: str) -> None:
-        name = self.m[model][0]
+    @rule(model=models, data=st.data())
+    def set_registered_model_alias(self, model: int, data: st.DataObject) -> None:
+        alias, name = self._spelled(data, "alias", model, dv.aliases), self.m[model][0]
         if model not in self.versions:
             made = self.act(
                 "create_model_version",
@@ -478,6 +500,7 @@ class DomainMachine(RuleBasedStateMachine):
             f"view_model(c, {name!r})",
             lambda s, _: view_model(s.client, name),
         )
+        self.named.append(("alias", model, alias))
 
     # artifacts -------------------------------------------------------------------------------
     @precondition(lambda self: "artifacts" in ROLES)

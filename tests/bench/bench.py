@@ -48,6 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_PULL", "never")
+os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_NEWEST_MLFLOW", "3.17.2")  # as the suite: comparable
 
 from harness.environment import PluginEnv, ensure_environment, script_environment  # noqa: E402
 from harness.plugin import parse_plugin  # noqa: E402

@@ -40,6 +40,7 @@ def installer(monkeypatch, tmp_path):
         return fake
 
     monkeypatch.setenv("MLFLOW_PLUGIN_HARNESS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv(environment.NEWEST_MLFLOW, raising=False)  # the suite's cap: not here
     return make
 
 
@@ -70,6 +71,17 @@ def test_mlflow_3_gets_no_constraint(installer):
     env = environment.ensure_environment(PLUGIN, None)
     assert env.mlflow_version == "3.17.2" and env.constraints == []
     assert fake.calls == [("mlflow", ())]
+
+
+def test_a_run_given_no_version_takes_the_newest_up_to_the_cap_when_one_is_set(
+    installer, monkeypatch
+):
+    fake = installer({"mlflow<=3.17.2": "3.17.2"})
+    monkeypatch.setenv(environment.NEWEST_MLFLOW, "3.17.2")
+    assert environment.ensure_environment(PLUGIN, None).mlflow_version == "3.17.2"
+    assert fake.calls == [("mlflow<=3.17.2", ())]
+    environment.ensure_environment(PLUGIN, "2.22.1")  # a version asked for: the cap is moot
+    assert fake.calls[-1][0] == "mlflow==2.22.1"
 
 
 def test_the_packages_uv_found_no_wheel_for_are_named_with_their_specifier():
