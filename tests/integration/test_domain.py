@@ -26,6 +26,14 @@ BROKEN = {
     "flat-artifact-listing": ("log_artifact",),
     "alias-lowercase": ("set_registered_model_alias",),
 }
+# The search is the same for a seed, but the quick budget ends it after some seconds: the seed
+# whose search meets each defect early (seed 1 meets like-unescaped's only later, since the
+# strategies draw names a backend may equate)
+SEEDS = {"like-unescaped": 2}
+
+
+def seed(plugin: str) -> str:
+    return str(SEEDS.get(plugin.removeprefix("broken/"), 1))
 
 
 # the default scenario with a 10 s budget: each defect shows within seconds, and shrinking
@@ -44,7 +52,7 @@ def test_a_broken_plugin_fails_domain_with_a_script_that_replays_its_defect(
     harness: Any, plugin: str, tmp_path: Path
 ) -> None:
     outcome = harness("run", str(PLUGINS / "broken" / plugin), "--scenario", str(QUICK),
-                      "--seed", "1", timeout=600, share=True)  # fmt: skip
+                      "--seed", seed(plugin), timeout=600, share=True)  # fmt: skip
     assert outcome.code == 1, outcome.stdout[-4000:] + outcome.stderr[-2000:]
     result, check = _domain(outcome.report)
     assert (check["status"], check["blame"]) == ("failed", "plugin"), check
@@ -52,7 +60,7 @@ def test_a_broken_plugin_fails_domain_with_a_script_that_replays_its_defect(
     assert operation in BROKEN[plugin], check["detail"]
     last_step = check["detail"].split("; last step: ", 1)[1]
     assert f"c.{operation}(" in last_step, check["detail"]
-    assert "(seed 1;" in check["detail"]
+    assert f"(seed {seed(plugin)};" in check["detail"]
 
     script = outcome.report_dir / result["attachments"]["replay script"]
     assert script.name in check["detail"] and script.name in result["output"]
