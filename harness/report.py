@@ -331,7 +331,7 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
             mine = [mask(n) for n in c.notes if n not in theirs]
             for line in console_notes(c.name, mine):
                 print(f"        {line}", file=out)
-    _among_themselves(among, out)
+    _among_themselves(among, out, mask)
     versions = report.versions()
     if len(versions) > 1:
         width = max(len(s) for s in report.matrix()) + 2
@@ -353,7 +353,7 @@ def print_summary(report: RunReport, out: TextIO, mask: Masker) -> None:
     )
 
 
-def _among_themselves(among: dict[str, list[str]], out: TextIO) -> None:
+def _among_themselves(among: dict[str, list[str]], out: TextIO, mask: Masker) -> None:
     """Notes on MLflow's own stores disagreeing with each other: nothing about the plugin, so
     apart from its results, one line per check, each kind once (whole in the reports)."""
     for check, notes in among.items():
@@ -363,7 +363,7 @@ def _among_themselves(among: dict[str, list[str]], out: TextIO) -> None:
                 f"\nnot about the plugin: {AMONG_THEMSELVES} among themselves in {check} "
                 f"({len(notes)}): {', '.join(kinds)}"
             )
-            print(_clip(line, WIDTH, "; whole in report.html"), file=out)
+            print(_clip(mask(line), WIDTH, "; whole in report.html"), file=out)
 
 
 def sandbox_line(sandbox: dict[str, Any]) -> str:
