@@ -36,7 +36,8 @@ def console_notes(check: str, notes: list[str], width: int = WIDTH) -> list[str]
         if len(same) == 1:
             line = f"NOTE {check}: {same[0]}"
         else:
-            subjects = ", ".join(n.partition(": ")[2].split(": ", 1)[0] for n in same)
+            about = [n.partition(": ")[2].split(": ", 1)[0] for n in same]
+            subjects = ", ".join(dict.fromkeys(about))  # each once: several notes on one run
             line = f"NOTE {check}: {kind} ({len(same)}): {subjects}"
         lines.append(_clip(line, width, "; whole in report.html"))
     return lines

@@ -21,3 +21,10 @@ def test_a_long_note_is_cut_at_a_word_and_says_where_the_rest_is():
     [line] = console_notes("domain", ["MLflow's own stores disagree: " + "word " * 100])
     assert len(line) <= WIDTH and line.endswith("word …; whole in report.html"), line
     assert console_notes("tags", []) == []
+
+
+def test_notes_on_one_subject_name_it_once_and_keep_their_count():
+    notes = [f"MLflow's own FileStore does the same: run r1: metric m{i} differs" for i in range(4)]
+    assert console_notes("metrics", notes) == [
+        "NOTE metrics: MLflow's own FileStore does the same (4): run r1"
+    ]
