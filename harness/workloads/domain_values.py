@@ -90,10 +90,14 @@ timestamps = st.one_of(
 )
 
 
-def _named(check_name: str, limit: int) -> Any:
+def _name_ok(check_name: str, name: str) -> bool:
+    """Not blank, and passing MLflow's check of that name (where this MLflow has one)."""
     check = getattr(validation, check_name, None)
-    names = sized(VALUE_CHARS, limit, 1)
-    return names.filter(lambda n: n.strip() != "" and (check is None or _accepts(check, n)))
+    return name.strip() != "" and (check is None or _accepts(check, name))
+
+
+def _named(check_name: str, limit: int) -> Any:
+    return sized(VALUE_CHARS, limit, 1).filter(lambda n: _name_ok(check_name, n))
 
 
 # Names are unique per store: the workload makes them unique per example with a short prefix,
@@ -145,15 +149,10 @@ def twins(value: str) -> list[str]:
 
 # which check MLflow applies to each kind of name (a twin it refuses is no test of the store)
 TWIN_CHECKS: dict[str, Callable[[str], bool]] = {
-    "experiment": lambda n: n.strip() != "" and _accepts_named("_validate_experiment_name", n),
+    "experiment": lambda n: _name_ok("_validate_experiment_name", n),
     "param": lambda k: _accepts(validation._validate_param_name, k),
     "tag": lambda k: _accepts(validation._validate_tag_name, k),
     "metric": lambda k: _accepts(validation._validate_metric_name, k),
-    "model": lambda n: n.strip() != "" and _accepts_named("_validate_model_name", n),
+    "model": lambda n: _name_ok("_validate_model_name", n),
     "alias": lambda a: _alias_ok(a) and " " not in a,
 }
-
-
-def _accepts_named(check_name: str, name: str) -> bool:
-    check = getattr(validation, check_name, None)
-    return check is None or _accepts(check, name)
