@@ -108,7 +108,10 @@ class Builder:
             if code != 0 or len(wheels) != 1:
                 last = output.strip().splitlines()[-1] if output.strip() else f"exit {code}"
                 raise PluginInstallError(f"building {what} {self.where} failed: {last}")
-            shutil.copy2(wheels[0], target / wheels[0].name)
+            # Whole or not at all: other runs read the directory (find-links) meanwhile.
+            part = target.parent / f".{wheels[0].name}.{os.getpid()}.part"
+            shutil.copy2(wheels[0], part)
+            os.replace(part, target / wheels[0].name)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
 

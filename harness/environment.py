@@ -35,6 +35,7 @@ DRIVERS = ("psycopg2-binary", "psycopg[binary]", "pymysql", "pymssql", "boto3", 
 
 
 BUILD_ROUNDS = 6
+SYNC_ATTEMPTS, SYNC_PAUSE = 4, 10.0  # a sync whose pinned package the index lost: tries; seconds
 WheelBuilder = Callable[[list[str]], object]  # builds wheels of requirements, elsewhere
 
 
@@ -220,14 +221,19 @@ def conflict_pin(stderr: str) -> str | None:
     return f"{pin.group(1)} requires {pin.group(2).rstrip(',.')}" if pin else None
 
 
+def uv_reason(stderr: str) -> str:
+    """uv's error in one line: its ``cause:`` text (wrapped over lines) or its last line."""
+    cause = re.search(r"(?:cause|×): (.*?)(?:\n\s*\n|\Z)", stderr, re.S)
+    text = cause.group(1) if cause else stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    return " ".join(text.split()) or "uv gave no reason"
+
+
 def explain_conflict(stderr: str, mlflow_requirement: str) -> str:
     """One plain sentence from uv's resolver output."""
     pin = conflict_pin(stderr)
     if pin:
         return f"{pin}, which excludes {mlflow_requirement}"
-    cause = re.search(r"(?:cause|×): (.*?)(?:\n\s*\n|\Z)", stderr, re.S)
-    text = cause.group(1) if cause else stderr.strip().splitlines()[-1] if stderr.strip() else ""
-    return " ".join(text.split()) or "the resolver gave no reason"
+    return uv_reason(stderr)
 
 
 # Known-broken pairs the resolver cannot see, each with why: constraints added (and reported)
@@ -333,20 +339,24 @@ class Installer:
         if venv.returncode != 0:
             raise InfrastructureError(f"uv venv failed: {venv.stderr.strip()}")
         (path / "harness-lock.txt").write_text(lock)
-        refresh = ("--refresh-package", rebuild) if rebuild else ()
-        sync = self._uv(
-            "pip",
-            "sync",
-            "-q",
-            *self._wheels_only(),
-            *refresh,
-            "--python",
-            str(path / "bin" / "python"),
-            str(path / "harness-lock.txt"),
+        refresh: tuple[str, ...] = ("--refresh-package", rebuild) if rebuild else ()
+        for attempt in range(SYNC_ATTEMPTS):
+            sync = self._uv(
+                "pip", "sync", "-q", *self._wheels_only(), *refresh,
+                "--python", str(path / "bin" / "python"), str(path / "harness-lock.txt"),
+            )  # fmt: skip
+            if sync.returncode == 0:
+                return
+            if "No solution found" not in sync.stderr:
+                raise PluginInstallError(f"installing the plugin failed: {uv_reason(sync.stderr)}")
+            # The index offered every pinned package when the lock was resolved: one missing
+            # now is the index changing under us (a mirror syncing), not the plugin. Ask again.
+            refresh = ("--refresh",)
+            time.sleep(SYNC_PAUSE * (attempt + 1))
+        raise InfrastructureError(
+            f"the package index no longer offers what it resolved a moment ago, after "
+            f"{SYNC_ATTEMPTS} tries: {uv_reason(sync.stderr)}; run again when the index is whole"
         )
-        if sync.returncode != 0:
-            last = sync.stderr.strip().splitlines()[-1] if sync.stderr.strip() else "no output"
-            raise PluginInstallError(f"installing the plugin failed: {last}")
 
 
 def _install_error(
@@ -365,8 +375,7 @@ def _install_error(
         )
         pin = conflict_pin(stderr)
         return NotInstallable(message, mlflow, pin) if pin else PluginInstallError(message)
-    last = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
-    return PluginInstallError(f"plugin {plugin.spec} cannot be installed: {last}")
+    return PluginInstallError(f"plugin {plugin.spec} cannot be installed: {uv_reason(stderr)}")
 
 
 def _without_wheels(stderr: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""Environment resolution logic, with the resolver and the builder faked (no uv, no network)."""
+"""Environment resolution logic, with the resolver and the builder faked (no network; uv only
+offline, for what a failed sync means)."""
 
 from __future__ import annotations
 
@@ -94,3 +95,34 @@ def test_the_packages_uv_found_no_wheel_for_are_named_with_their_specifier():
     )
     assert environment._without_wheels(stderr) == ["docopt", "psycopg2>=2.8.6"]
     assert environment._without_wheels("error: something else entirely") == []
+
+
+# uv's error for a lock whose pin the index lost, wrapped as uv wraps it on a narrow terminal.
+LOST_PIN = (
+    "error: No solution found when resolving dependencies\n"
+    "  cause: Because there is no version of mlflow-skinny==3.17.2 and you require\n"
+    "         mlflow-skinny==3.17.2, we can conclude that your requirements are\n"
+    "         unsatisfiable.\n"
+)
+
+
+def test_uvs_reason_is_one_line_with_the_package_named_not_its_last_wrapped_word():
+    reason = environment.uv_reason(LOST_PIN)
+    assert reason.startswith("Because there is no version of mlflow-skinny==3.17.2 and you")
+    assert reason.endswith("unsatisfiable.") and "\n" not in reason
+    assert environment.uv_reason("error: one line\n") == "error: one line"
+
+
+def test_a_sync_whose_pin_the_index_lost_is_tried_again_then_an_infrastructure_error(
+    monkeypatch, tmp_path
+):
+    installer = environment.Installer()
+    installer.env = {**installer.env, "UV_NO_INDEX": "1", "UV_CACHE_DIR": str(tmp_path / "uv")}
+    monkeypatch.setattr(environment, "SYNC_PAUSE", 0.0)
+    with pytest.raises(environment.InfrastructureError) as raised:
+        installer.build(
+            tmp_path / "env", "harness-no-such-package==1.0\n", environment.sys.executable
+        )
+    message = str(raised.value)
+    assert f"after {environment.SYNC_ATTEMPTS} tries" in message
+    assert "harness-no-such-package" in message and "\n" not in message
