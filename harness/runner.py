@@ -189,7 +189,8 @@ class ScenarioRun:
             raise _Ended(Status.ERROR, f"preparing services failed: {detail}") from None
         if why := untested(scenario, self.probe["entry_points"], side.stores):
             raise _Ended(Status.SKIPPED, why)
-        if side.stores.guessed and scenario.workloads and not scenario.server:  # taken?
+        writes = not scenario.server or scenario.clients == "direct"  # the workloads, here
+        if side.stores.guessed and scenario.workloads and writes:  # a guessed URI: taken?
             self._buildable(scenario, side)
         return side
 

@@ -141,6 +141,12 @@ class Scenario(Strict):
     server_app: str | None = Field(
         None, description="server mode: `--app-name`, one of the plugin's mlflow.app entry points"
     )
+    clients: Literal["http", "direct"] = Field(
+        "http",
+        description="server mode: the workloads are the server's clients over HTTP (`http`), "
+        "or write the plugin's stores themselves while the server reads the same stores, as "
+        "MLflow's plugin walkthrough does (`direct`)",
+    )
     in_default_set: bool = Field(
         True,
         description="run when no scenario is named; false (a benchmark): only when named, "
@@ -159,6 +165,8 @@ class Scenario(Strict):
     def _in_place(self) -> Scenario:
         if self.server_app and not self.server:
             raise ValueError("server_app: needs `server: true`")
+        if self.clients != "http" and not self.server:
+            raise ValueError("clients: needs `server: true`")
         for index, workload in enumerate(self.workloads):
             constraint = kinds.KINDS[workload.kind].constraint
             if constraint is not None:

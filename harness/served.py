@@ -3,11 +3,13 @@ the scenario's workloads its HTTP clients."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from docker.errors import DockerException
 
 from harness.attempts import last_error
 from harness.errors import HarnessError
-from harness.plan import NeedsTemplate, NotPlaceable, resolve_stores
+from harness.plan import NeedsTemplate, NotPlaceable, PlacedStores, resolve_stores
 from harness.results import CheckResult, ScenarioResult, ServiceInfo, Status
 from harness.scenario import Scenario
 from harness.server import MlflowServer, ServerSpec, ServerUnavailable
@@ -88,15 +90,27 @@ class ServerMode:
             f"server-{scenario.name}",
         )
         side.server = server  # stopped by the caller, whatever happens next
+        stores = replace(
+            stores, registry=_registry(scenario, stores.registry or stores.tracking, side)
+        )
         spec = ServerSpec(
             stores.tracking,
-            stores.registry or stores.tracking,
+            stores.registry,
             stores.artifacts,
             scenario.server_app,
             provisioner.environment(scenario, side.workdir, inside),
         )
         with provisioner.timings.measure("services_s"):
             server.start(spec, provisioner.progress)
+        if scenario.clients == "direct":  # the walkthrough: clients write, the server shows
+            server.warm()  # its stores built before the writes: what is judged is what it sees
+            return replace(side, server=server, server_stores=stores)
+        return self._clients(scenario, side, server, stores)
+
+    def _clients(
+        self, scenario: Scenario, side: Side, server: MlflowServer, stores: PlacedStores
+    ) -> Side:
+        """The side whose workloads are the server's HTTP clients."""
         request = {
             **side.request,
             "tracking_uri": server.url,
@@ -106,19 +120,20 @@ class ServerMode:
         # Clients get no service credentials; every artifact byte goes through the server (no
         # presigned URLs naming an endpoint on the run's network, which clients outside it
         # cannot reach); a server error is an outcome, retried twice, not for minutes.
+        env = self.provisioner.environment(scenario, side.workdir, side.bindings, credentials=False)
         client_env = {
             "MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "false",
             "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "false",
             "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
-            **provisioner.environment(scenario, side.workdir, side.bindings, credentials=False),
+            **env,
         }
-        return Side(
-            side.workdir,
-            side.stores,
-            side.bindings,
-            request,
-            client_env,
-            side.timeout,
-            server,
-            stores,
-        )
+        return replace(side, request=request, env=client_env, server=server, server_stores=stores)
+
+
+def _registry(scenario: Scenario, placed: str, side: Side) -> str:
+    """The server builds its registry store at start: the placed one where the scenario tests
+    the registry, else MLflow's own in a file of its own (the quickstart registers no model,
+    and a registry URI the plugin never declared must not stop the server it does not use)."""
+    if "model_registry_store" in scenario.exercised():
+        return placed
+    return f"sqlite:///{side.workdir}/server-registry.db"

@@ -151,6 +151,18 @@ class MlflowServer:
         progress(f"mlflow server ready in {self.ready_seconds:.1f} s at {self.url}")
         return self.url
 
+    def warm(self) -> int:
+        """Ask for the experiments once, so the server builds its stores now, as a server
+        running before its clients log has; the HTTP status (0: no answer)."""
+        url = f"{self.url}/api/2.0/mlflow/experiments/search?max_results=1"
+        try:
+            with LOCAL.open(url, timeout=30) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            return 0
+
     def _ping(self) -> None:
         """Ready once it answers at all; what it answered is judged after."""
         try:

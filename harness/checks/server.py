@@ -24,7 +24,7 @@ def server_api(evidence: Evidence) -> tuple[Status, str]:
         return Status.SKIPPED, _no_ui(evidence)
     api, expected, problems = ui["api"], ui["expected"], []
     if api["status"] != 200:
-        problems.append(f"runs/get answered {api['status']}")
+        problems.append(f"runs/get of the quickstart's run {ui['run_id']} answered {api['status']}")
     else:
         problems += [
             f"param {k} is {api['params'].get(k)!r} through the server, not {v!r}"

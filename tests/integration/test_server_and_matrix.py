@@ -1,12 +1,13 @@
-"""Server mode (the plugin inside `mlflow server`, the UI step automated) and the MLflow
-version matrix, on the reference plugin, a real PyPI plugin and a plugin pinned to MLflow 2."""
+"""Server mode (the plugin inside `mlflow server`, the UI step automated; `server-local`, MLflow's
+plugin walkthrough to its end) and the MLflow version matrix, on the reference plugin, a real
+PyPI plugin and a plugin pinned to MLflow 2."""
 
 import base64
 import re
 
 import pytest
 
-from tests.helpers import PLUGINS, leftovers
+from tests.helpers import PLUGINS, leftovers, runs_of
 
 MATRIX = "2.22.1,3.17.2"
 # the reference plugin's matrix run, which both tests of it read (share=True): on one worker
@@ -46,6 +47,46 @@ def test_reference_plugin_inside_the_server_passes_and_the_report_shows_the_run_
     embedded = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     assert png in [base64.b64decode(data) for data in embedded]
     assert leftovers(docker_client, run=outcome.report["run_id"]) == []
+
+
+# Plugins whose stores are local, each with the scheme its tracking URI on server-local takes
+WALKTHROUGH = {
+    "reference-plugin": "harness-ref:",
+    "builtin-stores": "builtin-file:",
+    "example-shaped": "example-shaped:",
+}
+
+
+@pytest.mark.parametrize("plugin", list(WALKTHROUGH))
+def test_the_walkthroughs_last_step_shows_the_run_in_the_ui_for_local_stores(
+    harness, docker_client, plugin
+):
+    outcome = harness("run", str(PLUGINS / plugin), "--scenario", "server-local")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    (result,) = outcome.report["results"]
+    checks = {c["name"]: c for c in result["checks"]}
+    context = checks.pop("context-tags")  # passed where the plugin has a context provider
+    assert context["status"] in {"passed", "skipped"}, context
+    assert {c["status"] for c in checks.values()} == {"passed"}, checks
+    assert "the run page shows param1 and foo" in checks["ui-screenshot"]["detail"]
+    assert (outcome.report_dir / result["attachments"]["screenshot"]).stat().st_size > 10_000
+    stores = result["stores"]  # the client wrote the plugin's store; the server read the same
+    assert stores["tracking"].startswith(WALKTHROUGH[plugin]), stores
+    assert stores["server"].startswith("http://127.0.0.1:"), stores
+    assert leftovers(docker_client, run=outcome.report["run_id"]) == []
+
+
+@runs_of("broken/stale-reader")
+def test_a_store_blind_to_other_processes_writes_fails_only_the_walkthroughs_last_step(harness):
+    stale = str(PLUGINS / "broken" / "stale-reader")
+    outcome = harness("run", stale, "-s", "quickstart", "-s", "server-local", share=True)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert outcome.report["matrix"]["quickstart"]["3.17.2"]["status"] == "passed"
+    checks = outcome.checks("server-local")
+    assert (checks["server-api"]["status"], checks["server-api"]["blame"]) == ("failed", "plugin")
+    assert "runs/get of the quickstart's run" in checks["server-api"]["detail"]
+    assert "answered 404" in checks["server-api"]["detail"]
+    assert checks["runs"]["status"] == "passed"  # read back in a fresh process: found
 
 
 @reference_matrix

@@ -63,6 +63,14 @@ def write(tmp_path: Path, text: str) -> Path:
             "description: x\nservices:\n  - name: postgres\n    tag: 16\nchecks: [runs]\n",
             ":4: services.0.tag: unknown key",
         ),
+        (
+            "description: x\nclients: direct\nchecks: [runs]\n",
+            "clients: needs `server: true`",
+        ),
+        (
+            "description: x\nserver: true\nclients: ftp\nchecks: [runs]\n",
+            ":3: clients: Input should be 'http' or 'direct'",
+        ),
         ("description: [\n", "invalid YAML"),
         ("- a\n- b\n", ":1: (top level): a scenario must be a mapping"),
         (
