@@ -190,6 +190,12 @@ def abstract_methods(evidence: Evidence) -> tuple[Status, str]:
     return verdict(problems, "no abstract method left unimplemented", limit=5)
 
 
+def provider_needs(calls: dict[str, Any], label: str) -> str | None:
+    """What a provider said this machine lacks when first asked (``needs env:X at ...``)."""
+    lacking = [(m, c["needs"]) for m, c in calls.items() if c.get("needs")]
+    return f"{lacking[0][1]} at {label}.{lacking[0][0]}()" if lacking else None
+
+
 def _provider_problems(ep: dict[str, Any]) -> list[str]:
     calls, label = ep["calls"] or {}, _label(ep)
     problems = [f"{label}.{m}() raised {c['error']}" for m, c in calls.items() if "error" in c]
@@ -226,5 +232,12 @@ def providers(evidence: Evidence) -> tuple[Status, str]:
     eps = [ep for ep in evidence.entry_points() if ep["calls"] is not None]
     if not eps:
         return Status.SKIPPED, "the plugin has no provider entry points"
-    problems = [p for ep in eps for p in _provider_problems(ep)]
-    return verdict(problems, f"{len(eps)} provider(s) answer with the types MLflow expects")
+    lacking = [n for ep in eps if (n := provider_needs(ep["calls"], _label(ep)))]
+    judged = [ep for ep in eps if not provider_needs(ep["calls"], _label(ep))]
+    if not judged:  # each said what this machine lacks before it answered anything
+        return Status.SKIPPED, "needs " + "; ".join(lacking)
+    problems = [p for ep in judged for p in _provider_problems(ep)]
+    untested = f"; not tested: {'; '.join(lacking)}" if lacking else ""
+    return verdict(
+        problems, f"{len(judged)} provider(s) answer with the types MLflow expects{untested}"
+    )

@@ -189,13 +189,44 @@ def providers_applied(evidence: Evidence) -> tuple[Status, str]:
     data = evidence.observed.get("providers")
     if not data:
         return Status.SKIPPED, no_evidence("providers")
-    count = sum(len(data[k]) for k in ("headers", "auth", "context", "default_experiment"))
+    count = sum(len(data[k]) for k in KINDS)
     if not count:
         return (
             Status.SKIPPED,
             "the plugin has no header, auth, context or default-experiment provider",
         )
+    lacking = [need for kind in KINDS for e in data[kind] if (need := _needs(kind, e))]
+    if len(lacking) == count:  # each said what this machine lacks before it had any effect
+        return Status.SKIPPED, "needs " + "; ".join(lacking)
+    judged = {**data, **{k: [e for e in data[k] if not _needs(k, e)] for k in KINDS}}
     problems: list[str] = []
     for part in (_headers, _auth, _context, _default_experiment):
-        part(data, problems)
-    return verdict(problems, f"{count} provider(s) applied as documented, on the wire and on runs")
+        part(judged, problems)
+    untested = f"; not tested: {'; '.join(lacking)}" if lacking else ""
+    return verdict(
+        problems,
+        f"{count - len(lacking)} provider(s) applied as documented, on the wire and on "
+        f"runs{untested}",
+    )
+
+
+KINDS = ("headers", "auth", "context", "default_experiment")
+
+
+# the provider method behind each answer the providers workload records
+_METHODS = {
+    ("headers", "headers"): "request_headers",
+    ("auth", "headers"): "get_auth",
+    ("auth", "auth_name"): "get_name",
+    ("context", "tags"): "tags",
+    ("default_experiment", "experiment_id"): "get_experiment_id",
+}
+
+
+def _needs(kind: str, entry: dict[str, Any]) -> str | None:
+    """What a provider said this machine lacks, from the first of its methods that said so."""
+    for key, result in entry.items():
+        if isinstance(result, dict) and result.get("needs"):
+            method = _METHODS.get((kind, key), key)
+            return f"{result['needs']} at {kind} provider {entry['name']}: {method}()"
+    return None

@@ -208,13 +208,16 @@ def context_tags(evidence: Evidence) -> tuple[Status, str]:
         if declared and (missing := no_manifest(evidence)):
             return Status.SKIPPED, missing
         return Status.SKIPPED, "the plugin has no run context provider"
+    lacking = sorted({f"{p['needs']} at {p['name']}" for p in providers if p.get("needs")})
     problems = [
         f"run context provider {p['name']} ({p['value']}) raised {p['error']}"
         for p in providers
-        if p["error"]
+        if p["error"] and not p.get("needs")
     ]
     active = [p for p in providers if p["in_context"] and not p["error"]]
     if not active and not problems:
+        if lacking:  # each said what this machine lacks before giving a tag
+            return Status.SKIPPED, "needs " + "; ".join(lacking)
         return Status.SKIPPED, "no run context provider reported in_context() == True"
     checked = 0
     for manifest, observed in evidence.pairs:
@@ -231,4 +234,7 @@ def context_tags(evidence: Evidence) -> tuple[Status, str]:
                             f"run {run_id}: tag {key!r} is {run_tags[key]!r}, "
                             f"{provider['name']} gave {value!r}"
                         )
-    return verdict(problems, f"context tags of {len(active)} provider(s) on {checked} run(s)")
+    untested = f"; not tested: {'; '.join(lacking)}" if lacking else ""
+    return verdict(
+        problems, f"context tags of {len(active)} provider(s) on {checked} run(s){untested}"
+    )

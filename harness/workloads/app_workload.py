@@ -9,8 +9,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import IO, Any
 
+from protocol import needs_in_log
 from session import _plugin_entry_points
 
 START_TIMEOUT = 90
@@ -29,6 +30,13 @@ def _get(url: str) -> dict[str, Any]:
             return {"status": response.status, "headers": dict(response.headers)}
     except urllib.error.HTTPError as exc:
         return {"status": exc.code, "headers": dict(exc.headers)}
+
+
+def _tail(log: IO[str]) -> str:
+    """The last 8000 characters the server has logged so far (read through a file of its own:
+    the server writes at the offset ``log`` shares with it)."""
+    with open(log.name, errors="replace") as again:
+        return again.read()[-8000:]
 
 
 def _serve(name: str, request: dict[str, Any], workdir: str) -> dict[str, Any]:
@@ -64,6 +72,8 @@ def _serve(name: str, request: dict[str, Any], workdir: str) -> dict[str, Any]:
                 result["health"] = _get(f"http://127.0.0.1:{port}/health")
                 break
             except (urllib.error.URLError, ConnectionError, OSError):
+                if needs_in_log(_tail(log)):  # it said what it lacks: its workers will not
+                    break  # come up however long MLflow's supervisor restarts them
                 time.sleep(0.3)
         if result["health"] is not None:
             result["api"] = _get(
@@ -78,9 +88,10 @@ def _serve(name: str, request: dict[str, Any], workdir: str) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        log.seek(0)
-        result["log_tail"] = log.read()[-8000:]
+        result["log_tail"] = _tail(log)
         log.close()
+    if result["health"] is None:  # it never served: what its log says it lacks, if anything
+        result["needs"] = needs_in_log(result["log_tail"])
     return result
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import packaging_facts
 from groups import mlflow_groups
 from own_stores import own_builders
-from protocol import _describe, _short, import_break
+from protocol import _describe, _short, import_break, needs
 from recorder import describe_error
 
 PROVIDER_CALLS = {
@@ -133,7 +133,7 @@ def _call_provider(obj: Any, group: str) -> dict[str, Any]:
                 "callable": callable(value),
             }
         except Exception as exc:  # noqa: BLE001 - what the plugin's provider raised
-            calls[method] = {"error": describe_error(exc)}
+            calls[method] = {"error": describe_error(exc), "needs": needs(exc)}
     return calls
 
 
@@ -244,7 +244,10 @@ def _probe(
         try:
             record["calls"] = _call_provider(obj, ep.group)
         except Exception as exc:  # noqa: BLE001 - the plugin's provider cannot be created
-            record["problems"].append(f"cannot be instantiated: {describe_error(exc)}")
+            if need := needs(exc):  # it says what this machine lacks: untested, not broken
+                record["calls"] = {"__init__": {"error": describe_error(exc), "needs": need}}
+            else:
+                record["problems"].append(f"cannot be instantiated: {describe_error(exc)}")
     return record
 
 

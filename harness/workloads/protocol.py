@@ -148,17 +148,37 @@ def needs(exc: BaseException) -> str | None:
     says so: an unset environment variable (``env:NAME``), credentials, or a host it cannot
     reach. None for anything else: a defect stays a defect."""
     for link in _chain(exc):
-        kind, text = type(link).__name__, str(link)
-        names = [n for n in _ENV.findall(text) if not n.startswith("MLFLOW_")]  # MLflow's own
-        if _UNSET.search(text) and names:  # switches are the harness's to set, not needs
-            return f"env:{names[0]} ({_describe(link)})"
-        if kind in _CREDENTIALS or _CREDENTIAL_WORDS.search(text):
-            return f"credentials ({_describe(link)})"
-        if kind in _UNREACHABLE or _UNREACHABLE_WORDS.search(text):
-            host = _HOST.search(text)
-            if host and host.group(1) in ("127.0.0.1", "localhost"):
-                return None  # the scenario's own services: not reaching them is no need
-            return f"a reachable host{f' {host.group(1)}' if host else ''} ({_describe(link)})"
+        need = _need(type(link).__name__, str(link), _describe(link))
+        if need is not None:
+            return need or None
+    return None
+
+
+_LOGGED = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception|Exit)): (.+)$", re.M)
+
+
+def needs_in_log(log: str) -> str | None:
+    """:func:`needs` for a process that died: read from the last exception its log shows."""
+    raised = _LOGGED.findall(log)
+    if not raised:
+        return None
+    kind, text = raised[-1]
+    return _need(kind, text, f"{kind}: {text.strip()[:200]}") or None
+
+
+def _need(kind: str, text: str, described: str) -> str | None:
+    """The need one error names; "" when it names the scenario's own services (no need, and
+    nothing further down the chain is one); None when it names none."""
+    names = [n for n in _ENV.findall(text) if not n.startswith("MLFLOW_")]  # MLflow's own
+    if _UNSET.search(text) and names:  # switches are the harness's to set, not needs
+        return f"env:{names[0]} ({described})"
+    if kind in _CREDENTIALS or _CREDENTIAL_WORDS.search(text):
+        return f"credentials ({described})"
+    if kind in _UNREACHABLE or _UNREACHABLE_WORDS.search(text):
+        host = _HOST.search(text)
+        if host and host.group(1) in ("127.0.0.1", "localhost"):
+            return ""  # the scenario's own services: not reaching them is no need
+        return f"a reachable host{f' {host.group(1)}' if host else ''} ({described})"
     return None
 
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import mlflow
 from mlflow.tracking import MlflowClient
+from protocol import needs
 from recorder import Recorder, describe_error
 from session import _plugin_entry_points, configure, new_experiment
 
@@ -83,7 +84,7 @@ def _call(fn: Callable[[], Any]) -> dict[str, Any]:
     try:
         value = fn()
     except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by the check
-        return {"error": describe_error(exc)}
+        return {"error": describe_error(exc), "needs": needs(exc)}
     try:
         return {"value": _plain(value)}
     except Exception as exc:  # noqa: BLE001 - the answer is not what MLflow documents
@@ -126,7 +127,7 @@ def _auth(provider: Any, package: str) -> dict[str, Any]:
     try:
         auth = provider.get_auth()
     except Exception as exc:  # noqa: BLE001 - raised inside the plugin's method
-        return {"error": describe_error(exc)}
+        return {"error": describe_error(exc), "needs": needs(exc)}
     request = requests.Request("GET", "http://127.0.0.1/")
     before = dict(request.prepare().headers)
     request.auth = auth

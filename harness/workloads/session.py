@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 import mlflow
+from protocol import needs
 from recorder import Recorder, describe_error
 
 
@@ -58,6 +59,7 @@ class ContextProviders:
                     self.providers.append((provider, entry))
             except Exception as exc:  # noqa: BLE001 - the plugin's fault, judged by context-tags
                 entry["error"] = describe_error(exc)
+                entry["needs"] = needs(exc)  # before its tags were used: what this machine lacks
 
     def __enter__(self) -> "ContextProviders":
         return self

@@ -59,6 +59,7 @@ PLAN = {
     "reference-plugin": list(LOCAL),  # as test_reference_plugin runs it
     "builtin-stores": ["quickstart", "conformance"],
     "example-shaped": ["entry-points", "quickstart"],
+    "needs-auth-token": ["providers"],
     "needs-credentials": ["quickstart"],
     "needs-deployment-key": ["deployments"],
     "needs-project-token": ["projects"],

@@ -4,6 +4,7 @@ of the plugin do not run."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,18 +61,20 @@ def test_a_store_that_needs_a_credential_is_skipped_naming_it_not_failed(harness
     [
         ("needs-deployment-key", "deployments", "HARNESS_DEMO_API_KEY"),  # as mlflow-crusoe
         ("needs-project-token", "projects", "HARNESS_PROJECT_TOKEN"),
+        ("needs-auth-token", "providers", "HARNESS_DEMO_TOKEN"),  # at get_auth()
+        ("needs-auth-token", "app", "HARNESS_DEMO_TOKEN"),  # the app's factory, in its log
     ],
 )
 def test_a_target_or_backend_that_needs_a_credential_is_skipped_naming_it_not_failed(
     harness, tmp_path: Path, plugin: str, scenario: str, variable: str
 ):
-    """Beyond stores: what a deployment client or project backend says it lacks at its first
-    call is a need. Said after it did work, the same words fail it (broken/deployment-key-late
-    in test_broken_plugins)."""
+    """Beyond stores: what a deployment client, project backend, auth provider or server app
+    says it lacks before it did any work is a need. Said after it did work, the same words fail
+    it (broken/deployment-key-late in test_broken_plugins)."""
     lacking = harness("run", str(PLUGINS / plugin), "-s", scenario)
     result = _result(lacking, scenario)
     assert result["status"] == "skipped", result
-    assert result["reason"].startswith(f"{scenario}: needs env:{variable} ("), result["reason"]
+    assert re.match(rf"({scenario}: )?needs env:{variable} \(", result["reason"]), result["reason"]
     assert all(c.get("blame") is None for c in result["checks"]), result["checks"]
 
     given = tmp_path / "given.yaml"

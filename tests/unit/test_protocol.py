@@ -115,3 +115,31 @@ def test_a_plugin_that_calls_exit_is_blamed_for_it(tmp_path):
     assert answer["blame"] == "plugin" and answer["where"].endswith("exiting_plugin.py:3")
     raised = answer["__raised__"]
     assert raised == "SystemExit(3): exit() called, ending the process instead of raising"
+
+
+def test_a_process_that_died_saying_what_it_lacks_has_that_need_read_from_its_log():
+    sys.path.insert(0, str(WORKLOADS))
+    try:
+        from protocol import needs_in_log
+    finally:
+        sys.path.remove(str(WORKLOADS))
+    died = (
+        "Traceback (most recent call last):\n"
+        '  File "/x/app.py", line 3, in create_app\n'
+        "RuntimeError: HARNESS_DEMO_TOKEN is not set: give the service's token\n"
+        "[ERROR] Worker (pid:12) exited with code 3\n"
+    )
+    assert needs_in_log(died) == (
+        "env:HARNESS_DEMO_TOKEN (RuntimeError: HARNESS_DEMO_TOKEN is not set: give the "
+        "service's token)"
+    )
+    dotted = "botocore.exceptions.NoCredentialsError: Unable to locate credentials\n"
+    assert needs_in_log(dotted).startswith("credentials (NoCredentialsError")
+    # a defect, the run's own services, or no exception at all: no need
+    assert needs_in_log("TypeError: Flask.__call__() missing 1 required argument\n") is None
+    own = (
+        "requests.exceptions.ConnectionError: HTTPConnectionPool(host='127.0.0.1', port=5000): "
+        "Failed to establish a new connection: [Errno 111] Connection refused\n"
+    )
+    assert needs_in_log(own) is None
+    assert needs_in_log("[INFO] Booting worker with pid: 12\n") is None
