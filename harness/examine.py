@@ -4,6 +4,7 @@ after the same workloads ran on MLflow's own stores (see ``blame``)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from harness.blame import EXAMINED, reexamined
@@ -43,13 +44,7 @@ class Examiner:
                 why = f"the plugin's {role} store cannot be built at {uri}"
                 return Status.SKIPPED, f"needs {answer['needs']}: {why}"
             if uri in stores.guessed:
-                scheme = uri.split(":", 1)[0]
-                return Status.INCONCLUSIVE, (
-                    f"needs a URI template: the plugin refuses the guessed {role} URI {uri} "
-                    f"('<scheme>:<dir>'): {answer['error']}; give the form it takes under "
-                    f'[tool.mlflow-plugin-harness.schemes.{scheme}] {role} = "..." or in '
-                    "--config"
-                )
+                return Status.INCONCLUSIVE, _refused(role, uri, str(side.workdir), answer["error"])
         return None
 
     def cross_examine(
@@ -92,3 +87,27 @@ class Examiner:
                 name = builtin_name(role, getattr(own.stores, role))
                 theirs[check.name].append((name, run_check(check.name, evidence)))
         return [reexamined(c, theirs[c.name]) if c.name in theirs else c for c in checks]
+
+
+_SWITCH = re.compile(r"set `?(MLFLOW_[A-Z0-9_]+)=(\w+)`?")
+
+
+def _refused(role: str, uri: str, workdir: str, error: str) -> str:
+    """Why a guessed URI taught nothing, and the way out: the URI form the plugin takes, or
+    the MLflow switch its store asks for (MLflow 3's file stores ask for one). The scenario's
+    own directory is written ``{workdir}``, so every scenario says it in the same words."""
+    shown, scheme = uri.replace(workdir, "{workdir}"), uri.split(":", 1)[0]
+    if switch := _SWITCH.search(error):
+        name, value = switch.groups()
+        return (
+            f"needs MLflow's switch {name}={value} or a URI template: the plugin's {role} "
+            f"store refuses the guessed URI {shown} without the switch; set {name} = "
+            f'"{value}" under [tool.mlflow-plugin-harness.env], or give the form it takes '
+            f'under [tool.mlflow-plugin-harness.schemes.{scheme}] {role} = "..." (either in '
+            f"--config too). It said: {error}"
+        )
+    return (
+        f"needs a URI template: the plugin refuses the guessed {role} URI {shown} "
+        f"('<scheme>:<dir>'): {error}; give the form it takes under "
+        f'[tool.mlflow-plugin-harness.schemes.{scheme}] {role} = "..." or in --config'
+    )
