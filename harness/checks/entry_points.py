@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
+from harness.checks.facts import needed, untested
 from harness.contracts import BY_NAME, GROUPS
 from harness.results import Status
 
@@ -232,12 +233,13 @@ def providers(evidence: Evidence) -> tuple[Status, str]:
     eps = [ep for ep in evidence.entry_points() if ep["calls"] is not None]
     if not eps:
         return Status.SKIPPED, "the plugin has no provider entry points"
-    lacking = [n for ep in eps if (n := provider_needs(ep["calls"], _label(ep)))]
-    judged = [ep for ep in eps if not provider_needs(ep["calls"], _label(ep))]
+    needs = {id(ep): provider_needs(ep["calls"], _label(ep)) for ep in eps}
+    lacking = [n for n in needs.values() if n]
+    judged = [ep for ep in eps if not needs[id(ep)]]
     if not judged:  # each said what this machine lacks before it answered anything
-        return Status.SKIPPED, "needs " + "; ".join(lacking)
+        return needed(lacking)
     problems = [p for ep in judged for p in _provider_problems(ep)]
-    untested = f"; not tested: {'; '.join(lacking)}" if lacking else ""
     return verdict(
-        problems, f"{len(judged)} provider(s) answer with the types MLflow expects{untested}"
+        problems,
+        f"{len(judged)} provider(s) answer with the types MLflow expects{untested(lacking)}",
     )

@@ -7,6 +7,7 @@ not the same as a plugin without the feature."""
 from __future__ import annotations
 
 from harness.checks.base import Evidence
+from harness.results import Status
 
 
 def no_evidence(kind: str) -> str:
@@ -21,3 +22,14 @@ def no_manifest(evidence: Evidence, workload: str | None = None) -> str | None:
     if workload and not any(m.get("workload") == workload for m, _ in evidence.pairs):
         return f"no evidence: the {workload} workload did not finish"
     return None
+
+
+def needed(lacking: list[str]) -> tuple[Status, str]:
+    """Skipped: each thing the check would judge said what this machine lacks, before it had
+    any effect (``needs env:X (...) at ...``)."""
+    return Status.SKIPPED, "needs " + "; ".join(lacking)
+
+
+def untested(lacking: list[str]) -> str:
+    """The end of a passing detail naming what went untested for what it lacks ("" if none)."""
+    return f"; not tested: {'; '.join(lacking)}" if lacking else ""

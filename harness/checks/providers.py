@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
-from harness.checks.facts import no_evidence
+from harness.checks.facts import needed, no_evidence, untested
 from harness.results import Status
 
 
@@ -197,16 +197,15 @@ def providers_applied(evidence: Evidence) -> tuple[Status, str]:
         )
     lacking = [need for kind in KINDS for e in data[kind] if (need := _needs(kind, e))]
     if len(lacking) == count:  # each said what this machine lacks before it had any effect
-        return Status.SKIPPED, "needs " + "; ".join(lacking)
+        return needed(lacking)
     judged = {**data, **{k: [e for e in data[k] if not _needs(k, e)] for k in KINDS}}
     problems: list[str] = []
     for part in (_headers, _auth, _context, _default_experiment):
         part(judged, problems)
-    untested = f"; not tested: {'; '.join(lacking)}" if lacking else ""
     return verdict(
         problems,
         f"{count - len(lacking)} provider(s) applied as documented, on the wire and on "
-        f"runs{untested}",
+        f"runs{untested(lacking)}",
     )
 
 

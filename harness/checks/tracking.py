@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
-from harness.checks.facts import no_manifest
+from harness.checks.facts import needed, no_manifest, untested
 from harness.results import Status
 
 
@@ -217,7 +217,7 @@ def context_tags(evidence: Evidence) -> tuple[Status, str]:
     active = [p for p in providers if p["in_context"] and not p["error"]]
     if not active and not problems:
         if lacking:  # each said what this machine lacks before giving a tag
-            return Status.SKIPPED, "needs " + "; ".join(lacking)
+            return needed(lacking)
         return Status.SKIPPED, "no run context provider reported in_context() == True"
     checked = 0
     for manifest, observed in evidence.pairs:
@@ -234,7 +234,7 @@ def context_tags(evidence: Evidence) -> tuple[Status, str]:
                             f"run {run_id}: tag {key!r} is {run_tags[key]!r}, "
                             f"{provider['name']} gave {value!r}"
                         )
-    untested = f"; not tested: {'; '.join(lacking)}" if lacking else ""
     return verdict(
-        problems, f"context tags of {len(active)} provider(s) on {checked} run(s){untested}"
+        problems,
+        f"context tags of {len(active)} provider(s) on {checked} run(s){untested(lacking)}",
     )
