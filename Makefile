@@ -62,12 +62,12 @@ schema: venv
 
 # the harness's own environment, pinned: every package of its runtime, test and lint dependencies
 lock: venv
-	cd $(HERE) && eval "$$($(VENV)/bin/python -m harness.indexes)" && $(VENV)/bin/uv pip compile \
+	cd $(HERE) && eval "$$($(VENV)/bin/python -m harness.env.indexes)" && $(VENV)/bin/uv pip compile \
 	  pyproject.toml --extra dev --extra test --universal --python-version 3.11 -q -o requirements.lock
 
 # a wheel (and sdist) in dist/ that carries the scenarios, images and scripts: works from anywhere
 wheel: venv
-	cd $(HERE) && eval "$$($(VENV)/bin/python -m harness.indexes)" && $(VENV)/bin/uv build -q --out-dir dist
+	cd $(HERE) && eval "$$($(VENV)/bin/python -m harness.env.indexes)" && $(VENV)/bin/uv build -q --out-dir dist
 
 clean:
 	rm -rf $(VENV) $(HERE)/reports $(HERE)/dist

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from harness import __version__
-from harness.errors import HarnessError, UsageError
+from harness.model.errors import HarnessError, UsageError
 
 if TYPE_CHECKING:
-    from harness.results import RunReport
-    from harness.session import Options
-    from harness.shard import ShardSpec
+    from harness.model.results import RunReport
+    from harness.planning.shard import ShardSpec
+    from harness.run.session import Options
 
 PROG = "mlflow-plugin-harness"
 USAGE = f"""{PROG} [--version] <command> [<args>]
@@ -54,10 +54,10 @@ def _progress(start: float) -> Callable[[str], None]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from harness.profiles import check_profile, knobs
-    from harness.publish import write_reports
-    from harness.report import print_summary, sandbox_line, verdict
-    from harness.session import Options, execute
+    from harness.planning.profiles import check_profile, knobs
+    from harness.reports.publish import write_reports
+    from harness.reports.report import print_summary, sandbox_line, verdict
+    from harness.run.session import Options, execute
 
     versions = [
         v.strip() for item in args.mlflow_version or [] for v in item.split(",") if v.strip()
@@ -158,9 +158,9 @@ def _shard_line(shard: dict[str, Any]) -> str:
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     """``merge REPORT.json...``: one report from the shards' (and selections')."""
-    from harness.merge import MergeError, check_output, copy_attachments, merge, read_parts
-    from harness.publish import write_reports
-    from harness.report import print_summary, verdict
+    from harness.reports.merge import MergeError, check_output, copy_attachments, merge, read_parts
+    from harness.reports.publish import write_reports
+    from harness.reports.report import print_summary, verdict
 
     try:
         check_output(args.reports, args.report_dir)
@@ -186,9 +186,9 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 def _write_error_reports(args: argparse.Namespace, exc: UsageError) -> None:
     """Reports naming the error, so CI has something to publish; never in its way."""
-    from harness.errors import PluginInstallError
-    from harness.html import write_error_html
-    from harness.report import Masker, write_error_reports
+    from harness.model.errors import PluginInstallError
+    from harness.reports.html import write_error_html
+    from harness.reports.report import Masker, write_error_reports
 
     kind = "install" if isinstance(exc, PluginInstallError) else "usage"
     with contextlib.suppress(OSError):
@@ -212,7 +212,7 @@ def _time_line(report: RunReport, wall: float, workers: str | None) -> str:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from harness.scenario import available, directories, load_scenario
+    from harness.planning.scenario import available, directories, load_scenario
 
     for name, path in available(directories(args.plugin, args.scenario_dir or [])).items():
         print(f"  {name:<22} {load_scenario(path).description}")
@@ -220,8 +220,8 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from harness.errors import ScenarioError
-    from harness.scenario import load_scenario
+    from harness.model.errors import ScenarioError
+    from harness.planning.scenario import load_scenario
 
     bad = 0
     for file in args.files:
@@ -235,7 +235,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(_args: argparse.Namespace) -> int:
-    from harness.scenario import json_schema
+    from harness.planning.scenario import json_schema
 
     sys.stdout.write(json_schema())
     return 0
@@ -253,8 +253,8 @@ def _cmd_doctor(_args: argparse.Namespace) -> int:
 
 
 def _cmd_images(args: argparse.Namespace) -> int:
-    from harness import engine, images
-    from harness.services import CATALOG, service_class
+    from harness.model.catalog import CATALOG
+    from harness.services import engine, images, service_class
 
     local = ["mlflow-server", "plugin-build"]  # always local: they carry the plugin's code
     known = [*CATALOG, *local]
@@ -283,8 +283,8 @@ def _cmd_images(args: argparse.Namespace) -> int:
 
 
 def _cmd_cleanup(_args: argparse.Namespace) -> int:
-    from harness import engine
-    from harness.session import sweep_temp_dirs
+    from harness.run.session import sweep_temp_dirs
+    from harness.services import engine
 
     removed = sweep_temp_dirs()
     client = engine.connect()
@@ -361,7 +361,7 @@ def _add_sharding(run: Any) -> None:
 
 
 def _shard_spec(value: str) -> ShardSpec:
-    from harness.shard import ShardSpec
+    from harness.planning.shard import ShardSpec
 
     try:
         return ShardSpec.parse(value)

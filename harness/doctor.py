@@ -11,10 +11,10 @@ from pathlib import Path
 import docker
 from docker.errors import DockerException
 
-from harness import engine, images
-from harness.errors import HarnessError
-from harness.indexes import ca_bundle
-from harness.services import CATALOG, service_class
+from harness.env.indexes import ca_bundle
+from harness.model.catalog import CATALOG
+from harness.model.errors import HarnessError
+from harness.services import engine, images, service_class
 
 
 @dataclass
@@ -103,7 +103,7 @@ def _base_tools() -> Finding:
 
 
 def _browser() -> Finding:
-    from harness.ui import FIX, browser
+    from harness.services.ui import FIX, browser
 
     found = browser()
     if found:

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from harness import engine
-from harness.errors import HarnessError, InfrastructureError
-from harness.results import RunReport, ScenarioResult, Status
-from harness.scenario import Scenario
-from harness.services import MEMORY_MB
-from harness.session import Options, Session
+from harness.model.catalog import MEMORY_MB
+from harness.model.errors import HarnessError, InfrastructureError
+from harness.model.results import RunReport, ScenarioResult, Status, run_order
+from harness.planning.scenario import Scenario
+from harness.run.session import Options, Session
+from harness.services import engine
 
 
 class _Relay:
@@ -157,8 +157,6 @@ def fill_in_missing(
     In the order of a run without workers: by version, then by scenario; a result for a
     scenario or version not asked for (there should be none) is kept, after the others.
     """
-    from harness.pytest_plugin import run_order
-
     done = {(r.scenario, r.mlflow_version) for r in results}
     missing = [
         _lost(scenario, version, exit_code, broke or {})

@@ -27,11 +27,11 @@ import pytest
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
-    from harness.results import RunReport, ScenarioResult
-    from harness.scenario import Scenario
+    from harness.model.results import RunReport, ScenarioResult
+    from harness.planning.scenario import Scenario
+    from harness.planning.shard import Plan
+    from harness.run.session import Session
     from harness.services.pool import ServicePool
-    from harness.session import Session
-    from harness.shard import Plan
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,7 +113,7 @@ def _add_shard_options(group: pytest.OptionGroup) -> None:
 def _shard_option(value: str) -> str:
     import argparse
 
-    from harness.shard import ShardSpec
+    from harness.planning.shard import ShardSpec
 
     try:
         ShardSpec.parse(value)
@@ -133,7 +133,7 @@ class HarnessRun:
     from every worker's."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from harness.report import Masker
+        from harness.reports.report import Masker
 
         self.config = config
         self.session: Session | None = None
@@ -163,15 +163,15 @@ class HarnessRun:
 
     def scenarios(self) -> list[Scenario]:
         """The scenarios asked for, from the harness's, the plugin's and the given directories."""
-        from harness.scenario import directories, select
+        from harness.planning.scenario import directories, select
 
         o = self.options()
         return select(o["scenarios"], directories(o["plugin"], o["scenario_dirs"]))
 
     def plan(self) -> Plan | None:
         """With --mlflow-shard, this shard's share of the selection."""
-        from harness.errors import UsageError
-        from harness.shard import ShardSpec
+        from harness.model.errors import UsageError
+        from harness.planning.shard import ShardSpec
 
         spec = self.config.getoption("mlflow_shard")
         if spec is None:
@@ -183,8 +183,8 @@ class HarnessRun:
             raise pytest.UsageError(f"mlflow-plugin-harness: {exc}") from None
 
     def result(self, scenario: Scenario, version: str) -> ScenarioResult:
-        from harness.errors import HarnessError
-        from harness.report import Masker
+        from harness.model.errors import HarnessError
+        from harness.reports.report import Masker
 
         if not self.failure:
             try:
@@ -199,7 +199,7 @@ class HarnessRun:
         raise RuntimeError(f"mlflow-plugin-harness: {self.failure}")
 
     def _session(self) -> Session:
-        from harness.session import Options, Session
+        from harness.run.session import Options, Session
 
         if self.session is None:
             o = self.options()
@@ -241,6 +241,8 @@ class HarnessRun:
                 output[_WORKER_OUTPUT] = worker_part(report)
             return
         if self.workers:
+            from harness.reports.merge import merge_reports
+
             report = merge_reports(
                 self.workers, [s.name for s in self.scenarios()], self.options()["versions"]
             )
@@ -254,94 +256,13 @@ class HarnessRun:
 def worker_part(report: RunReport) -> str:
     """A worker's report as it goes to the controller: JSON, every secret of the worker's
     services masked (the controller never has them)."""
-    from harness.report import Masker
+    from harness.reports.report import Masker
 
     return Masker(report.secrets)(json.dumps(report.to_dict()))
 
 
-def merge_reports(
-    parts: list[dict[str, Any]], scenarios: list[str], versions: list[str]
-) -> RunReport:
-    """One report from the workers' (already masked) reports, as a run without workers has it.
-
-    Every worker's results, none dropped and none added (the scenarios no worker reported are
-    ``harness.parallel.fill_in_missing``'s), in ``run_order``; each environment once (by its
-    path; one not installable, by its MLflow version), in version order; the timings summed;
-    the secrets united; the first plugin info with a name; the workers' run ids joined.
-    """
-    from harness.results import RunReport, Timings
-
-    if not parts:
-        raise ValueError("no worker reports to merge")
-    reports = [RunReport.from_dict(part) for part in parts]
-    environments: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    for env in (e for r in reports for e in r.environments):
-        key = (
-            ("path", str(env["path"]))
-            if env.get("path")
-            else ("not installable", str(env.get("mlflow_version")))
-        )
-        if key not in seen:
-            seen.add(key)
-            environments.append(env)
-    ranks = _version_ranks([str(e.get("mlflow_version")) for e in environments], versions)
-    timings = Timings()
-    for r in reports:
-        timings.add(r.timings)
-    return RunReport(
-        next((r.plugin for r in reports if r.plugin.name), reports[0].plugin),
-        run_order([result for r in reports for result in r.results], scenarios, versions),
-        sorted(environments, key=lambda e: ranks[str(e.get("mlflow_version"))]),
-        ",".join(r.run_id for r in reports),
-        secrets=set().union(*(r.secrets for r in reports)),
-        timings=timings,
-    )
-
-
-def run_order(
-    results: list[ScenarioResult], scenarios: list[str], versions: list[str]
-) -> list[ScenarioResult]:
-    """``results`` in the order of a run without workers: by MLflow version, in the order
-    ``versions`` asks for them, then by scenario, in the order of ``scenarios``.
-
-    A version asked for as ``2.22`` is the ``2.22.0`` it resolved to, as pip reads
-    ``mlflow==2.22``. Versions not asked for (the newest, when none was) come after the
-    others, in the order they first appear; so do unknown scenarios. The sort is stable.
-    """
-    ranks = _version_ranks([r.mlflow_version for r in results], versions)
-    scenario_rank = {name: index for index, name in enumerate(scenarios)}
-    return sorted(
-        results,
-        key=lambda r: (*ranks[r.mlflow_version], scenario_rank.get(r.scenario, len(scenarios))),
-    )
-
-
-def _version_ranks(found: list[str], asked: list[str]) -> dict[str, tuple[int, int]]:
-    """Each version found -> (the index of the version asked for that it is, or after them
-    all; the order it first appears in)."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion
-
-    def rank(version: str) -> int:
-        if version in asked:
-            return asked.index(version)
-        for index, wanted in enumerate(asked):
-            try:
-                if SpecifierSet(f"=={wanted}").contains(version, prereleases=True):
-                    return index
-            except (InvalidSpecifier, InvalidVersion):
-                continue
-        return len(asked)
-
-    ranks: dict[str, tuple[int, int]] = {}
-    for version in found:
-        ranks.setdefault(version, (rank(version), len(ranks)))
-    return ranks
-
-
 def _write(report: RunReport, report_dir: Path) -> None:
-    from harness.publish import write_reports
+    from harness.reports.publish import write_reports
 
     write_reports(report, report_dir)
 
@@ -383,7 +304,7 @@ class ScenarioItem(pytest.Item):
         self.outcome: ScenarioResult | None = None
 
     def setup(self) -> None:
-        from harness.results import Status
+        from harness.model.results import Status
 
         self.outcome = self.run.result(self.scenario, self.version)
         self.user_properties.append(("mlflow-status", self.outcome.status.value))  # for xdist
@@ -392,7 +313,7 @@ class ScenarioItem(pytest.Item):
             raise RuntimeError(f"harness error: {self.run.mask(self.outcome.reason)}")
 
     def runtest(self) -> None:
-        from harness.results import Status
+        from harness.model.results import Status
 
         assert self.outcome is not None
         if self.outcome.status is Status.SKIPPED:
@@ -415,7 +336,7 @@ class ScenarioItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, (ScenarioFailed, ScenarioInconclusive, RuntimeError)):
-            from harness.report import console_notes
+            from harness.reports.report import console_notes
 
             if self.outcome is None:  # the harness did not run
                 return str(excinfo.value)

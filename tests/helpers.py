@@ -50,7 +50,7 @@ def sharing(plugin: str, *values: Any, id: str | None = None) -> Any:
 
 def leftovers(client: Any, **labels: str) -> list[str]:
     """Containers, networks and volumes of the harness carrying all the given label values."""
-    from harness.engine import LABEL
+    from harness.services.engine import LABEL
 
     selector = [f"{LABEL}.{key}={value}" for key, value in labels.items()] or [LABEL]
     found = [
@@ -122,7 +122,7 @@ class ContainerWatcher:
     def _poll(self) -> None:
         import docker
 
-        from harness.engine import LABEL_GROUP
+        from harness.services.engine import LABEL_GROUP
 
         deadline = time.monotonic() + 1200
         while not self._stop.is_set() and time.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """Checks: pure functions from evidence (probe, manifests, read-backs) to a CheckResult.
+Imports: model.
 
 The evidence is gathered inside the plugin's environment; judging it happens here, so every
 check is plain logic over JSON and can be unit-tested without MLflow.

@@ -7,7 +7,7 @@ from typing import Any
 from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import no_manifest
 from harness.checks.tracking import _runs
-from harness.results import Status
+from harness.model.results import Status
 
 
 def _listing_problems(

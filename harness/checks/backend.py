@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import no_manifest
-from harness.results import Status
+from harness.model.results import Status
 
 Row = list[Any]
 

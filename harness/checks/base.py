@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.results import Blame, CheckResult, Status
+from harness.model.results import Blame, CheckResult, Status
 
 
 @dataclass

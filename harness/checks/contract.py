@@ -14,8 +14,8 @@ from typing import Any
 
 from harness.checks.base import Evidence, Verdict, apart, check, upstream_note, verdict
 from harness.checks.facts import no_evidence
-from harness.contracts import FEATURES, ROLE_GROUPS, Role
-from harness.results import Status
+from harness.model.contracts import FEATURES, ROLE_GROUPS, Role
+from harness.model.results import Status
 
 
 def _at(transcript: list[list[Any]], index: int) -> list[Any]:

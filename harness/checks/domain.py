@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.checks.base import Evidence, Verdict, apart, check
 from harness.checks.facts import no_evidence
-from harness.results import Status
+from harness.model.results import Status
 
 # the head of a note about MLflow's own stores alone (the console shows such notes apart)
 AMONG_THEMSELVES = "MLflow's own stores disagree"

@@ -8,8 +8,8 @@ from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import needed, untested
-from harness.contracts import BY_NAME, GROUPS
-from harness.results import Status
+from harness.model.contracts import BY_NAME, GROUPS
+from harness.model.results import Status
 
 # Top-level names too generic for a distribution to install: others install them too (one
 # overwrites the other), and a user's own module of that name shadows them or is shadowed

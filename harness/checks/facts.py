@@ -7,7 +7,7 @@ not the same as a plugin without the feature."""
 from __future__ import annotations
 
 from harness.checks.base import Evidence
-from harness.results import Status
+from harness.model.results import Status
 
 
 def no_evidence(kind: str) -> str:

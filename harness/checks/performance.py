@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
-from harness.results import Status
+from harness.model.results import Status
 
 
 def _ratio(mine: float, theirs: float) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import needed, no_evidence, untested
-from harness.results import Status
+from harness.model.results import Status
 
 
 def _value(result: dict[str, Any], what: str, problems: list[str]) -> Any:

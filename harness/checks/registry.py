@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import no_manifest
-from harness.results import Status
+from harness.model.results import Status
 
 
 def _model_problems(want: dict[str, Any], got: dict[str, Any]) -> list[str]:

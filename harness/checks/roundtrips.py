@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import no_evidence
-from harness.results import Status
+from harness.model.results import Status
 
 ItemProblems = Callable[[dict[str, Any], dict[str, Any]], list[str]]
 

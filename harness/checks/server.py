@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checks.base import Evidence, Verdict, check, verdict
 from harness.checks.facts import no_manifest
-from harness.results import Blame, Status
+from harness.model.results import Blame, Status
 
 
 def _no_ui(evidence: Evidence) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.checks.base import Evidence, check, verdict
 from harness.checks.facts import needed, no_manifest, untested
-from harness.results import Status
+from harness.model.results import Status
 
 
 def _runs(evidence: Evidence) -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:

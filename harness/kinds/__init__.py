@@ -1,4 +1,5 @@
 """Workload kinds: what a scenario's ``workloads:`` entries can be, and how each one runs.
+Imports: model, env, services.
 
 A kind is one module here (or anywhere, registered with ``register``): its scenario model, the
 script it runs in the plugin's environment, whether its manifest is read back through MLflow or

@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter, ValidationInfo, ValidatorFunctionWrapHandler
 
-from harness.processes import WORKLOADS
-from harness.results import Status
-from harness.specs import WorkloadSpec
+from harness.env.processes import WORKLOADS
+from harness.model.results import Status
+from harness.model.specs import WorkloadSpec
 
 if TYPE_CHECKING:
-    from harness.attempts import Attempts
     from harness.checks import Evidence
-    from harness.config import Settings
-    from harness.faults import FaultWindow
-    from harness.results import Timings
-    from harness.scenario import Scenario
-    from harness.sides import Side
-    from harness.transcripts import Transcripts
+    from harness.model.config import Settings
+    from harness.model.results import Timings
+    from harness.planning.scenario import Scenario
+    from harness.run.attempts import Attempts
+    from harness.run.faults import FaultWindow
+    from harness.run.sides import Side
+    from harness.run.transcripts import Transcripts
 
 
 @dataclass

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from harness.contracts import FEATURES, ROLES, builtin_name
 from harness.kinds.base import Context, WorkloadKind, register, script
-from harness.results import Status
-from harness.specs import WorkloadSpec
+from harness.model.contracts import FEATURES, ROLES, builtin_name
+from harness.model.results import Status
+from harness.model.specs import WorkloadSpec
 
 if TYPE_CHECKING:  # a Literal built at run time, for pydantic; a plain string to mypy
-    from harness.sides import Side
+    from harness.run.sides import Side
 
     Feature = str
 else:

@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from harness.contracts import builtin_name
-from harness.environment import cache_root
+from harness.env.environment import cache_root
 from harness.kinds.base import Context, WorkloadKind, register, script
-from harness.specs import WorkloadSpec
+from harness.model.contracts import builtin_name
+from harness.model.specs import WorkloadSpec
 
 SCRIPT = script("domain_workload")
 

@@ -1,4 +1,4 @@
-"""Faults injected into a backing service between workloads (see ``harness.faults``)."""
+"""Faults injected into a backing service between workloads (see ``harness.run.faults``)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from harness.kinds.base import Context, WorkloadKind, register
-from harness.services import ServiceName
-from harness.specs import WorkloadSpec
+from harness.model.catalog import ServiceName
+from harness.model.specs import WorkloadSpec
 
 if TYPE_CHECKING:
-    from harness.scenario import Scenario
+    from harness.planning.scenario import Scenario
 
 
 class Fault(WorkloadSpec):

@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from harness.kinds.base import Context, WorkloadKind, options, register, script
-from harness.results import Status
-from harness.specs import WorkloadSpec
+from harness.model.results import Status
+from harness.model.specs import WorkloadSpec
 
 SCRIPT = script("load_workload")
 

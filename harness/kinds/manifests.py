@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from harness.kinds.base import WorkloadKind, register, script
-from harness.specs import WorkloadSpec
+from harness.model.specs import WorkloadSpec
 
 STORED = (
     "runs",

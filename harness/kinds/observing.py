@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from harness.config import Settings
 from harness.kinds.base import WorkloadKind, register, script
-from harness.specs import WorkloadSpec
+from harness.model.config import Settings
+from harness.model.specs import WorkloadSpec
 
 
 class Providers(WorkloadSpec):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from harness.kinds.base import Context, WorkloadKind, register
-from harness.results import CheckResult, Status
-from harness.specs import WorkloadSpec
+from harness.model.results import CheckResult, Status
+from harness.model.specs import WorkloadSpec
 
 if TYPE_CHECKING:
-    from harness.scenario import Scenario
+    from harness.planning.scenario import Scenario
 
 
 class Ui(WorkloadSpec):
@@ -21,7 +21,7 @@ class Ui(WorkloadSpec):
 
 def perform(_workload: Ui, ctx: Context) -> None:
     """Runs here, not in the plugin's environment: a browser looks at the server."""
-    from harness import ui
+    from harness.services import ui
 
     ctx.say("ui workload")
     pairs = ctx.evidence.pairs

@@ -1,31 +1,19 @@
-"""Backing services, by the name scenario files use (classes are imported on first use)."""
+"""Services: the containers a run starts (databases, object stores, ``mlflow server``, the UI's
+browser), their images and the Docker engine they run on.
+Imports: model, env.
+
+Scenario files name services as :data:`harness.model.catalog.CATALOG` does; the classes are
+imported on first use."""
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from harness.model.catalog import CATALOG
 
 if TYPE_CHECKING:
     from harness.services.base import Service
-
-SQL_ATTRIBUTES = ("uri", "host", "port", "user", "password", "database")
-S3_ATTRIBUTES = ("uri", "endpoint", "bucket", "access_key", "secret_key")
-# name -> (module:class, what {name.attribute} templates may use)
-CATALOG: dict[str, tuple[str, tuple[str, ...]]] = {
-    "postgres": ("postgres:Postgres", SQL_ATTRIBUTES),
-    "mysql": ("mysql:MySQL", SQL_ATTRIBUTES),
-    "mssql": ("mssql:MSSQL", SQL_ATTRIBUTES),
-    "minio": ("minio:MinIO", S3_ATTRIBUTES),
-}
-
-# what a running service holds in memory on a scenario's load (MiB): a worker starts its own
-MEMORY_MB: dict[str, int] = {"postgres": 200, "mysql": 400, "mssql": 2048, "minio": 300}
-
-
-if TYPE_CHECKING:  # a Literal built at run time, for pydantic; a plain string to mypy
-    ServiceName = str
-else:
-    ServiceName = Literal[tuple(CATALOG)]
 
 
 def service_class(name: str) -> type[Service]:

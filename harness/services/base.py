@@ -18,9 +18,9 @@ from docker.errors import APIError, NotFound
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 
-from harness.engine import RunLabels
-from harness.errors import InfrastructureError
-from harness.images import ImageSpec
+from harness.model.errors import InfrastructureError
+from harness.services.engine import RunLabels
+from harness.services.images import ImageSpec
 
 
 class _Unreaped:

@@ -14,9 +14,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from harness.images import ImageSpec
-from harness.services import S3_ATTRIBUTES
+from harness.model.catalog import S3_ATTRIBUTES
 from harness.services.base import Binding, Migrate, Service
+from harness.services.images import ImageSpec
 
 REGION = "us-east-1"
 MAX_OBJECTS = 10_000

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from harness.images import ImageSpec
 from harness.services.base import random_password
+from harness.services.images import ImageSpec
 from harness.services.sql import SqlService
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from harness.images import ImageSpec
+from harness.services.images import ImageSpec
 from harness.services.sql import SqlService
 
 _DUMP = (

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import docker
 
-from harness import engine, images
-from harness.errors import HarnessError
-from harness.services import service_class
+from harness.model.errors import HarnessError
+from harness.services import engine, images, service_class
 from harness.services.base import Service
 
 Progress = Callable[[str], None]

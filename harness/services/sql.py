@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from harness.services import SQL_ATTRIBUTES
+from harness.model.catalog import SQL_ATTRIBUTES
 from harness.services.base import Binding, Migrate, Service
 
 MAX_ROWS = 100_000  # per table; workloads write far fewer

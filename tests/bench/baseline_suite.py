@@ -24,14 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import load_pyproject
-from harness.environment import DRIVERS, PluginEnv
-from harness.plugin import parse_plugin
-from harness.results import Status
-from harness.runner import ScenarioRun
-from harness.scenario import select
+from harness.env.environment import DRIVERS, PluginEnv
+from harness.model.config import load_pyproject
+from harness.model.plugin import parse_plugin
+from harness.model.results import Status
+from harness.planning.scenario import select
+from harness.run.runner import ScenarioRun
+from harness.run.session import probe_plugin
 from harness.services.pool import ServicePool
-from harness.session import probe_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = os.environ.get("BASELINE_PLUGIN", str(ROOT / "tests" / "plugins" / "reference-plugin"))

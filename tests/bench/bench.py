@@ -50,10 +50,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_PULL", "never")
 os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_NEWEST_MLFLOW", "3.17.2")  # as the suite: comparable
 
-from harness.environment import PluginEnv, ensure_environment, script_environment  # noqa: E402
-from harness.plugin import parse_plugin  # noqa: E402
-from harness.processes import ForkServer  # noqa: E402
-from harness.scenario import available  # noqa: E402
+from harness.env.environment import PluginEnv, ensure_environment, script_environment  # noqa: E402
+from harness.env.processes import ForkServer  # noqa: E402
+from harness.model.plugin import parse_plugin  # noqa: E402
+from harness.planning.scenario import available  # noqa: E402
 from tests.bench.bench_services import SERVICES, migrations, start  # noqa: E402
 
 PLUGIN = str(ROOT / "tests" / "plugins" / "reference-plugin")

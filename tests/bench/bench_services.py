@@ -18,8 +18,8 @@ os.environ.setdefault("MLFLOW_PLUGIN_HARNESS_PULL", "never")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from harness.environment import ensure_environment  # noqa: E402
-from harness.plugin import parse_plugin  # noqa: E402
+from harness.env.environment import ensure_environment  # noqa: E402
+from harness.model.plugin import parse_plugin  # noqa: E402
 from harness.services.pool import ServicePool  # noqa: E402
 
 SERVICES = ("postgres", "mysql", "minio")

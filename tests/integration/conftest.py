@@ -90,7 +90,7 @@ def docker_client() -> Iterator[Any]:
     """The Docker engine; required where MLFLOW_PLUGIN_HARNESS_REQUIRE_DOCKER is set (CI)."""
     import docker
 
-    from harness.engine import unreachable_reason
+    from harness.services.engine import unreachable_reason
 
     reason = unreachable_reason()
     if reason:

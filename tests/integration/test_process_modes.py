@@ -130,9 +130,9 @@ def test_verdicts_are_the_same_on_the_default_workers_and_on_one(harness: Any) -
 
 def test_a_forked_child_keeps_the_fresh_process_contract(tmp_path: Path) -> None:
     """Its own process group, a hang's stacks and kill, a crash's signal, its own output."""
-    from harness.environment import ensure_environment, script_environment
-    from harness.plugin import parse_plugin
-    from harness.processes import Died, ForkServer
+    from harness.env.environment import ensure_environment, script_environment
+    from harness.env.processes import Died, ForkServer
+    from harness.model.plugin import parse_plugin
 
     env = ensure_environment(parse_plugin(str(PLUGINS / "reference-plugin")), None)
     server = ForkServer(env.python, script_environment({}, env.path / "bin"), env.plugin_name)

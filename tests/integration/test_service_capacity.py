@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
-from harness.results import Blame, Status
-from harness.scenario import select
-from harness.session import Options, Session
+from harness.model.results import Blame, Status
+from harness.planning.scenario import select
+from harness.run.session import Options, Session
 from tests.helpers import PLUGINS, ROOT, leftovers
 
 REFERENCE = str(PLUGINS / "reference-plugin")

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from harness.indexes import pip_settings, uv_environment
-from harness.scenario import available
+from harness.env.indexes import pip_settings, uv_environment
+from harness.planning.scenario import available
 from tests.helpers import PLUGINS, ROOT, ContainerWatcher, Outcome, leftovers
 
 # The module's tests share one whole run: on one pytest-xdist worker (make check: --dist loadgroup).

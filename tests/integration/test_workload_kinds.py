@@ -11,10 +11,10 @@ import pytest
 
 from harness.checks import REGISTRY, Evidence, check, verdict
 from harness.kinds import KINDS, WorkloadKind, register
-from harness.results import Status
-from harness.scenario import select
-from harness.session import Options, Session
-from harness.specs import WorkloadSpec
+from harness.model.results import Status
+from harness.model.specs import WorkloadSpec
+from harness.planning.scenario import select
+from harness.run.session import Options, Session
 from tests.helpers import PLUGINS
 
 SCRIPT = '''\

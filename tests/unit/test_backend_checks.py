@@ -1,7 +1,7 @@
 """The backend checks judge what the service holds, whatever the plugin's schema."""
 
 from harness.checks import Evidence, run_check
-from harness.results import Status
+from harness.model.results import Status
 
 RUN = "0123456789abcdef"
 MANIFEST = {

@@ -1,7 +1,7 @@
 """Cross-examination: problems MLflow's own stores share are upstream notes, not failures."""
 
-from harness.blame import normal, reexamined
-from harness.results import CheckResult, Status
+from harness.model.results import CheckResult, Status
+from harness.run.blame import normal, reexamined
 
 RUN_A, RUN_B = "3040a3e3295141beae49ef9c815fd95e", "9f1c0d2e3b4a59687766554433221100"
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.bytecode import compile_site
+from harness.env.bytecode import compile_site
 
 
 def _site(root: Path, shared: Path) -> Path:

@@ -1,7 +1,7 @@
 """The checks are pure functions over JSON evidence: exercised here with small hand-made cases."""
 
 from harness.checks import Evidence, run_check
-from harness.results import Status
+from harness.model.results import Status
 
 
 def manifest(**runs) -> dict:

@@ -1,6 +1,6 @@
 """The console shows a check's notes one line per kind, each line at most 200 characters."""
 
-from harness.report import WIDTH, console_notes
+from harness.reports.report import WIDTH, console_notes
 
 
 def test_notes_of_one_kind_fold_into_one_line_naming_each():

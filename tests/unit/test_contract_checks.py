@@ -1,7 +1,7 @@
 """Contract checks compare transcripts; declarations turn differences into skips, strictly."""
 
 from harness.checks import Evidence, run_check
-from harness.results import Status
+from harness.model.results import Status
 
 SAME = [["create", None], ["read", {"k": "v"}]]
 
@@ -83,7 +83,7 @@ def test_the_workload_and_the_harness_name_the_same_features():
     import ast
     from pathlib import Path
 
-    from harness.contracts import FEATURES
+    from harness.model.contracts import FEATURES
 
     source = Path(__file__).parents[2] / "harness" / "workloads" / "conformance.py"
     named = set()
@@ -156,8 +156,8 @@ def test_a_store_that_cannot_be_created_fails_and_a_broken_oracle_is_an_error():
 def test_missing_method_declarations_name_a_role(tmp_path):
     import pytest
 
-    from harness.config import load_config
-    from harness.errors import ScenarioError
+    from harness.model.config import load_config
+    from harness.model.errors import ScenarioError
 
     good = tmp_path / "good.yaml"
     good.write_text("missing_methods:\n  tracking.*trace*: no tracing\n")

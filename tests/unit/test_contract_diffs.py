@@ -2,7 +2,7 @@
 
 from harness.checks import Evidence, run_check
 from harness.checks.contract import differences
-from harness.results import Status
+from harness.model.results import Status
 
 ORACLE = "SqlAlchemyStore (SQLite)"
 

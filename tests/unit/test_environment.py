@@ -9,8 +9,8 @@ from typing import ClassVar
 
 import pytest
 
-from harness import environment
-from harness.plugin import PluginSource
+from harness.env import environment
+from harness.model.plugin import PluginSource
 
 
 class FakeInstaller:

@@ -4,9 +4,9 @@ plugin); and how the S3 service diagnoses running out of space."""
 
 from __future__ import annotations
 
-from harness.attempts import Attempts
-from harness.environment import ScriptFailed
-from harness.results import Blame, Status
+from harness.env.environment import ScriptFailed
+from harness.model.results import Blame, Status
+from harness.run.attempts import Attempts
 from harness.services import minio as minio_module
 from harness.services.base import Service
 from harness.services.minio import MinIO

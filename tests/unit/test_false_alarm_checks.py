@@ -2,7 +2,7 @@
 reasons the evidence shows (no evidence is not "the plugin has no ...")."""
 
 from harness.checks import Evidence, run_check
-from harness.results import Status
+from harness.model.results import Status
 
 WHERE = "target t (t)"
 MODEL_INPUTS = ([1.0, 2.5, -3.0], [0.5, 7.0, -11.25, 40.0])

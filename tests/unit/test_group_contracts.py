@@ -13,8 +13,8 @@ import pytest
 
 from harness.checks import Evidence, run_check
 from harness.checks.entry_points import packaging_problems
-from harness.contracts import BY_NAME, GROUPS, in_scope
-from harness.results import Status
+from harness.model.contracts import BY_NAME, GROUPS, in_scope
+from harness.model.results import Status
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "harness" / "workloads"))
 

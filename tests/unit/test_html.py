@@ -1,8 +1,8 @@
 """The HTML report: self-contained, the matrix in it, secrets masked, screenshots embedded."""
 
-from harness.html import render
-from harness.report import Masker
-from harness.results import CheckResult, PluginInfo, RunReport, ScenarioResult, Status
+from harness.model.results import CheckResult, PluginInfo, RunReport, ScenarioResult, Status
+from harness.reports.html import render
+from harness.reports.report import Masker
 
 
 def report(tmp_path):

@@ -108,3 +108,58 @@ def test_a_planted_cycle_is_found_lazy_imports_included_type_checking_ones_not(
     assert cycles(graph(root, apart=())) == []
     (root / "sub" / "low.py").write_text("def f():\n    from pkg import top\n")  # lazy: runs
     assert cycles(graph(root, apart=())) == [["pkg.sub.low", "pkg.top"]]
+
+
+def allowed(root: Path) -> dict[str, set[str]]:
+    """Each package of ``root`` -> the packages its docstring's ``Imports:`` line names."""
+    rules: dict[str, set[str]] = {}
+    for init in sorted(root.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        line = next((x for x in doc.splitlines() if x.startswith("Imports:")), None)
+        assert line is not None, f"{init}: its docstring has no 'Imports:' line"
+        named = line.removeprefix("Imports:").split("(")[0].strip().rstrip(".")
+        rules[init.parent.name] = set() if named.startswith("nothing") else set(named.split(", "))
+    return rules
+
+
+def upward(edges: dict[str, set[str]], rules: dict[str, set[str]]) -> list[str]:
+    """Imports across packages that the importing package's rule does not allow. A top-level
+    module (an entry point) may import every package."""
+
+    def package(module: str) -> str | None:
+        parts = module.split(".")
+        return parts[1] if len(parts) > 2 or parts[-1] in rules else None
+
+    found = []
+    for source, targets in sorted(edges.items()):
+        mine = package(source)
+        for target in sorted(targets):
+            theirs = package(target)
+            if mine is not None and theirs != mine and theirs not in rules.get(mine, set()):
+                found.append(f"{source} -> {target}")
+    return found
+
+
+def test_every_package_imports_only_the_packages_its_docstring_allows() -> None:
+    rules = allowed(HARNESS)
+    assert {"model", "env", "services", "checks", "kinds", "planning", "run", "reports"} <= set(
+        rules
+    )
+    assert rules["model"] == set() and rules["workloads"] == set()
+    assert upward(graph(HARNESS, apart=()), rules) == []
+    top = {p.stem for p in HARNESS.glob("*.py")}
+    assert top <= {"__init__", "__main__", "cli", "pytest_plugin", "parallel", "doctor"}, top
+
+
+def test_a_planted_upward_import_is_found(tmp_path: Path) -> None:
+    root = tmp_path / "pkg"
+    for name, rule in (("low", "nothing"), ("high", "low")):
+        (root / name).mkdir(parents=True)
+        (root / name / "__init__.py").write_text(f'"""{name}.\nImports: {rule}.\n"""\n')
+    (root / "__init__.py").write_text("")
+    (root / "high" / "a.py").write_text("from pkg.low import b\n")
+    (root / "low" / "b.py").write_text("X = 1\n")
+    (root / "cli.py").write_text("from pkg.high import a\n")  # an entry point: anything
+    assert upward(graph(root, apart=()), allowed(root)) == []
+    (root / "low" / "b.py").write_text("def f():\n    from pkg.high.a import g\n")  # lazy, up
+    assert upward(graph(root, apart=()), allowed(root)) == ["pkg.low.b -> pkg.high.a"]

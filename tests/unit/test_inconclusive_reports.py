@@ -7,9 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from harness import cli
-from harness.html import render
-from harness.report import Masker, print_summary, verdict, write_junit
-from harness.results import (
+from harness.model.results import (
     CheckResult,
     EntryPoint,
     PluginInfo,
@@ -18,6 +16,8 @@ from harness.results import (
     ServiceInfo,
     Status,
 )
+from harness.reports.html import render
+from harness.reports.report import Masker, print_summary, verdict, write_junit
 
 pytest_plugins = ["pytester"]
 
@@ -131,13 +131,13 @@ def test_html_has_its_colour_legend_and_verdict(tmp_path):
 
 
 def test_the_cli_last_line_says_inconclusive_not_failed(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr("harness.session.execute", lambda options: report())
+    monkeypatch.setattr("harness.run.session.execute", lambda options: report())
     code = cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path)])
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert code == 1
     assert last.startswith("INCONCLUSIVE: 2 scenario(s) inconclusive, not a pass: ")
     failed = report(ScenarioResult("logging", "3.17.2", Status.FAILED, "runs: lost"))
-    monkeypatch.setattr("harness.session.execute", lambda options: failed)
+    monkeypatch.setattr("harness.run.session.execute", lambda options: failed)
     assert cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path)]) == 1
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith("FAILED: 1 scenario(s) failed; tested: 2 scenario(s) on local files")
@@ -173,14 +173,14 @@ def test_the_last_line_says_what_was_tested_and_what_was_not_and_why():
 
 
 def test_a_cli_run_that_cannot_start_still_writes_reports(monkeypatch, tmp_path, capsys):
-    from harness.errors import NotInstallable, UsageError
+    from harness.model.errors import NotInstallable, UsageError
 
     def refuse(options):
         raise NotInstallable(
             "plugin p cannot be installed with MLflow 3.17.2: needs mlflow<3", "3.17.2", "mlflow<3"
         )
 
-    monkeypatch.setattr("harness.session.execute", refuse)
+    monkeypatch.setattr("harness.run.session.execute", refuse)
     assert cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == (
         "mlflow-plugin-harness: error: plugin p cannot be "
@@ -200,7 +200,7 @@ def test_a_cli_run_that_cannot_start_still_writes_reports(monkeypatch, tmp_path,
     def bad(options):
         raise UsageError("unknown scenario 'nope'")
 
-    monkeypatch.setattr("harness.session.execute", bad)
+    monkeypatch.setattr("harness.run.session.execute", bad)
     assert cli.main(["run", "p", "-j", "1", "--report-dir", str(tmp_path / "out")]) == 2
     assert json.loads((tmp_path / "out" / "report.json").read_text())["error"]["kind"] == "usage"
     error = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite/testcase/error")
@@ -210,7 +210,7 @@ def test_a_cli_run_that_cannot_start_still_writes_reports(monkeypatch, tmp_path,
 ITEM_TEST = """
 import pytest
 
-from harness.results import CheckResult, ScenarioResult, Status
+from harness.model.results import CheckResult, ScenarioResult, Status
 
 def fake(self, scenario, version):
     return ScenarioResult(scenario.name, "3.17.2", Status.INCONCLUSIVE, "tracking.runs: no URI",

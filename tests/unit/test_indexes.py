@@ -1,4 +1,4 @@
-from harness.indexes import parse_pip_config, uv_environment
+from harness.env.indexes import parse_pip_config, uv_environment
 
 PIP_CONFIG_LIST = """\
 :env:.cert='/etc/ssl/certs/ca.crt'
@@ -33,7 +33,7 @@ def test_no_pip_config_still_sets_the_strategy():
 
 
 def test_resolver_conflict_becomes_one_sentence_naming_the_pin():
-    from harness.environment import explain_conflict
+    from harness.env.environment import explain_conflict
 
     stderr = (
         "error: No solution found when resolving dependencies\n"

@@ -11,23 +11,18 @@ from typing import Any
 
 import pytest
 
-from harness.parallel import fill_in_missing
-from harness.pytest_plugin import (
-    _RUN,
-    _WORKER_OUTPUT,
-    merge_reports,
-    pytest_testnodedown,
-    run_order,
-    worker_part,
-)
-from harness.results import (
+from harness.model.results import (
     EntryPoint,
     PluginInfo,
     RunReport,
     ScenarioResult,
     Status,
     Timings,
+    run_order,
 )
+from harness.parallel import fill_in_missing
+from harness.pytest_plugin import _RUN, _WORKER_OUTPUT, pytest_testnodedown, worker_part
+from harness.reports.merge import merge_reports
 
 SCENARIOS = ["entry-points", "quickstart", "logging", "postgres-tracking"]
 PLUGIN = PluginInfo("./plugin", "acme-plugin", "1.0", [EntryPoint("g", "n", "v", True)])

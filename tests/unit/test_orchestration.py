@@ -18,15 +18,15 @@ from typing import Any, Literal
 import pytest
 
 from harness.checks import REGISTRY, Evidence, check, verdict
-from harness.config import SchemeTemplates, Settings
-from harness.environment import PluginEnv, ScriptFailed
+from harness.env.environment import PluginEnv, ScriptFailed
 from harness.kinds import KINDS, WorkloadKind, register
-from harness.results import Blame, ScenarioResult, Status
-from harness.runner import ScenarioRun
-from harness.scenario import json_schema, load_scenario
+from harness.model.config import SchemeTemplates, Settings
+from harness.model.results import Blame, ScenarioResult, Status
+from harness.model.specs import WorkloadSpec
+from harness.planning.scenario import json_schema, load_scenario
+from harness.run.runner import ScenarioRun
 from harness.services.base import Binding, ServiceError
 from harness.services.pool import Outcome
-from harness.specs import WorkloadSpec
 
 TOY_SCRIPT = Path("/nowhere/toy_workload.py")  # never run: the fake environment answers
 
@@ -207,7 +207,7 @@ def test_a_kind_defined_in_a_test_is_a_workload_kind_everywhere(tmp_path: Path) 
 
 
 def test_a_kind_validates_its_own_options_with_their_location(tmp_path: Path) -> None:
-    from harness.errors import ScenarioError
+    from harness.model.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"toy-scenario.yaml:5: workloads.0.count: Input"):
         scenario(tmp_path, "  - kind: toy\n    count: many\n")

@@ -3,8 +3,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.config import SchemeTemplates, Settings
-from harness.plan import (
+from harness.model.config import SchemeTemplates, Settings
+from harness.planning.plan import (
     NeedsTemplate,
     NotPlaceable,
     broken_capabilities,
@@ -13,7 +13,7 @@ from harness.plan import (
     scheme_of,
     skip_reason,
 )
-from harness.scenario import Scenario
+from harness.planning.scenario import Scenario
 
 SCENARIO = Scenario(name="s", description="d", checks=["runs"], requires=[])
 
@@ -185,8 +185,8 @@ def test_a_template_naming_a_service_the_scenario_lacks_is_not_placeable():
 
 
 def test_builtin_stores_per_backend_and_their_names():
-    from harness.contracts import builtin_name
-    from harness.plan import builtins
+    from harness.model.contracts import builtin_name
+    from harness.planning.plan import builtins
 
     local = SCENARIO
     assert builtins(PG) == builtins(PG)[:1]  # SqlAlchemyStore only, on the service
@@ -221,7 +221,7 @@ def test_a_template_that_ignores_the_service_does_not_test_it():
 
 
 def test_placement_is_decided_before_services_start():
-    from harness.plan import unplaceable
+    from harness.planning.plan import unplaceable
 
     assert isinstance(
         unplaceable(PG, [ep("mlflow.tracking_store", "acme")], Settings()), NeedsTemplate
@@ -231,7 +231,7 @@ def test_placement_is_decided_before_services_start():
 
 
 def test_failures_with_a_guessed_uri_are_inconclusive_but_entry_point_gates_stay_failed():
-    from harness.results import CheckResult, Status
+    from harness.model.results import CheckResult, Status
 
     guessed = resolve_stores(
         SCENARIO, [ep("mlflow.tracking_store", "acme")], Settings(), Path("/w")
@@ -250,7 +250,7 @@ def test_failures_with_a_guessed_uri_are_inconclusive_but_entry_point_gates_stay
 
 
 def test_declared_needs_are_met_by_the_environment_or_the_scenarios_services():
-    from harness.plan import unmet
+    from harness.planning.plan import unmet
 
     quickstart = Scenario(
         name="q", description="d", checks=["runs"], workloads=[{"kind": "quickstart"}]
@@ -262,7 +262,7 @@ def test_declared_needs_are_met_by_the_environment_or_the_scenarios_services():
 
 
 def test_a_plugin_whose_stores_are_all_elsewhere_tests_nothing_here():
-    from harness.plan import untested
+    from harness.planning.plan import untested
 
     quickstart = Scenario(
         name="q",

@@ -1,7 +1,7 @@
 import pytest
 
-from harness.errors import UsageError
-from harness.plugin import parse_plugin
+from harness.model.errors import UsageError
+from harness.model.plugin import parse_plugin
 
 
 def test_directory_plugin(tmp_path):

@@ -1,7 +1,14 @@
 import xml.etree.ElementTree as ET
 
-from harness.report import Masker, write_junit
-from harness.results import CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult, Status
+from harness.model.results import (
+    CheckResult,
+    EntryPoint,
+    PluginInfo,
+    RunReport,
+    ScenarioResult,
+    Status,
+)
+from harness.reports.report import Masker, write_junit
 
 EPS = [EntryPoint("mlflow.tracking_store", "p", "p:Store", True)]
 
@@ -69,7 +76,7 @@ def test_a_report_survives_its_json_form():
     """Worker processes hand their reports to the controller as JSON."""
     import json
 
-    from harness.results import EntryPoint, ServiceInfo
+    from harness.model.results import EntryPoint, ServiceInfo
 
     original = RunReport(
         PluginInfo("p", "p", "1", [EntryPoint("mlflow.tracking_store", "x", "m:f", True)]),
@@ -100,7 +107,7 @@ def test_timings_count_a_block_however_it_ends():
 
     import pytest
 
-    from harness.results import Timings
+    from harness.model.results import Timings
 
     timings = Timings()
     with timings.measure("services_s"):

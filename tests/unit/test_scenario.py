@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from harness.errors import ScenarioError, UsageError
-from harness.scenario import SCENARIO_DIR, available, json_schema, load_scenario, select
-from harness.yamlsource import describe_validation_error, load_with_lines
+from harness.model.errors import ScenarioError, UsageError
+from harness.model.yamlsource import describe_validation_error, load_with_lines
+from harness.planning.scenario import SCENARIO_DIR, available, json_schema, load_scenario, select
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import UsageError
-from harness.resources import bundled
-from harness.scenario import SCENARIO_DIR, available, directories, select
+from harness.model.errors import UsageError
+from harness.model.resources import bundled
+from harness.planning.scenario import SCENARIO_DIR, available, directories, select
 
 SCENARIO = "description: {name}\nworkloads: [{{kind: quickstart}}]\nchecks: [runs]\n"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import engine
-from harness.images import apt_mirror
-from harness.services import CATALOG, service_class
+from harness.model.catalog import CATALOG
+from harness.services import engine, service_class
 from harness.services.base import ServiceError, random_password, wait_until_ready
+from harness.services.images import apt_mirror
 from harness.services.minio import bucket_name
 from harness.services.sql import cell, database_name
 
@@ -156,7 +156,7 @@ def test_apt_mirror_from_deb822_and_one_line_sources(tmp_path: Path):
 
 
 def test_image_override_scenario_then_environment_then_default(monkeypatch):
-    from harness.images import pull_policy
+    from harness.services.images import pull_policy
     from harness.services.pool import image_override
 
     monkeypatch.delenv("MLFLOW_PLUGIN_HARNESS_POSTGRES_IMAGE", raising=False)

@@ -10,12 +10,19 @@ from typing import Any
 import pytest
 
 from harness.cli import main
-from harness.errors import UsageError
-from harness.merge import MergeError, merge, read_parts
+from harness.model.errors import UsageError
+from harness.model.results import (
+    CheckResult,
+    EntryPoint,
+    PluginInfo,
+    RunReport,
+    ScenarioResult,
+    Status,
+)
 from harness.parallel import fill_in_missing
-from harness.results import CheckResult, EntryPoint, PluginInfo, RunReport, ScenarioResult, Status
-from harness.scenario import select
-from harness.shard import Item, Plan, ShardSpec, split, static_weight, work_items
+from harness.planning.scenario import select
+from harness.planning.shard import Item, Plan, ShardSpec, split, static_weight, work_items
+from harness.reports.merge import MergeError, merge, read_parts
 
 SCENARIOS = select(None, everything=True)  # every scenario: real shapes, real static weights
 NAMES = [s.name for s in SCENARIOS]
@@ -418,8 +425,8 @@ def test_merge_errors_are_usage_errors() -> None:
 
 
 def test_the_html_report_names_the_shard(tmp_path: Path) -> None:
-    from harness.html import render
-    from harness.report import Masker
+    from harness.reports.html import render
+    from harness.reports.report import Masker
 
     plan = plans(3)[1]
     page = render(RunReport.from_dict(shard_report(plan)), Masker(), tmp_path)
@@ -429,7 +436,7 @@ def test_the_html_report_names_the_shard(tmp_path: Path) -> None:
 
 def test_auto_workers_take_every_cpu_the_scenarios_and_memory_allow():
     from harness.parallel import auto_workers
-    from harness.scenario import Scenario
+    from harness.planning.scenario import Scenario
 
     base = {"description": "d", "workloads": [{"kind": "quickstart"}], "checks": ["runs"]}
     local = Scenario.model_validate({**base, "name": "local"})

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import SchemeTemplates, Settings
-from harness.environment import PluginEnv
-from harness.errors import UsageError
-from harness.processes import NATIVE, ForkServer
-from harness.profiles import FULL_EXAMPLES, check_profile, knobs, quick
-from harness.results import Timings
-from harness.scenario import select
-from harness.transcripts import Transcripts, identity
+from harness.env.environment import PluginEnv
+from harness.env.processes import NATIVE, ForkServer
+from harness.model.config import SchemeTemplates, Settings
+from harness.model.errors import UsageError
+from harness.model.results import Timings
+from harness.planning.profiles import FULL_EXAMPLES, check_profile, knobs, quick
+from harness.planning.scenario import select
+from harness.run.transcripts import Transcripts, identity
 
 
 def _entry_point(group: str, name: str) -> dict[str, object]:

@@ -1,9 +1,9 @@
 """Pure logic: how a dead workload process is explained, and how the load profile is judged."""
 
-from harness.attempts import explain
 from harness.checks import Evidence, run_check
-from harness.environment import ScriptFailed
-from harness.results import Status
+from harness.env.environment import ScriptFailed
+from harness.model.results import Status
+from harness.run.attempts import explain
 
 HUNG = """INFO starting
 broken-hangs: waiting for the write lock
