@@ -56,7 +56,7 @@ def _progress(start: float) -> Callable[[str], None]:
 def _cmd_run(args: argparse.Namespace) -> int:
     from harness.planning.profiles import check_profile, knobs
     from harness.reports.publish import write_reports
-    from harness.reports.report import print_summary, sandbox_line, verdict
+    from harness.reports.report import LABELS, print_summary, sandbox_line, verdict
     from harness.run.session import Options, execute
 
     versions = [
@@ -98,7 +98,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise
     mask = write_reports(report, args.report_dir)
     print_summary(report, sys.stdout, mask)
-    code, label, why = verdict(report)
+    code, status, why = verdict(report)
     for env in report.environments:
         if env["installable"]:
             print(
@@ -110,7 +110,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
     if report.shard:
         print(_shard_line(report.shard))
-    print(f"{label}: {why}")
+    print(f"{LABELS[status]}: {why}")
     return code
 
 
@@ -160,7 +160,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     """``merge REPORT.json...``: one report from the shards' (and selections')."""
     from harness.reports.merge import MergeError, check_output, copy_attachments, merge, read_parts
     from harness.reports.publish import write_reports
-    from harness.reports.report import print_summary, verdict
+    from harness.reports.report import LABELS, print_summary, verdict
 
     try:
         check_output(args.reports, args.report_dir)
@@ -176,11 +176,11 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write the reports in {args.report_dir}: {exc}") from None
     print_summary(report, sys.stdout, mask)
-    code, label, why = verdict(report)
+    code, status, why = verdict(report)
     selections = len({p.selection for p in parts})
     print(f"merged: {len(parts)} report(s), {selections} selection(s), each complete")
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml")
-    print(f"{label}: {why}")
+    print(f"{LABELS[status]}: {why}")
     return code
 
 

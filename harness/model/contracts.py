@@ -142,12 +142,6 @@ GROUPS: tuple[Group, ...] = (
 BY_NAME = {g.name: g for g in GROUPS}
 
 
-def in_scope(requires: list[str], everything: bool) -> set[str]:
-    """The groups a scenario exercises: all of them (``everything``, the entry-points
-    scenario), else the groups every workload may load plus those its capabilities name."""
-    return {g.name for g in GROUPS if everything or g.scope is None or g.scope in requires}
-
-
 CAPABILITIES = tuple(g.capability for g in GROUPS)
 ROLE_GROUPS: dict[Role, str] = {g.role: g.name for g in GROUPS if g.role}
 

@@ -233,35 +233,47 @@ class RunReport:
         return counts
 
     def exit_code(self) -> tuple[int, str]:
-        """0: something passed, nothing failed, errored or was inconclusive; 1: a defect, an
-        inconclusive scenario or nothing passed; 3: error.
+        """The process's exit code, and why (see ``outcome``)."""
+        code, _, why = self.outcome()
+        return code, why
+
+    def outcome(self) -> tuple[int, Status, str]:
+        """The run's exit code, the status it stands for, and why. 0 (passed): something
+        passed, nothing failed, errored or was inconclusive; 1: a defect (failed, as is a run
+        where nothing passed) or an inconclusive scenario; 3: an error.
 
         A found defect outranks an infrastructure error: it holds whatever else broke. An
         error outranks an inconclusive scenario: the run itself cannot be trusted.
         """
         if not self.results and self.shard is not None:  # more shards than work items
-            return (
-                0,
-                f"shard {self.shard['index']}/{self.shard['total']} has no work: nothing to run",
-            )
+            shard = f"shard {self.shard['index']}/{self.shard['total']}"
+            return 0, Status.PASSED, f"{shard} has no work: nothing to run"
         counts = self.summary()
         if counts["failed"]:
-            return 1, f"{counts['failed']} scenario(s) failed"
+            return 1, Status.FAILED, f"{counts['failed']} scenario(s) failed"
         if counts["error"]:
-            return 3, f"{counts['error']} scenario(s) ended in an error"
+            return 3, Status.ERROR, f"{counts['error']} scenario(s) ended in an error"
         if counts["inconclusive"]:
-            return 1, (
-                f"{counts['inconclusive']} scenario(s) inconclusive, not a pass: "
-                "the plugin could not be put to the test (see the reasons)"
+            return (
+                1,
+                Status.INCONCLUSIVE,
+                (
+                    f"{counts['inconclusive']} scenario(s) inconclusive, not a pass: "
+                    "the plugin could not be put to the test (see the reasons)"
+                ),
             )
         if not counts["passed"] and self.plugin.name and not self.plugin.entry_points:
-            return 1, (
-                "not an MLflow plugin: the package declares no mlflow.* entry point, "
-                "so no scenario ran"
+            return (
+                1,
+                Status.FAILED,
+                (
+                    "not an MLflow plugin: the package declares no mlflow.* entry point, "
+                    "so no scenario ran"
+                ),
             )
         if not counts["passed"]:
-            return 1, "nothing passed: every scenario was skipped"
-        return 0, f"{counts['passed']} scenario(s) passed"
+            return 1, Status.FAILED, "nothing passed: every scenario was skipped"
+        return 0, Status.PASSED, f"{counts['passed']} scenario(s) passed"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunReport:

@@ -161,6 +161,17 @@ class Scenario(Strict):
             return set(CAPABILITIES)
         return {g.capability for g in GROUPS if g.scope is None} | set(self.requires)
 
+    def loaded_groups(self) -> set[str]:
+        """The entry-point groups this scenario's processes load, and so can break (the
+        evidence of its entry-points check): every group when it has no workloads, else those
+        any workload loads (``scope`` None) and those scoped to what it requires. Not
+        ``exercised()``: a group MLflow loads is not a capability put to the test."""
+        return {
+            g.name
+            for g in GROUPS
+            if not self.workloads or g.scope is None or g.scope in self.requires
+        }
+
     @model_validator(mode="after")
     def _in_place(self) -> Scenario:
         if self.server_app and not self.server:

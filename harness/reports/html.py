@@ -10,7 +10,7 @@ import datetime as dt
 from html import escape
 from pathlib import Path
 
-from harness.reports.report import Masker, sandbox_line, totals, verdict
+from harness.reports.report import LABELS, Masker, sandbox_line, totals, verdict
 from harness.model.results import RunReport, ScenarioResult, Status
 
 LEGEND = {  # what each status means, shown under the verdict
@@ -184,10 +184,8 @@ def _shard(report: RunReport) -> str:
 
 
 def render(report: RunReport, mask: Masker, report_dir: Path) -> str:
-    code, label, why = verdict(report)
-    css = {"OK": Status.PASSED, "INCONCLUSIVE": Status.INCONCLUSIVE}.get(
-        label, Status.FAILED if code == 1 else Status.ERROR
-    ).value
+    _, status, why = verdict(report)
+    css, label = status.value, LABELS[status]
     blamed = ", ".join(f"{party} {n}" for party, n in report.blames().items() if n)
     plugin = report.plugin
     images: dict[str, str] = {}

@@ -57,14 +57,19 @@ def totals(report: RunReport) -> str:
     return ", ".join(f"{counts[s.value]} {s.value}" for s in _ORDER)
 
 
-def verdict(report: RunReport) -> tuple[int, str, str]:
-    """The exit code, its label (OK, FAILED or INCONCLUSIVE: the code is 1 because scenarios
-    were inconclusive, nothing failed) and why, with what was tested and what was not."""
-    code, why = report.exit_code()
-    counts = report.summary()
-    inconclusive = code == 1 and not counts["failed"] and counts["inconclusive"]
-    label = "OK" if code == 0 else "INCONCLUSIVE" if inconclusive else "FAILED"
-    return code, label, f"{why}; {tested}" if (tested := coverage(report)) else why
+def verdict(report: RunReport) -> tuple[int, Status, str]:
+    """The exit code, the status the run stands for (its label: ``LABELS``) and why, with
+    what was tested and what was not."""
+    code, status, why = report.outcome()
+    return code, status, f"{why}; {tested}" if (tested := coverage(report)) else why
+
+
+LABELS = {
+    Status.PASSED: "OK",
+    Status.FAILED: "FAILED",
+    Status.INCONCLUSIVE: "INCONCLUSIVE",
+    Status.ERROR: "ERROR",
+}
 
 
 _UNTESTED = (Status.SKIPPED, Status.INCONCLUSIVE, Status.ERROR)

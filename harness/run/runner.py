@@ -17,7 +17,6 @@ from harness.checks import GATES, Evidence, run_check
 from harness.env.environment import PluginEnv, ScriptFailed, script_environment
 from harness.kinds import KINDS, Context
 from harness.model.config import Settings
-from harness.model.contracts import in_scope
 from harness.model.results import Blame, CheckResult, ScenarioResult, ServiceInfo, Status, Timings
 from harness.planning.plan import (
     NeedsTemplate,
@@ -134,7 +133,7 @@ class ScenarioRun:
             found = CheckResult("entry-points", Status.FAILED, why, Blame.PLUGIN)
             raise self._only(scenario, found, "not run: `import mlflow` breaks")
         if broken := broken_capabilities(scenario, eps):
-            evidence = Evidence(self.probe, groups=in_scope(scenario.requires, False))
+            evidence = Evidence(self.probe, groups=scenario.loaded_groups())
             names = ", ".join(f"mlflow.{c}" for c in broken)
             why = f"not run: the plugin's {names} entry point(s) fail to load"
             raise self._only(scenario, run_check("entry-points", evidence), why)
@@ -208,7 +207,7 @@ class ScenarioRun:
     def _workloads(self, run: _Run, side: Side) -> tuple[Evidence, Attempts]:
         """Each workload in turn, through its kind; faults between them."""
         scenario, services = run.scenario, run.services()
-        evidence = Evidence(self.probe, groups=in_scope(scenario.requires, not scenario.workloads))
+        evidence = Evidence(self.probe, groups=scenario.loaded_groups())
         attempts = Attempts(
             lambda: "; ".join(filter(None, (s.trouble() for s in services.values())))
         )

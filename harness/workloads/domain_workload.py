@@ -146,12 +146,6 @@ class OutOfTime(KeyboardInterrupt):
     """The budget is spent: Hypothesis stops at once, as on Ctrl-C, keeping what it found."""
 
 
-_STORE = {  # the store an operation acts on, where it is not the tracking store
-    "create_registered_model": "registry",
-    "set_registered_model_tag": "registry",
-    "create_model_version": "registry",
-    "set_registered_model_alias": "registry",
-}
 SIDES: list[Side] = []
 ENV: dict[str, str] = {}  # what MLflow's own stores need set (e.g. to allow its file store)
 ROLES: set[str] = set()
@@ -192,25 +186,29 @@ class DomainMachine(RuleBasedStateMachine):
         do: Callable[[Side], Any],
         view: str = "",
         look: Callable[[Side, Any], Any] | None = None,
+        store: str = "tracking",
     ) -> list[Any] | None:
-        """Do it on every side still in step, then look; each side's result (None on the
-        sides out of step) when it succeeded, None when it was refused everywhere alike."""
+        """Do it on every side still in step on ``store`` (artifacts follow their runs), then
+        look; each side's result (None on the sides out of step) when it succeeded, None when
+        it was refused everywhere alike."""
         if time.monotonic() > DEADLINE[0]:
             raise OutOfTime  # no new examples, no more shrinking: the smallest found so far stands
         COUNTS[operation] = COUNTS.get(operation, 0) + 1
         self.steps.append(code)
-        live = self.live[_STORE.get(operation, "tracking")]  # artifacts follow their runs
+        live = self.live[store]
         done = {i: outcome(functools.partial(do, SIDES[i])) for i in live}
         status = {i: d if d[0] == "raised" else ["ok"] for i, d in done.items()}
-        self._compare(operation, status, "outcome", "")
+        self._compare(operation, status, "outcome", "", store)
         if status[0][0] == "raised":
             return None
         if look is not None:
             seen = {i: outcome(functools.partial(look, SIDES[i], d[1])) for i, d in done.items()}
-            self._compare(operation, seen, "read back", view)
+            self._compare(operation, seen, "read back", view, store)
         return [done[i][1] if i in live else None for i in range(len(SIDES))]
 
-    def _compare(self, operation: str, answers: dict[int, Any], what: str, view: str) -> None:
+    def _compare(
+        self, operation: str, answers: dict[int, Any], what: str, view: str, store: str
+    ) -> None:
         """The plugin's answer against MLflow's own. Own stores that answer otherwise than the
         plugin while another of them agrees with it are noted and, once their state has
         parted from the plugin's (a different outcome), left out for the rest of the example."""
@@ -221,7 +219,7 @@ class DomainMachine(RuleBasedStateMachine):
             example = "\n".join([*self.steps, f"# then: {view}" if view else ""]).strip()
             NOTES.setdefault(operation, {"what": what, "answers": by_store, "steps": example})
             if what == "outcome":
-                self.live[_STORE.get(operation, "tracking")] = [0, *agree]
+                self.live[store] = [0, *agree]
         if agree:
             return
         if what == "outcome" and plugin[0] == "ok":  # MLflow's stores refuse what it validated
@@ -463,6 +461,7 @@ class DomainMachine(RuleBasedStateMachine):
             lambda s: s.client.create_registered_model(name) and name,
             f"view_model(c, {name!r})",
             lambda s, _: view_model(s.client, name),
+            store="registry",
         )
         self.named += [("model", -1, drawn)] if made else []
         return self._kept(self.m, None if made is None else [name])
@@ -477,6 +476,7 @@ class DomainMachine(RuleBasedStateMachine):
             lambda s: s.client.set_registered_model_tag(name, key, value),
             f"view_model(c, {name!r})",
             lambda s, _: view_model(s.client, name),
+            store="registry",
         )
 
     @precondition(lambda self: "registry" in ROLES)
@@ -488,6 +488,7 @@ class DomainMachine(RuleBasedStateMachine):
                 "create_model_version",
                 f"c.create_model_version({name!r}, f'{{ART}}/model')",
                 lambda s: s.client.create_model_version(name, f"{s.artifacts}/model").version,
+                store="registry",
             )
             if made is None:
                 return
@@ -499,6 +500,7 @@ class DomainMachine(RuleBasedStateMachine):
             lambda s: s.client.set_registered_model_alias(name, alias, version),
             f"view_model(c, {name!r})",
             lambda s, _: view_model(s.client, name),
+            store="registry",
         )
         self.named.append(("alias", model, alias))
 
@@ -612,7 +614,7 @@ def _keep_own(taken: dict[str, list[str]]) -> None:
         return build
 
     for group, schemes in taken.items():
-        registry = own_stores._live(group)
+        registry = own_stores.registry_of(group)
         for scheme in schemes:
             registry.register(scheme, router(builders[group][scheme], registry._registry[scheme]))
 

@@ -19,6 +19,40 @@ TRACKING, REGISTRY, ARTIFACTS = (
     "mlflow.artifact_repository",
 )
 
+# Where MLflow keeps what it registered from entry points (private; absent ones are not verified).
+REGISTRIES = {
+    "mlflow.tracking_store": "mlflow.tracking._tracking_service.utils:_tracking_store_registry",
+    "mlflow.artifact_repository": (
+        "mlflow.store.artifact.artifact_repository_registry:_artifact_repository_registry"
+    ),
+    "mlflow.model_registry_store": "mlflow.tracking._model_registry.utils:_get_store_registry",
+    "mlflow.run_context_provider": (
+        "mlflow.tracking.context.registry:_run_context_provider_registry"
+    ),
+    "mlflow.request_header_provider": (
+        "mlflow.tracking.request_header.registry:_request_header_provider_registry"
+    ),
+    "mlflow.request_auth_provider": (
+        "mlflow.tracking.request_auth.registry:_request_auth_provider_registry"
+    ),
+    "mlflow.default_experiment_provider": (
+        "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry"
+    ),
+    "mlflow.dataset_constructor": "mlflow.data.dataset_registry:_dataset_registry.constructors",
+    "mlflow.dataset_source": "mlflow.data.dataset_source_registry:_dataset_source_registry.sources",
+}
+
+
+def registry_of(group: str) -> Any:
+    """The registry MLflow keeps for ``group`` (a getter's result, where it keeps a getter)."""
+    module, _, attr = REGISTRIES[group].partition(":")
+    found = getattr(importlib.import_module(module), attr.partition(".")[0])
+    return found() if callable(found) and not hasattr(found, "_registry") else found
+
+
+def _module(group: str) -> Any:
+    return importlib.import_module(REGISTRIES[group].partition(":")[0])
+
 
 @contextlib.contextmanager
 def _no_entry_points(*classes: Any) -> Iterator[None]:
@@ -37,8 +71,7 @@ def _no_entry_points(*classes: Any) -> Iterator[None]:
 
 
 def _tracking() -> dict[str, Any]:
-    utils: Any = importlib.import_module("mlflow.tracking._tracking_service.utils")
-    live = utils._tracking_store_registry
+    utils, live = _module(TRACKING), registry_of(TRACKING)
     fresh = type(live)()
     with _no_entry_points(type(live)):
         utils._tracking_store_registry = fresh
@@ -50,8 +83,7 @@ def _tracking() -> dict[str, Any]:
 
 
 def _registry() -> dict[str, Any]:
-    utils: Any = importlib.import_module("mlflow.tracking._model_registry.utils")
-    live = utils._get_store_registry()
+    utils, live = _module(REGISTRY), registry_of(REGISTRY)
     with _no_entry_points(type(live)):
         utils._model_registry_store_registry = None
         try:
@@ -63,7 +95,7 @@ def _registry() -> dict[str, Any]:
 
 def _artifacts() -> dict[str, Any]:
     """The registry module registers at import: run its source again, entry points hidden."""
-    module: Any = importlib.import_module("mlflow.store.artifact.artifact_repository_registry")
+    module = _module(ARTIFACTS)
     plugins: Any = importlib.import_module("mlflow.utils.plugins")
     copy: Any = types.ModuleType(module.__name__)
     copy.__dict__.update({"__file__": module.__file__, "__package__": module.__package__})
@@ -91,26 +123,12 @@ def own_builders() -> dict[str, Any]:
     return found
 
 
-def _live(group: str) -> Any:
-    if group == TRACKING:
-        return importlib.import_module(
-            "mlflow.tracking._tracking_service.utils"
-        )._tracking_store_registry
-    if group == REGISTRY:
-        return importlib.import_module(
-            "mlflow.tracking._model_registry.utils"
-        )._get_store_registry()
-    return importlib.import_module(
-        "mlflow.store.artifact.artifact_repository_registry"
-    )._artifact_repository_registry
-
-
 def restore(schemes: dict[str, Any]) -> None:
     """Register MLflow's own builder again for each ``{group: [scheme, ...]}`` a plugin took."""
     own = own_builders()
     for group, names in schemes.items():
         if group not in own:
             raise RuntimeError(f"cannot find MLflow's own {group} stores in this MLflow version")
-        registry = _live(group)
+        registry = registry_of(group)
         for name in names:
             registry.register(name, own[group][name])

@@ -15,7 +15,7 @@ from typing import Any
 
 import packaging_facts
 from groups import mlflow_groups
-from own_stores import own_builders
+from own_stores import REGISTRIES, own_builders, registry_of
 from protocol import _describe, _short, import_break, needs
 from recorder import describe_error
 
@@ -27,39 +27,11 @@ PROVIDER_CALLS = {
 }
 
 
-# Where MLflow keeps what it registered from entry points (private; absent ones are not verified).
-REGISTRIES = {
-    "mlflow.tracking_store": "mlflow.tracking._tracking_service.utils:_tracking_store_registry",
-    "mlflow.artifact_repository": (
-        "mlflow.store.artifact.artifact_repository_registry:_artifact_repository_registry"
-    ),
-    "mlflow.model_registry_store": "mlflow.tracking._model_registry.utils:_get_store_registry",
-    "mlflow.run_context_provider": (
-        "mlflow.tracking.context.registry:_run_context_provider_registry"
-    ),
-    "mlflow.request_header_provider": (
-        "mlflow.tracking.request_header.registry:_request_header_provider_registry"
-    ),
-    "mlflow.request_auth_provider": (
-        "mlflow.tracking.request_auth.registry:_request_auth_provider_registry"
-    ),
-    "mlflow.default_experiment_provider": (
-        "mlflow.tracking.default_experiment.registry:_default_experiment_provider_registry"
-    ),
-    "mlflow.dataset_constructor": "mlflow.data.dataset_registry:_dataset_registry.constructors",
-    "mlflow.dataset_source": "mlflow.data.dataset_source_registry:_dataset_source_registry.sources",
-}
-
-
 def _registered(group: str) -> dict[Any, Any] | None:
     """What MLflow registered for a group: scheme names, or provider 'module:Class' names."""
-    module, _, attr = REGISTRIES[group].partition(":")
-    attr, _, collection = attr.partition(".")  # "registry.collection": where the entries are
+    collection = REGISTRIES[group].partition(":")[2].partition(".")[2]  # "registry.collection"
     try:
-        registry = _import(f"{module}:{attr}")
-        if callable(registry) and not hasattr(registry, "_registry"):
-            registry = registry()
-        entries = getattr(registry, collection or "_registry")
+        entries = getattr(registry_of(group), collection or "_registry")
     except Exception:  # noqa: BLE001 - another MLflow version's internals: not verified
         return None
     if isinstance(entries, dict):

@@ -13,7 +13,7 @@ import pytest
 
 from harness.checks import Evidence, run_check
 from harness.checks.entry_points import packaging_problems
-from harness.model.contracts import BY_NAME, GROUPS, in_scope
+from harness.model.contracts import BY_NAME, GROUPS
 from harness.model.results import Status
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "harness" / "workloads"))
@@ -373,7 +373,7 @@ def entry(group: str, name: str = "x", loaded: bool = True, **fields) -> dict:
 
 
 def everything(probe_answer: dict) -> Evidence:
-    return Evidence(probe_answer, groups=in_scope([], True))
+    return Evidence(probe_answer, groups={g.name for g in GROUPS})  # the entry-points scenario
 
 
 LOADED = ["mlflow.tracking_store", "mlflow.app", "mlflow.foo"]
@@ -503,5 +503,5 @@ def test_packaging_problems_name_each_defect():
 def test_packaging_is_judged_where_every_group_is_and_nowhere_else():
     answer = {"name": "p", "entry_points": [entry("mlflow.tracking_store")], "packaging": PACKAGING}
     assert run_check("entry-points", everything(answer)).status is Status.FAILED
-    workload = Evidence(answer, groups=in_scope(["tracking_store"], False))
+    workload = Evidence(answer, groups={g.name for g in GROUPS if g.scope is None})  # a workload
     assert run_check("entry-points", workload).status is Status.PASSED

@@ -132,3 +132,18 @@ def test_blame_defaults_to_the_plugin_for_failures_and_infrastructure_for_errors
     assert CheckResult("a", Status.FAILED, "x").blame == "plugin"
     assert CheckResult("a", Status.ERROR, "x").blame == "infrastructure"
     assert CheckResult("a", Status.PASSED, "x", blame="plugin").blame is None
+
+
+def test_each_outcome_has_one_status_and_an_error_is_not_labelled_a_failure():
+    from harness.reports.report import LABELS, verdict
+
+    cases = {
+        (Status.PASSED, Status.SKIPPED): (0, Status.PASSED),
+        (Status.PASSED, Status.FAILED): (1, Status.FAILED),
+        (Status.PASSED, Status.ERROR): (3, Status.ERROR),
+        (Status.PASSED, Status.INCONCLUSIVE): (1, Status.INCONCLUSIVE),
+        (Status.SKIPPED,): (1, Status.FAILED),
+    }
+    for statuses, (code, status) in cases.items():
+        assert verdict(report(*statuses))[:2] == (code, status), statuses
+    assert LABELS[verdict(report(Status.PASSED, Status.ERROR))[1]] == "ERROR"

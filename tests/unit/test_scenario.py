@@ -234,3 +234,16 @@ def test_suggestions_follow_dicts_and_optional_models_of_any_model(tmp_path, mod
         f"{path}:3: schemes.pg.trackin: unknown key{hint}",
         f"{path}:5: fallback.trakcing: unknown key{hint}",
     ]
+
+
+def test_a_scenario_loads_more_groups_than_it_puts_to_the_test():
+    """Every workload loads MLflow's always-loaded groups (a broken header provider breaks the
+    quickstart), while only what it exercises is put to the test."""
+    from harness.model.contracts import GROUPS
+
+    quickstart = load_scenario(SCENARIO_DIR / "quickstart.yaml")
+    loaded = quickstart.loaded_groups()
+    assert "mlflow.request_header_provider" in loaded and "mlflow.app" not in loaded
+    assert "request_header_provider" not in quickstart.exercised()
+    entry_points = load_scenario(SCENARIO_DIR / "entry-points.yaml")
+    assert entry_points.loaded_groups() == {g.name for g in GROUPS}
