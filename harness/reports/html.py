@@ -10,8 +10,8 @@ import datetime as dt
 from html import escape
 from pathlib import Path
 
-from harness.reports.report import LABELS, Masker, sandbox_line, totals, verdict
 from harness.model.results import RunReport, ScenarioResult, Status
+from harness.reports.report import LABELS, Masker, sandbox_line, totals, verdict
 
 LEGEND = {  # what each status means, shown under the verdict
     Status.PASSED: "every check held",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.model.results import RunReport
 from harness.reports.html import write_html
 from harness.reports.report import Masker, write_json, write_junit
-from harness.model.results import RunReport
 
 
 def write_reports(report: RunReport, report_dir: Path) -> Masker:
