@@ -116,8 +116,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _workers_for(args: argparse.Namespace, options: Options) -> str:
     """``--workers`` as given; by default (and for ``auto``) as many as the CPUs, the
-    scenarios and the free memory allow: every core, when the run has more than one
-    scenario. Under pytest-xdist the CPUs are shared with its other workers."""
+    scenarios, their work and the free memory allow (``auto_workers``). Under pytest-xdist
+    the CPUs are shared with its other workers."""
     from harness.parallel import auto_workers
 
     if args.workers not in (None, "auto") or args.profile == "quick":
@@ -334,8 +334,8 @@ def _add_run(sub: Any) -> None:
         type=_workers,
         metavar="N",
         help="run scenarios on N pytest-xdist workers, each with its own services "
-        "(default: auto, one per CPU while the scenarios and free memory allow; 1 runs "
-        "serially)",
+        "(default: auto, one per CPU while the scenarios, their work and the free memory "
+        "repay it; 1 runs serially)",
     )
     _add_tuning(run)
     _add_sharding(run)

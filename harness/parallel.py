@@ -21,6 +21,7 @@ from harness.model.catalog import MEMORY_MB
 from harness.model.errors import HarnessError, InfrastructureError
 from harness.model.results import RunReport, ScenarioResult, Status, run_order
 from harness.planning.scenario import Scenario
+from harness.planning.shard import static_weight
 from harness.run.session import Options, Session
 from harness.services import engine
 
@@ -190,22 +191,39 @@ def _remove_group(group: str) -> None:
 
 
 WORKER_MB = 1536  # a worker's own processes: its sandbox, fork server, scripts and oracles
+# what a worker's start costs (its interpreter, pytest-xdist, its sandbox and fork server), in
+# the seconds of the shards' static weights
+WORKER_START = 5.0
 
 
 def auto_workers(
     scenarios: Sequence[Scenario], cpus: int | None = None, free_mb: int | None = None
 ) -> tuple[int, str]:
     """How many workers ``auto`` means for ``scenarios``, and why: one per CPU, no more than
-    the scenarios, and no more than the memory available holds (each worker starts its own
-    services beside its own processes)."""
+    the scenarios, no more than their work repays (a worker's start costs WORKER_START), and
+    no more than the memory available holds (each worker starts its own services beside its
+    own processes)."""
     cpus = cpus if cpus is not None else len(os.sched_getaffinity(0))
     free_mb = free_mb if free_mb is not None else _available_mb()
     needed = {ref.name for scenario in scenarios for ref in scenario.services}
     per_worker = WORKER_MB + sum(MEMORY_MB.get(name, 512) for name in needed)
     fits = max(1, free_mb // per_worker)
-    count = max(1, min(cpus, len(scenarios), fits))
-    why = f"{cpus} CPU(s), {len(scenarios)} scenario(s), {free_mb / 1024:.1f} GiB free"
-    return count, f"{why}, about {per_worker / 1024:.1f} GiB a worker"
+    weights = [static_weight(s) for s in scenarios]
+    count = max(1, min(cpus, len(scenarios), fits, _repaid(weights)))
+    why = f"{cpus} CPU(s), {len(scenarios)} scenario(s) of about {sum(weights):.0f} s"
+    return (
+        count,
+        f"{why}, {free_mb / 1024:.1f} GiB free, about {per_worker / 1024:.1f} GiB a worker",
+    )
+
+
+def _repaid(weights: list[float]) -> int:
+    """The number of workers that finishes ``weights`` soonest: k of them take about the
+    heaviest one or an even share, whichever is longer, plus a worker's start; one takes the
+    sum."""
+    total, heaviest = sum(weights), max(weights, default=0.0)
+    spans = {k: max(heaviest, total / k) + WORKER_START for k in range(2, len(weights) + 1)}
+    return min(spans, key=lambda k: (spans[k], k)) if spans and min(spans.values()) < total else 1
 
 
 def _available_mb() -> int:

@@ -434,16 +434,23 @@ def test_the_html_report_names_the_shard(tmp_path: Path) -> None:
     assert "shard " not in render(whole_report([]), Masker(), tmp_path).split("<h2>")[0]
 
 
-def test_auto_workers_take_every_cpu_the_scenarios_and_memory_allow():
+def test_auto_workers_take_every_cpu_the_scenarios_their_work_and_memory_allow():
     from harness.parallel import auto_workers
     from harness.planning.scenario import Scenario
 
-    base = {"description": "d", "workloads": [{"kind": "quickstart"}], "checks": ["runs"]}
+    base = {"description": "d", "workloads": [{"kind": "conformance"}], "checks": ["runs"]}
     local = Scenario.model_validate({**base, "name": "local"})
     postgres = Scenario.model_validate({**base, "name": "pg", "services": ["postgres"]})
+    entry_points = Scenario.model_validate({**base, "name": "entry-points", "workloads": []})
+    quickstart = Scenario.model_validate(
+        {**base, "name": "q", "workloads": [{"kind": "quickstart"}]}
+    )
     assert auto_workers([local, postgres], cpus=2, free_mb=20_000)[0] == 2
     assert auto_workers([local], cpus=8, free_mb=20_000)[0] == 1  # no more than the scenarios
     assert auto_workers([local, postgres] * 4, cpus=8, free_mb=4_000)[0] == 2  # memory: 1.7 GiB
     assert auto_workers([local, postgres], cpus=2, free_mb=100)[0] == 1
+    # a second worker would start after the little work besides the quickstart was done
+    assert auto_workers([entry_points, quickstart], cpus=2, free_mb=20_000)[0] == 1
+    assert auto_workers([local] * 3, cpus=8, free_mb=20_000)[0] == 3  # 27 s: 3 lanes of 9
     _, why = auto_workers([local, postgres], cpus=2, free_mb=20_000)
-    assert "2 CPU(s), 2 scenario(s)" in why
+    assert "2 CPU(s), 2 scenario(s) of about 24 s" in why
