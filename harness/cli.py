@@ -54,6 +54,7 @@ def _progress(start: float) -> Callable[[str], None]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from harness.model.plugin import parse_plugin
     from harness.planning.profiles import check_profile, knobs
     from harness.reports.publish import write_reports
     from harness.reports.report import LABELS, print_summary, sandbox_line, verdict
@@ -81,6 +82,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     try:
         check_profile(args.profile)
+        parse_plugin(args.plugin)  # a missing path is said before anything starts
         if args.profile and args.scenario:
             raise UsageError(f"--profile {args.profile} picks the scenarios: give no --scenario")
         if args.profile == "quick" and args.workers not in (None, "1"):

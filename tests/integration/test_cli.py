@@ -27,9 +27,13 @@ def test_unknown_option(harness):
 
 
 def test_missing_plugin_path(harness):
-    outcome = harness("run", "./tests/plugins/does-not-exist")
+    # as outside pytest-xdist: every CPU is the run's, so workers would be chosen first
+    outcome = harness(
+        "run", "./tests/plugins/does-not-exist", env={"PYTEST_XDIST_WORKER_COUNT": "1"}
+    )
     assert outcome.code == 2
     assert one_line_error(outcome).endswith("plugin path not found: ./tests/plugins/does-not-exist")
+    assert "workers" not in outcome.stderr  # said before anything starts
 
 
 def test_malformed_scenario(harness, tmp_path):
