@@ -53,18 +53,15 @@ def _progress(start: float) -> Callable[[str], None]:
     return say
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from harness.model.plugin import parse_plugin
-    from harness.planning.profiles import check_profile, knobs
-    from harness.reports.publish import write_reports
-    from harness.reports.report import LABELS, print_summary, sandbox_line, verdict
-    from harness.run.session import Options, execute
+def _options(args: argparse.Namespace, started: float) -> Options:
+    """What ``run`` was asked for."""
+    from harness.planning.profiles import knobs
+    from harness.run.session import Options
 
     versions = [
         v.strip() for item in args.mlflow_version or [] for v in item.split(",") if v.strip()
     ]
-    started = time.monotonic()
-    options = Options(
+    return Options(
         plugin=args.plugin,
         scenarios=args.scenario or None,
         mlflow_versions=versions,
@@ -80,14 +77,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario_dirs=args.scenario_dir or [],
         profile=args.profile,
     )
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from harness.model.plugin import parse_plugin
+    from harness.planning.profiles import check_profile
+    from harness.reports.publish import write_reports
+    from harness.reports.report import LABELS, print_summary, sandbox_line, verdict
+    from harness.run.session import execute
+
+    started = time.monotonic()
+    options = _options(args, started)
     try:
         check_profile(args.profile)
-        parse_plugin(args.plugin)  # a missing path is said before anything starts
         if args.profile and args.scenario:
             raise UsageError(f"--profile {args.profile} picks the scenarios: give no --scenario")
         if args.profile == "quick" and args.workers not in (None, "1"):
             raise UsageError("--profile quick runs its few scenarios on one worker")
         options.shard = _shard(args)
+        parse_plugin(args.plugin)  # a missing path is said before the workers are chosen
         args.workers = _workers_for(args, options)
         if args.workers != "1":
             from harness.parallel import execute_parallel
