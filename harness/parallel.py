@@ -191,9 +191,11 @@ def _remove_group(group: str) -> None:
 
 
 WORKER_MB = 1536  # a worker's own processes: its sandbox, fork server, scripts and oracles
-# what a worker's start costs (its interpreter, pytest-xdist, its sandbox and fork server), in
-# the seconds of the shards' static weights
-WORKER_START = 5.0
+# What going parallel costs (pytest-xdist, each worker's start, its sandbox and fork server), in
+# the units of the shards' static weights, which read about half the seconds measured on 2 CPUs:
+# there, entry-points and quickstart took 10.5 s serially and 16.2 s on 2 workers, quickstart
+# and logging 21 s serially and 17.7 s on 2.
+WORKER_START = 3.0
 
 
 def auto_workers(

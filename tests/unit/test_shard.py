@@ -451,6 +451,7 @@ def test_auto_workers_take_every_cpu_the_scenarios_their_work_and_memory_allow()
     assert auto_workers([local, postgres], cpus=2, free_mb=100)[0] == 1
     # a second worker would start after the little work besides the quickstart was done
     assert auto_workers([entry_points, quickstart], cpus=2, free_mb=20_000)[0] == 1
+    assert auto_workers([quickstart, quickstart], cpus=2, free_mb=20_000)[0] == 2
     assert auto_workers([local] * 3, cpus=8, free_mb=20_000)[0] == 3  # 27 s: 3 lanes of 9
     _, why = auto_workers([local, postgres], cpus=2, free_mb=20_000)
     assert "2 CPU(s), 2 scenario(s) of about 24 s" in why
