@@ -28,8 +28,8 @@ def write(tmp_path: Path, text: str) -> Path:
         ),
         ("checks: [runs]\n", ":1: description: required key is missing"),
         (
-            "description: x\nservices: [redis]\nchecks: [runs]\n",
-            ":2: services: unknown service 'redis'",
+            "description: x\nservices: [cassandra]\nchecks: [runs]\n",
+            ":2: services: unknown service 'cassandra'",
         ),
         ("description: x\nchecks: [nope]\n", ":2: checks.0: unknown check 'nope'"),
         (
