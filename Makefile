@@ -1,6 +1,7 @@
 # mlflow-plugin-harness: the first target sets everything up, the others use it.
 #   make test PLUGIN=path-or-requirement [SCENARIOS=a,b] [MLFLOW=2.22.1,3.17.2] [WORKERS=1|N|auto]
 #             [CONFIG=file] [REPORT_DIR=reports] [PROFILE=quick|full] [SANDBOX=0]
+#             [UPGRADE=2.22.1:3.17.2 [UPGRADE_PLUGIN=older-release]]
 #   make check       the harness's own test suite (starts Docker, builds images, installs Chromium)
 #   make lint        ruff (lint and format) and mypy --strict; the first step of make check
 #   make unit        its fast tier: no Docker, no network, nothing slow [PYTEST_ARGS=...]
@@ -29,6 +30,7 @@ test: venv engine browser
 	  $(if $(MLFLOW),--mlflow-version $(MLFLOW)) $(if $(CONFIG),--config $(CONFIG)) \
 	  $(if $(WORKERS),--workers $(WORKERS)) $(if $(PROFILE),--profile $(PROFILE)) \
 	  $(if $(filter 0,$(SANDBOX)),--no-sandbox) \
+	  $(if $(UPGRADE),--upgrade $(UPGRADE)) $(if $(UPGRADE_PLUGIN),--upgrade-plugin "$(UPGRADE_PLUGIN)") \
 	  --report-dir $(REPORT_DIR); rc=$$?; \
 	  [ $$rc -eq 0 ] || echo "make: mlflow-plugin-harness exited with code $$rc" >&2; exit $$rc
 

@@ -76,6 +76,8 @@ def _options(args: argparse.Namespace, started: float) -> Options:
         sandbox=not args.no_sandbox,
         scenario_dirs=args.scenario_dir or [],
         profile=args.profile,
+        upgrade=args.upgrade,
+        upgrade_plugin=args.upgrade_plugin,
     )
 
 
@@ -96,6 +98,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise UsageError("--profile quick runs its few scenarios on one worker")
         options.shard = _shard(args)
         parse_plugin(args.plugin)  # a missing path is said before the workers are chosen
+        if args.upgrade_plugin:
+            if not args.upgrade:
+                raise UsageError("--upgrade-plugin needs --upgrade FROM[:TO]")
+            parse_plugin(args.upgrade_plugin)
         args.workers = _workers_for(args, options)
         if args.workers != "1":
             from harness.parallel import execute_parallel
@@ -133,6 +139,9 @@ def _workers_for(args: argparse.Namespace, options: Options) -> str:
     if args.workers not in (None, "auto") or args.profile == "quick":
         return str(args.workers or "1")
     scenarios = options.select()
+    if options.upgrade or any(s.upgrade for s in scenarios):
+        options.progress("upgrade paths run on one worker; --workers is for the others")
+        return "1"
     versions: list[str | None] = [*options.mlflow_versions] or [None]
     items = [(s, v) for v in versions for s in scenarios]
     if options.shard is not None:
@@ -154,6 +163,8 @@ def _shard(args: argparse.Namespace) -> ShardSpec | None:
         return None
     if args.profile == "quick":
         raise UsageError("--profile quick is the edit-and-test loop, run whole: give no --shard")
+    if args.upgrade:
+        raise UsageError("--upgrade runs its paths whole, on one machine: give no --shard")
     spec: ShardSpec = args.shard
     return dataclasses.replace(spec, durations=args.durations)
 
@@ -347,6 +358,19 @@ def _add_run(sub: Any) -> None:
         "(default: auto, one per CPU while the scenarios, their work and the free memory "
         "repay it; 1 runs serially)",
     )
+    run.add_argument(
+        "--upgrade",
+        type=_upgrade_path,
+        metavar="FROM[:TO]",
+        help="run the scenarios that write stored data as an upgrade path: written under "
+        "MLflow FROM, upgraded, read back and written again under TO (default: newest); "
+        "without --mlflow-version, only the path runs",
+    )
+    run.add_argument(
+        "--upgrade-plugin",
+        metavar="REQUIREMENT-OR-PATH",
+        help="with --upgrade: the older plugin release that writes under FROM",
+    )
     _add_tuning(run)
     _add_sharding(run)
     run.set_defaults(func=_cmd_run)
@@ -448,6 +472,13 @@ def _add_tuning(run: Any) -> None:
         help="run the plugin's code on the host as the invoking user, not in the locked-down "
         "sandbox container (only for plugins you trust; the verdicts are the same)",
     )
+
+
+def _upgrade_path(value: str) -> tuple[str, str | None]:
+    before, _, after = value.partition(":")
+    if not before.strip():
+        raise argparse.ArgumentTypeError(f"expected FROM[:TO], e.g. 2.22.1:3.17.2, got {value!r}")
+    return before.strip(), after.strip() or None
 
 
 def _positive(value: str) -> int:

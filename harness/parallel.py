@@ -71,7 +71,7 @@ def execute_parallel(options: Options, workers: str) -> RunReport:
                 session.prepare(version)
         resolved = {
             version: prepared.env.mlflow_version if prepared.env else str(version)
-            for version, prepared in session.prepared.items()
+            for (version, _), prepared in session.prepared.items()
         }
     group = engine.RunLabels().run_id
     os.environ[engine.GROUP_VARIABLE] = group  # the workers inherit it

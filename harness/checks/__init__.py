@@ -18,6 +18,7 @@ from harness.checks import (  # noqa: F401 - importing them registers their chec
     roundtrips,
     server,
     tracking,
+    upgrade,
 )
 from harness.checks.base import (
     GATES,

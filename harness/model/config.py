@@ -70,6 +70,12 @@ class Settings(BaseModel):
         "'env:NAME' (an environment variable) or 'service:NAME' (a service the scenario runs); "
         "a scenario where one is missing is skipped, naming it",
     )
+    upgrade: str | None = Field(
+        None,
+        description="the command that upgrades the plugin's stores after an upgrade, run in the "
+        "new environment; {tracking_uri}, {registry_uri}, {artifacts} and {uri} (MLflow's own "
+        "tracking URI) are filled in (default: `mlflow db upgrade` on each SQL store)",
+    )
     missing_methods: dict[MethodPattern, str] = Field(
         default_factory=dict,
         description="store methods the plugin leaves unimplemented on "
@@ -90,6 +96,7 @@ class Settings(BaseModel):
             unsupported={**self.unsupported, **other.unsupported},
             needs=list(dict.fromkeys([*self.needs, *other.needs])),
             missing_methods={**self.missing_methods, **other.missing_methods},
+            upgrade=other.upgrade or self.upgrade,
         )
 
 

@@ -35,6 +35,7 @@ class PlacedStores:
     guessed: tuple[str, ...] = ()  # plugin URIs made from the default template, not settings
     backends: dict[str, str] = field(default_factory=dict)  # role -> service name or "local"
     overrides: dict[str, str] = field(default_factory=dict)  # role -> MLflow scheme it took
+    own: dict[Role, str] = field(default_factory=dict)  # role -> MLflow's own store URI there
 
     def unproven(self, checks: list[CheckResult]) -> list[CheckResult]:
         """With a guessed URI, what the plugin's stores did is no verdict on the plugin: its
@@ -241,6 +242,7 @@ def resolve_stores(
         tuple(placing.guessed),
         placing.backends,
         placing.overrides,
+        dict(own),
     )
 
 

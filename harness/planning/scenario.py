@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -104,6 +105,17 @@ class StoreTemplates(Strict):
         return next((name for name, _attr in template_fields(template) if name in CATALOG), "local")
 
 
+class UpgradeSpec(Strict):
+    """An upgrade path: the stores written under MLflow ``from`` are upgraded, read back and
+    written again under ``to``."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, coerce_numbers_to_str=True
+    )
+    before: str = Field(alias="from", description="the MLflow version that writes first")
+    after: str | None = Field(None, alias="to", description="default: the newest MLflow")
+
+
 def _workloads(value: Any, handler: Any, info: ValidationInfo) -> Any:
     return kinds.validate(value, handler, info)
 
@@ -147,6 +159,11 @@ class Scenario(Strict):
         "or write the plugin's stores themselves while the server reads the same stores, as "
         "MLflow's plugin walkthrough does (`direct`)",
     )
+    upgrade: UpgradeSpec | None = Field(
+        None,
+        description="run as an upgrade path (`{from: 2.22.1, to: 3.17.2}`) rather than under "
+        "one MLflow version; see docs/upgrades.md",
+    )
     in_default_set: bool = Field(
         True,
         description="run when no scenario is named; false (a benchmark): only when named, "
@@ -160,6 +177,11 @@ class Scenario(Strict):
         if not self.workloads:
             return set(CAPABILITIES)
         return {g.capability for g in GROUPS if g.scope is None} | set(self.requires)
+
+    def upgradable(self) -> bool:
+        """Whether an upgrade path can run this scenario: it writes data that is read back,
+        and its workloads write the stores themselves (no server between)."""
+        return not self.server and any(w.kind in kinds.uses(readback=True) for w in self.workloads)
 
     def loaded_groups(self) -> set[str]:
         """The entry-point groups this scenario's processes load, and so can break (the
@@ -178,6 +200,11 @@ class Scenario(Strict):
             raise ValueError("server_app: needs `server: true`")
         if self.clients != "http" and not self.server:
             raise ValueError("clients: needs `server: true`")
+        if self.upgrade and not self.upgradable():
+            raise ValueError(
+                "upgrade: needs a workload whose data is read back (quickstart, logging) "
+                "and no server mode"
+            )
         for index, workload in enumerate(self.workloads):
             constraint = kinds.KINDS[workload.kind].constraint
             if constraint is not None:

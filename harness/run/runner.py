@@ -1,7 +1,7 @@
 """One scenario in one plugin environment: gates, services, sides, workloads, checks, blame.
 
 ``ScenarioRun.__call__`` is the pipeline the diagram in docs/architecture.md shows. Each stage
-either hands its result to the next or ends the scenario (``_Ended``) with the one status that
+either hands its result to the next or ends the scenario (``Ended``) with the one status that
 says why.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from harness.kinds import KINDS, Context
 from harness.model.config import Settings
 from harness.model.results import Blame, CheckResult, ScenarioResult, ServiceInfo, Status, Timings
 from harness.planning.plan import (
+    Builtin,
     NeedsTemplate,
     NotPlaceable,
     broken_capabilities,
@@ -34,36 +34,9 @@ from harness.run.examine import Examiner
 from harness.run.faults import FaultWindow
 from harness.run.served import ServerMode, container_logs
 from harness.run.sides import Provisioner, Side
+from harness.run.state import Ended, RunState
 from harness.run.transcripts import Transcripts, identity
-from harness.services.base import Service
-from harness.services.pool import Outcome, ServicePool
-
-
-class _Ended(Exception):  # not an error: a stage decided the scenario's status
-    """A stage's decision: the scenario ends with ``status`` and ``detail``, or with ``result``."""
-
-    def __init__(
-        self, status: Status, detail: str = "", result: ScenarioResult | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.result = status, detail, result
-
-
-@dataclass
-class _Run:
-    """One scenario being run: its services, sides and what its workloads left behind."""
-
-    scenario: Scenario
-    rundir: Path
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    infos: list[ServiceInfo] = field(default_factory=list)
-    oracles: list[Side] = field(default_factory=list)
-    attachments: dict[str, str] = field(default_factory=dict)
-    reused: list[str] = field(default_factory=list)  # oracle transcripts from the cache
-    output: str = ""
-
-    def services(self) -> dict[str, Service]:
-        return {name: o.service for name, o in self.outcomes.items() if o.service}
+from harness.services.pool import ServicePool
 
 
 class ScenarioRun:
@@ -91,23 +64,31 @@ class ScenarioRun:
         self.server_mode = ServerMode(self.provisioner, pool)
         self.examiner = Examiner(self.provisioner)
 
-    def __call__(self, scenario: Scenario, rundir: Path) -> ScenarioResult:
-        started, run = time.monotonic(), _Run(scenario, rundir)
+    def __call__(
+        self,
+        scenario: Scenario,
+        rundir: Path,
+        clients: Provisioner | None = None,
+        own: bool = False,
+    ) -> ScenarioResult:
+        """Run ``scenario`` in ``rundir``. Version skew: a server-mode scenario's workloads, its
+        clients, run in the ``clients`` environment; ``own``: on MLflow's own stores."""
+        started, run = time.monotonic(), RunState(scenario, rundir, clients=clients, own=own)
         version = self.env.mlflow_version
         try:
-            self._gate(scenario)  # decided from the probe alone: nothing has started
-            self._services(run)
+            self.gate(scenario)  # decided from the probe alone: nothing has started
+            self.attach_services(run)
             side = self._sides(run)
             if scenario.server:
                 side = self._served(run, side)
             try:
                 evidence, attempts = self._workloads(run, side)
-                checks = self._judge(run, side, evidence, attempts)
+                checks = self.judge(run, side, evidence, attempts)
                 logs = self._logs_if_failed(run, side, checks)
             finally:
                 if side.server:
                     side.server.stop()
-        except _Ended as ended:
+        except Ended as ended:
             return ended.result or ScenarioResult(
                 scenario.name, version, ended.status, ended.detail, services=run.infos
             )
@@ -125,7 +106,7 @@ class ScenarioRun:
             reused=run.reused,
         )
 
-    def _gate(self, scenario: Scenario) -> None:
+    def gate(self, scenario: Scenario) -> None:
         """What the probe alone decides: MLflow broken, entry points that fail to load, a
         scenario that does not apply, needs unmet, stores with no place on its services."""
         eps = self.probe.get("entry_points", [])
@@ -139,19 +120,19 @@ class ScenarioRun:
             raise self._only(scenario, run_check("entry-points", evidence), why)
         environ = script_environment({})
         if reason := skip_reason(scenario, eps) or unmet(scenario, self.settings, environ):
-            raise _Ended(Status.SKIPPED, reason)
+            raise Ended(Status.SKIPPED, reason)
         if unplaced := unplaceable(scenario, eps, self.settings):
             raise _not_placed(unplaced)
 
-    def _only(self, scenario: Scenario, found: CheckResult, why: str) -> _Ended:
+    def _only(self, scenario: Scenario, found: CheckResult, why: str) -> Ended:
         """The entry-points check alone decides; the others are skipped for ``why``."""
         others = [CheckResult(n, Status.SKIPPED, why) for n in scenario.checks if n != found.name]
         result = ScenarioResult.from_checks(
             scenario.name, self.env.mlflow_version, [found, *others]
         )
-        return _Ended(result.status, result.reason, result)
+        return Ended(result.status, result.reason, result)
 
-    def _services(self, run: _Run) -> None:
+    def attach_services(self, run: RunState) -> None:
         """The scenario's services, as the pool started them; one in trouble ends it here."""
         run.outcomes = {
             ref.name: self.pool.outcomes[(ref.name, ref.image)] for ref in run.scenario.services
@@ -163,15 +144,17 @@ class ScenarioRun:
         ]
         for name, outcome in run.outcomes.items():
             if outcome.error:
-                raise _Ended(Status.ERROR, outcome.error)
+                raise Ended(Status.ERROR, outcome.error)
             if outcome.skipped:
-                raise _Ended(Status.SKIPPED, f"{name} unavailable: {outcome.skipped}")
+                raise Ended(Status.SKIPPED, f"{name} unavailable: {outcome.skipped}")
 
-    def _sides(self, run: _Run) -> Side:
+    def _sides(self, run: RunState) -> Side:
         """The plugin's side and, for kinds compared with an oracle, MLflow's own beside it."""
         scenario, make = run.scenario, self.provisioner.side
         try:
-            side = make(scenario, run.outcomes, run.rundir, scenario.name)
+            own = Builtin({}, {}) if run.own else None
+            label = f"{scenario.name}-own" if run.own else scenario.name
+            side = make(scenario, run.outcomes, run.rundir, label, own)
             if any(KINDS[w.kind].oracle for w in scenario.workloads):
                 run.oracles = [
                     make(scenario, run.outcomes, run.rundir, f"{scenario.name}-oracle{i or ''}", b)
@@ -185,9 +168,9 @@ class ScenarioRun:
                 if isinstance(exc, ScriptFailed)
                 else (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             )
-            raise _Ended(Status.ERROR, f"preparing services failed: {detail}") from None
-        if why := untested(scenario, self.probe["entry_points"], side.stores):
-            raise _Ended(Status.SKIPPED, why)
+            raise Ended(Status.ERROR, f"preparing services failed: {detail}") from None
+        if not run.own and (why := untested(scenario, self.probe["entry_points"], side.stores)):
+            raise Ended(Status.SKIPPED, why)
         writes = not scenario.server or scenario.clients == "direct"  # the workloads, here
         if side.stores.guessed and scenario.workloads and writes:  # a guessed URI: taken?
             self._buildable(scenario, side)
@@ -196,17 +179,18 @@ class ScenarioRun:
     def _buildable(self, scenario: Scenario, side: Side) -> None:
         """End the scenario when a plugin store cannot be built here (see ``Examiner``)."""
         if refused := self.examiner.unbuildable(scenario, side):
-            raise _Ended(*refused)
+            raise Ended(*refused)
 
-    def _served(self, run: _Run, side: Side) -> Side:
-        served = self.server_mode(run.scenario, side, run.outcomes, run.infos)
+    def _served(self, run: RunState, side: Side) -> Side:
+        served = self.server_mode(run.scenario, side, run.outcomes, run.infos, run.own)
         if isinstance(served, ScenarioResult):
-            raise _Ended(served.status, served.reason, served)
+            raise Ended(served.status, served.reason, served)
         return served
 
-    def _workloads(self, run: _Run, side: Side) -> tuple[Evidence, Attempts]:
+    def _workloads(self, run: RunState, side: Side) -> tuple[Evidence, Attempts]:
         """Each workload in turn, through its kind; faults between them."""
         scenario, services = run.scenario, run.services()
+        provisioner = run.clients or self.provisioner
         evidence = Evidence(self.probe, groups=scenario.loaded_groups())
         attempts = Attempts(
             lambda: "; ".join(filter(None, (s.trouble() for s in services.values())))
@@ -220,7 +204,7 @@ class ScenarioRun:
             for index, (manifest, _before) in enumerate(evidence.pairs):
                 observed = attempts.attempt(
                     f"readback:after {what}",
-                    self.provisioner.run,
+                    provisioner.run,
                     side,
                     "readback",
                     {"manifest": manifest},
@@ -237,9 +221,9 @@ class ScenarioRun:
                 attempts,
                 self.settings,
                 faults,
-                self.provisioner.run,
+                provisioner.run,
                 self.progress,
-                self.env.mlflow_version,
+                provisioner.env.mlflow_version,
                 self.report_dir,
                 self.timings,
                 run.attachments,
@@ -257,11 +241,17 @@ class ScenarioRun:
         run.output = "\n".join(attempts.outputs)
         return evidence, attempts
 
-    def _judge(
-        self, run: _Run, side: Side, evidence: Evidence, attempts: Attempts
+    def judge(
+        self,
+        run: RunState,
+        side: Side,
+        evidence: Evidence,
+        attempts: Attempts,
+        examine: bool = True,
     ) -> list[CheckResult]:
         """The scenario's checks over the evidence, then blame: a store that cannot be built
-        here, MLflow's own stores doing the same, a guessed URI (see ``Examiner``)."""
+        here, MLflow's own stores doing the same (unless not ``examine``: the caller asks
+        them itself), a guessed URI (see ``Examiner``)."""
         scenario = run.scenario
         for role, backend in side.stores.backends.items():
             if backend in side.bindings:
@@ -270,7 +260,7 @@ class ScenarioRun:
                 inspected = service.inspect(side.bindings[backend])
                 evidence.backends[role] = {"service": backend, **inspected}
         checks = [*attempts.checks, *(run_check(name, evidence) for name in scenario.checks)]
-        if side.server or not scenario.workloads:
+        if side.server or not scenario.workloads or not examine:
             return side.stores.unproven(checks)
         roles = side.stores.plugin_roles
         if roles and any(_failed(c) and c.name not in GATES for c in checks):
@@ -278,7 +268,9 @@ class ScenarioRun:
         checks = self.examiner.cross_examine(scenario, checks, roles, run.outcomes, run.rundir)
         return side.stores.unproven(checks)
 
-    def _logs_if_failed(self, run: _Run, side: Side, checks: list[CheckResult]) -> dict[str, str]:
+    def _logs_if_failed(
+        self, run: RunState, side: Side, checks: list[CheckResult]
+    ) -> dict[str, str]:
         return container_logs(run.outcomes, side.server) if any(map(_failed, checks)) else {}
 
 
@@ -286,8 +278,8 @@ def _failed(check: CheckResult) -> bool:
     return check.status in (Status.FAILED, Status.ERROR)
 
 
-def _not_placed(exc: NotPlaceable) -> _Ended:
+def _not_placed(exc: NotPlaceable) -> Ended:
     """Stores with no place: inconclusive when the plugin lacks a URI template, else skipped."""
-    return _Ended(
+    return Ended(
         Status.INCONCLUSIVE if isinstance(exc, NeedsTemplate) else Status.SKIPPED, str(exc)
     )

@@ -35,12 +35,18 @@ class ServerMode:
         self.provisioner, self.pool = provisioner, pool
 
     def __call__(
-        self, scenario: Scenario, side: Side, outcomes: dict[str, Outcome], infos: list[ServiceInfo]
+        self,
+        scenario: Scenario,
+        side: Side,
+        outcomes: dict[str, Outcome],
+        infos: list[ServiceInfo],
+        own: bool = False,
     ) -> Side | ScenarioResult:
-        """The side with its server started, or the scenario's result when it cannot be."""
+        """The side with its server started (``own``: on MLflow's own stores), or the
+        scenario's result when it cannot be."""
         version = self.provisioner.env.mlflow_version
         try:
-            return self._serve(scenario, side)
+            return self._serve(scenario, side, own)
         except NotPlaceable as exc:
             status = Status.INCONCLUSIVE if isinstance(exc, NeedsTemplate) else Status.SKIPPED
             return ScenarioResult(scenario.name, version, status, str(exc), services=infos)
@@ -64,7 +70,7 @@ class ServerMode:
                 scenario.name, version, [found], services=infos, logs=logs
             )
 
-    def _serve(self, scenario: Scenario, side: Side) -> Side:
+    def _serve(self, scenario: Scenario, side: Side, own: bool) -> Side:
         """Start ``mlflow server`` on the plugin's stores; the workloads become its clients."""
         provisioner = self.provisioner
         probed = provisioner.probe["entry_points"]
@@ -80,7 +86,8 @@ class ServerMode:
             raise ServerUnavailable(str(exc)) from None
         inside = {n: b.inside for n, b in side.bindings.items() if b.inside}
         namespaces = {n: b.namespace() for n, b in inside.items()}
-        stores = resolve_stores(scenario, probed, provisioner.settings, side.workdir, namespaces)
+        placed = [] if own else probed
+        stores = resolve_stores(scenario, placed, provisioner.settings, side.workdir, namespaces)
         server = MlflowServer(
             client,
             self.pool.labels,

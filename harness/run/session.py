@@ -36,6 +36,7 @@ from harness.planning.scenario import Scenario, directories, select
 from harness.planning.shard import ShardSpec
 from harness.run.attempts import last_error
 from harness.run.runner import ScenarioRun
+from harness.run.upgrade import UpgradePath, arrow, not_upgradable, shared_with_mlflow, skew
 from harness.sandbox.build import Builder
 from harness.sandbox.container import Sandbox, Sandboxed, host_reach, make_workdir, owner
 from harness.services.pool import ServicePool
@@ -57,11 +58,24 @@ class Options:
     scenario_dirs: list[Path] = field(default_factory=list)  # --scenario-dir, besides the defaults
     shard: ShardSpec | None = None  # --shard K/N: this machine's share of the selection
     sandbox: bool = True  # every process of the plugin's environment in a locked-down container
+    upgrade: tuple[str, str | None] | None = None  # --upgrade FROM[:TO] (TO None: the newest)
+    upgrade_plugin: str | None = None  # --upgrade-plugin: the release that writes before it
 
     def select(self) -> list[Scenario]:
         """The scenarios asked for, from the harness's, the plugin's and the given directories."""
         found = directories(self.plugin, self.scenario_dirs)
         return select(self.scenarios, found, everything=self.profile == "full")
+
+    def paths(self, scenario: Scenario) -> list[tuple[str | None, tuple[str, str | None] | None]]:
+        """How ``scenario`` runs: under each MLflow version asked for (``(version, None)``), and
+        as the upgrade path it declares or ``--upgrade`` asks for (``(None, path)``). With an
+        upgrade asked for and no version, only as the path."""
+        declared = scenario.upgrade
+        if declared is not None:
+            return [(None, (declared.before, declared.after))]
+        versions: list[str | None] = list(self.mlflow_versions) or [None]
+        plain = [] if self.upgrade and not self.mlflow_versions else [(v, None) for v in versions]
+        return [*plain, *([(None, self.upgrade)] if self.upgrade else [])]
 
 
 def _groups_request() -> dict[str, dict[str, Any]]:
@@ -168,10 +182,14 @@ class Session:
         self.environments: list[dict[str, Any]] = []
         self.info: PluginInfo | None = None
         self.timings = Timings()
-        self.prepared: dict[str | None, _Version] = {}  # by the MLflow version asked for
+        # by the MLflow version asked for, and the plugin release (None: the plugin)
+        self.prepared: dict[tuple[str | None, str | None], _Version] = {}
+        self.shared = self.rundir / "upgrades"  # an upgrade path's sides: every sandbox sees it
+        self.upgrading = bool(options.upgrade) or any(s.upgrade for s in options.select())
         self.launchers: list[tuple[dict[str, Any], Launcher]] = []  # per environment
         self.sandboxes: list[Sandbox] = []
         self._source: PluginSource | None = None
+        self._releases: dict[str, PluginSource] = {}  # --upgrade-plugin
         self.built = ""
         network = self._network if options.sandbox else None
         self.builder = Builder(self.rundir / "build", network, self.pool.labels, options.progress)
@@ -182,36 +200,29 @@ class Session:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def prepare(self, version: str | None) -> _Version:
-        """The environment and probe for one MLflow version, built or reused on first use.
+    def prepare(self, version: str | None, release: str | None = None) -> _Version:
+        """The environment and probe for one MLflow version (and plugin ``release``, by
+        default the plugin), built or reused on first use.
 
         Raises NotInstallable when the run has this one version only: there is nothing to run.
         """
-        if version in self.prepared:
-            return self.prepared[version]
+        if (version, release) in self.prepared:
+            return self.prepared[(version, release)]
         progress = self.options.progress
         try:
-            env = self._environment(version)
+            env = self._environment(version, release)
         except NotInstallable as exc:
-            if len(self.versions) == 1:
+            if len(self.versions) == 1 and not self.options.upgrade:
                 raise
             reason = f"not installable with MLflow {version} (pin: {exc.pin})"
             progress(reason)
             self.environments.append(
                 {"mlflow_version": version, "installable": False, "reason": reason}
             )
-            return self.prepared.setdefault(version, _Version(unavailable=reason))
+            return self.prepared.setdefault((version, release), _Version(unavailable=reason))
         state = "reused" if env.reused else "built"
         progress(f"environment {state} in {env.build_seconds:.1f} s: {env.path}")
-        workdir = self.rundir / env.mlflow_version
-        workdir.mkdir(exist_ok=True)
-        watch = {
-            "write": [str(workdir)],
-            "read": [str(env.path)],
-            "sandboxed": self.options.sandbox,
-        }
-        env = replace(env, watch=watch, profile=self.timings.scripts)  # its scripts' phases
-        env, contained = self._launcher(env, workdir)
+        env, workdir, contained = self._contained(env, "-before" if release else "")
         self.environments.append(
             {
                 "path": str(env.path),
@@ -221,18 +232,19 @@ class Session:
                 "installable": True,
                 "mlflow_version": env.mlflow_version,
                 "constraints": env.constraints,
-                "plugin_build": self.built,
+                "plugin_build": self.built if release is None else release,
                 "sandbox": contained,
             }
         )
         self.launchers.append((self.environments[-1], env.launcher))
         with self.timings.measure("workloads_s"):
             probe = probe_plugin(env, workdir, progress)
-        self.info = self.info or _plugin_info(self.options.plugin, probe)
+        if release is None:  # the plugin, not the older release an upgrade path starts from
+            self.info = self.info or _plugin_info(self.options.plugin, probe)
         runner = ScenarioRun(
             env,
             probe,
-            self.settings,
+            self._settings(release),
             self.pool,
             self.options.report_dir,
             progress,
@@ -240,17 +252,44 @@ class Session:
             self.options.knobs,
             fresh=self.options.fresh_processes,
         )
-        return self.prepared.setdefault(version, _Version("", env, probe, runner, workdir))
+        prepared = _Version("", env, probe, runner, workdir)
+        return self.prepared.setdefault((version, release), prepared)
 
-    def _environment(self, version: str | None) -> PluginEnv:
+    def _contained(self, env: PluginEnv, suffix: str) -> tuple[PluginEnv, Path, dict[str, Any]]:
+        """``env`` with its workdir, watch and launcher (see ``_launcher``)."""
+        workdir = self.rundir / f"{env.mlflow_version}{suffix}"
+        workdir.mkdir(exist_ok=True)
+        if self.upgrading:
+            make_workdir(self.shared)
+        watch = {
+            "write": [str(workdir), *([str(self.shared)] if self.upgrading else [])],
+            "read": [str(env.path)],
+            "sandboxed": self.options.sandbox,
+        }
+        env = replace(env, watch=watch, profile=self.timings.scripts)  # its scripts' phases
+        env, contained = self._launcher(env, workdir, suffix)
+        return env, workdir, contained
+
+    def _settings(self, release: str | None) -> Settings:
+        """The plugin's settings; for an older release, its own when it has a settings file."""
+        if release is not None and (found := parse_plugin(release).settings_file()):
+            return load_settings(self.options, found)
+        return self.settings
+
+    def _environment(self, version: str | None, release: str | None) -> PluginEnv:
         with self.timings.measure("environments_s"):
-            source = self._installable()
+            source = self._installable(release)
             wheels = self.builder.index_wheels if self.options.sandbox else None
             return ensure_environment(source, version, self.options.progress, wheels)
 
-    def _installable(self) -> PluginSource:
-        """The plugin as the installer takes it: a local source built into a wheel first (in
-        the sandbox by default: its build backend is the plugin's code), once per run."""
+    def _installable(self, release: str | None = None) -> PluginSource:
+        """The plugin (or an older ``release`` of it) as the installer takes it: a local source
+        built into a wheel first (in the sandbox by default: its build backend is the plugin's
+        code), once per run."""
+        if release is not None:
+            if release not in self._releases:
+                self._releases[release] = self.builder.plugin(parse_plugin(release))[0]
+            return self._releases[release]
         if self._source is None:
             self._source, self.built = self.builder.plugin(self.plugin)
             self.options.progress(f"plugin: {self.built}")
@@ -264,7 +303,9 @@ class Session:
                 f"the sandbox cannot start: {exc}; or run with --no-sandbox"
             ) from None
 
-    def _launcher(self, env: PluginEnv, workdir: Path) -> tuple[PluginEnv, dict[str, Any]]:
+    def _launcher(
+        self, env: PluginEnv, workdir: Path, suffix: str
+    ) -> tuple[PluginEnv, dict[str, Any]]:
         """``env`` with the launcher its scripts start through, and the sandbox's description.
 
         Sandboxed (the default): a container for this environment, its fork server and process
@@ -274,7 +315,16 @@ class Session:
         if self.options.sandbox:
             client, network = self._network()
             make_workdir(workdir)
-            sandbox = Sandbox(env, workdir, client, network, self.pool.labels, progress)
+            sandbox = Sandbox(
+                env,
+                workdir,
+                client,
+                network,
+                self.pool.labels,
+                progress,
+                self.shared if self.upgrading else None,
+                suffix,
+            )
             self.sandboxes.append(sandbox)
             sandbox.start()
             progress(f"sandboxed: {env.plugin_name} runs in container {sandbox.name}")
@@ -330,6 +380,50 @@ class Session:
         )
         return result
 
+    def upgrade(self, scenario: Scenario, path: tuple[str, str | None]) -> list[ScenarioResult]:
+        """Run one scenario as the upgrade path from ``path[0]`` (with ``--upgrade-plugin``'s
+        release, if given) to ``path[1]`` (None: the newest MLflow); a server-mode scenario as
+        version skew, both ways: clients of one version, the server of the other."""
+        before = self.prepare(path[0], self.options.upgrade_plugin)
+        after = self.prepare(path[1])
+        if before.runner is None or after.runner is None or not (before.env and after.env):
+            label = arrow(path[0], path[1] or "newest")
+            why = before.unavailable or after.unavailable
+            return [ScenarioResult(scenario.name, label, Status.SKIPPED, why)]
+        label = arrow(before.env.mlflow_version, after.env.mlflow_version)
+        if not (scenario.server and scenario.clients == "http") and not scenario.upgradable():
+            return [not_upgradable(scenario, label)]
+        self.start_services([scenario], path[1])
+        if scenario.server:
+            return [self._skew(scenario, after, before), self._skew(scenario, before, after)]
+        self.options.progress(f"scenario {scenario.name} (upgrade {label})")
+        result = UpgradePath(before.runner, after.runner, self.shared)(scenario)
+        published = self._published(scenario, result)
+        sandboxed = after.env.sandboxed
+        result.sandbox = reach.collect(
+            self.shared, f"{scenario.name}-upgrade", sandboxed, published
+        )
+        return [result]
+
+    def _skew(self, scenario: Scenario, clients: _Version, server: _Version) -> ScenarioResult:
+        """``scenario`` (server mode) with ``server``'s ``mlflow server`` and ``clients``'
+        workloads, in the directory both see."""
+        assert server.runner and server.env and clients.runner and clients.env
+        label = skew(clients.env.mlflow_version, server.env.mlflow_version)
+        self.options.progress(f"scenario {scenario.name} ({label})")
+        workdir = self.shared / label.replace(" ", "-").replace("/", "")
+        make_workdir(workdir)
+        result = server.runner(scenario, workdir, clients.runner.provisioner)
+        result.mlflow_version = label
+        if result.status is Status.FAILED:  # MLflow's own stores behind the same pair
+            self.options.progress(f"{scenario.name}: the same {label} on MLflow's own stores")
+            own = make_workdir(workdir.with_name(f"{workdir.name}-own"))
+            theirs = server.runner(scenario, own, clients.runner.provisioner, own=True)
+            result = shared_with_mlflow(result, theirs)
+        published = self._published(scenario, result)
+        result.sandbox = reach.collect(workdir, scenario.name, server.env.sandboxed, published)
+        return result
+
     def _published(self, scenario: Scenario, result: ScenarioResult) -> set[int]:
         """The host ports the run gave the scenario: its services', and its server's."""
         outcomes = [self.pool.outcomes.get((ref.name, ref.image)) for ref in scenario.services]
@@ -380,10 +474,14 @@ def execute(options: Options) -> RunReport:
             scenarios = quick(scenarios, entry_points, session.settings)
         for version in session.versions:
             chosen = plan.scenarios(scenarios, version) if plan else scenarios
-            if plan is not None and not chosen:
+            chosen = [s for s in chosen if (version, None) in options.paths(s)]
+            if not chosen:
                 continue
             session.start_services(chosen, version)
             results += [session.run(scenario, version) for scenario in chosen]
+        for scenario in scenarios:
+            for _, path in options.paths(scenario):
+                results += session.upgrade(scenario, path) if path else []
         report = session.report(results)
         report.shard = plan.record() if plan else None
         return report

@@ -149,10 +149,14 @@ class Sandbox:
         network: str,
         labels: engine.RunLabels,
         progress: Progress,
+        shared: Path | None = None,
+        suffix: str = "",
     ) -> None:
+        """``shared``: a directory of the run every sandbox also writes (upgrade paths);
+        ``suffix`` tells apart two sandboxes of one MLflow version (two plugin releases)."""
         self.env, self.workdir, self.client, self.network = env, workdir, client, network
-        self.labels, self.progress = labels, progress
-        self.name = labels.name(f"sandbox-{env.mlflow_version}")
+        self.labels, self.progress, self.shared = labels, progress, shared
+        self.name = labels.name(f"sandbox-{env.mlflow_version}{suffix}")
         self.scripts = WORKLOADS
         self.image = ""
         self._container: Container | None = None
@@ -180,7 +184,10 @@ class Sandbox:
         }
 
     def mounts(self) -> dict[str, dict[str, str]]:
-        return plugin_mounts(self.env, self.workdir)
+        mounts = plugin_mounts(self.env, self.workdir)
+        if self.shared is not None:
+            mounts[str(self.shared)] = {"bind": str(self.shared), "mode": "rw"}
+        return mounts
 
     def start(self) -> None:
         """Build or reuse the image, install the workloads, start the container."""
@@ -281,8 +288,12 @@ class Sandbox:
             "mode": "sandboxed",
             "image": self.image,
             "user": user(),
-            "read_only": sorted(set(self.mounts()) - {str(self.workdir)}),
-            "read_write": [str(self.workdir), "/tmp (tmpfs)"],
+            "read_only": sorted(set(self.mounts()) - {str(self.workdir), str(self.shared)}),
+            "read_write": [
+                str(self.workdir),
+                *([str(self.shared)] if self.shared else []),
+                "/tmp (tmpfs)",
+            ],
             "network": "the run's network only, and the ports the run published",
             "limits": f"read-only root, no capabilities, no Docker socket, {MEMORY}, {PIDS} pids",
         }
