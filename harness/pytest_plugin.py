@@ -87,6 +87,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="start every script in a new interpreter, not forked from a preloading server",
     )
     group.addoption(
+        "--mlflow-upgrade",
+        metavar="FROM[:TO]",
+        help="run the scenarios that write stored data as the upgrade path from MLflow FROM "
+        "to TO (default: newest); server-mode ones as version skew (docs/upgrades.md)",
+    )
+    group.addoption(
+        "--mlflow-upgrade-plugin",
+        metavar="REQUIREMENT-OR-PATH",
+        help="with --mlflow-upgrade: the older plugin release that writes under FROM",
+    )
+    group.addoption(
         "--mlflow-no-sandbox",
         action="store_true",
         help="run the plugin's code on the host, not in the locked-down sandbox container",
@@ -122,6 +133,25 @@ def _shard_option(value: str) -> str:
     return value
 
 
+Path_ = tuple[str, str | None]  # an upgrade path: FROM, TO (None: the newest MLflow)
+
+
+def _path(value: str | None) -> Path_ | None:
+    """``--mlflow-upgrade FROM[:TO]``."""
+    if not value:
+        return None
+    before, _, after = value.partition(":")
+    return before.strip(), after.strip() or None
+
+
+def _item_name(scenario: Scenario, version: str, path: Path_ | None, index: int) -> str:
+    if path is not None:
+        skewed = scenario.server and scenario.clients == "http"
+        skew = f"-skew{index + 1}" if skewed else ""  # clients of TO, then of FROM
+        return f"{scenario.name}[upgrade-{path[0]}-{path[1] or 'newest'}{skew}]"
+    return f"{scenario.name}[mlflow-{version}]" if version else scenario.name
+
+
 REPORT = pytest.StashKey["RunReport"]()  # the merged report, once the session has finished
 _RUN = pytest.StashKey["HarnessRun"]()
 _WORKER_OUTPUT = "mlflow-plugin-harness"
@@ -141,6 +171,7 @@ class HarnessRun:
         self.results: list[ScenarioResult] = []
         self.mask = Masker()
         self.workers: list[dict[str, Any]] = []  # under xdist, on the controller
+        self.upgrades: dict[tuple[str, Path_], list[ScenarioResult]] = {}  # its items share one
 
     def options(self) -> dict[str, Any]:
         opt = self.config.getoption
@@ -159,6 +190,8 @@ class HarnessRun:
             "knobs": {k: v for k in ("examples", "seed") if (v := opt(f"mlflow_{k}")) is not None},
             "fresh_processes": bool(opt("mlflow_fresh_processes")),
             "sandbox": not opt("mlflow_no_sandbox"),
+            "upgrade": _path(opt("mlflow_upgrade")),
+            "upgrade_plugin": opt("mlflow_upgrade_plugin"),
         }
 
     def scenarios(self) -> list[Scenario]:
@@ -182,21 +215,52 @@ class HarnessRun:
         except UsageError as exc:  # a durations file that is no report
             raise pytest.UsageError(f"mlflow-plugin-harness: {exc}") from None
 
-    def result(self, scenario: Scenario, version: str) -> ScenarioResult:
+    def paths(self, scenario: Scenario) -> list[tuple[str, Path_ | None, int]]:
+        """The items of ``scenario``: (version, None, 0) per MLflow version, and (\"\", path,
+        i) per result of its upgrade path (two for version skew)."""
+        from harness.run.session import Options
+
+        o = self.options()
+        options = Options(o["plugin"], mlflow_versions=o["versions"], upgrade=o["upgrade"])
+        skew = scenario.server and scenario.clients == "http"
+        return [
+            (version or "", path, index)
+            for version, path in options.paths(scenario)
+            for index in range(2 if path and skew else 1)
+        ]
+
+    def result(
+        self, scenario: Scenario, version: str, path: Path_ | None = None, index: int = 0
+    ) -> ScenarioResult:
         from harness.model.errors import HarnessError
         from harness.reports.report import Masker
 
         if not self.failure:
             try:
                 session = self._session()
-                result = session.run(scenario, version or None)
+                results, found = self._results(session, scenario, version, path, index)
             except HarnessError as exc:
                 self.failure = str(exc)
             else:
-                self.results.append(result)
+                self.results += results
                 self.mask = Masker(session.pool.secrets)
-                return result
+                return found
         raise RuntimeError(f"mlflow-plugin-harness: {self.failure}")
+
+    def _results(
+        self, session: Session, scenario: Scenario, version: str, path: Path_ | None, index: int
+    ) -> tuple[list[ScenarioResult], ScenarioResult]:
+        """The new results for the report, and the item's: an upgrade path runs once for
+        all of its items."""
+        if path is None:
+            result = session.run(scenario, version or None)
+            return [result], result
+        key = (scenario.name, path)
+        known = key in self.upgrades
+        results = self.upgrades[key] if known else session.upgrade(scenario, path)
+        self.upgrades[key] = results
+        found = results[index] if index < len(results) else results[0]  # skipped as a whole
+        return ([] if known else results), found
 
     def _session(self) -> Session:
         from harness.run.session import Options, Session
@@ -221,6 +285,8 @@ class HarnessRun:
                     fresh_processes=o["fresh_processes"],
                     sandbox=o["sandbox"],
                     scenario_dirs=o["scenario_dirs"],
+                    upgrade=o["upgrade"],
+                    upgrade_plugin=o["upgrade_plugin"],
                 )
             )
         return self.session
@@ -296,17 +362,28 @@ class ScenarioInconclusive(Exception):
 
 
 class ScenarioItem(pytest.Item):
-    """One scenario under one MLflow version ("" when the newest)."""
+    """One scenario under one MLflow version ("" when the newest), or one result (``index``)
+    of its ``upgrade`` path."""
 
-    def __init__(self, *, scenario: Scenario, version: str, run: HarnessRun, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        version: str,
+        run: HarnessRun,
+        upgrade: Path_ | None = None,
+        index: int = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.scenario, self.version, self.run = scenario, version, run
+        self.upgrade, self.index = upgrade, index
         self.outcome: ScenarioResult | None = None
 
     def setup(self) -> None:
         from harness.model.results import Status
 
-        self.outcome = self.run.result(self.scenario, self.version)
+        self.outcome = self.run.result(self.scenario, self.version, self.upgrade, self.index)
         self.user_properties.append(("mlflow-status", self.outcome.status.value))  # for xdist
         if self.outcome.status is Status.ERROR:  # the harness or infrastructure broke
             self._attach()
@@ -371,23 +448,25 @@ def pytest_collection_modifyitems(
     if not config.getoption("mlflow_plugin"):
         return
     run = config.stash[_RUN]
-    versions = run.options()["versions"] or [""]
     plan = run.plan()
     added = []
-    for scenario, version in itertools.product(run.scenarios(), versions):
-        if plan is not None and not plan.takes(scenario.name, version):
-            continue  # another shard's
-        name = f"{scenario.name}[mlflow-{version}]" if version else scenario.name
-        added.append(
-            ScenarioItem.from_parent(
-                session,
-                name=name,
-                nodeid=f"mlflow-plugin-harness::{name}",
-                scenario=scenario,
-                version=version,
-                run=run,
+    for scenario in run.scenarios():
+        for version, path, index in run.paths(scenario):
+            if plan is not None and not plan.takes(scenario.name, version):
+                continue  # another shard's
+            name = _item_name(scenario, version, path, index)
+            added.append(
+                ScenarioItem.from_parent(
+                    session,
+                    name=name,
+                    nodeid=f"mlflow-plugin-harness::{name}",
+                    scenario=scenario,
+                    version=version,
+                    run=run,
+                    upgrade=path,
+                    index=index,
+                )
             )
-        )
     items.extend(added)
     # reported like collected items, so "collected N items" counts them
     config.hook.pytest_collectreport(

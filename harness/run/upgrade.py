@@ -3,7 +3,7 @@ upgraded, read back and written again under the next.
 
 The path runs on one side whose workdir both environments' sandboxes mount (``shared``):
 1. ``before`` writes the scenario's read-back workloads and opens a run it leaves running;
-2. ``after`` runs the upgrade step (``upgrade_commands``);
+2. ``after`` runs the upgrade step (``upgrade_steps``);
 3. ``after`` reads the first batch back untouched (the ``survived`` check judges that alone);
 4. ``after`` ends the open run, tags every run, adds a model version and moves its alias,
    writes a second batch, and reads everything back; the scenario's checks judge that.
@@ -24,7 +24,7 @@ from harness.checks import GATES, Evidence, run_check, upstream_note
 from harness.kinds import KINDS, uses
 from harness.model.contracts import builtin_name
 from harness.model.results import CheckResult, ScenarioResult, Status
-from harness.planning.plan import Builtin, PlacedStores, builtins
+from harness.planning.plan import Builtin, PlacedStores, builtins, untested
 from harness.planning.scenario import Scenario
 from harness.run.attempts import Attempts
 from harness.run.blame import EXAMINED, normal, reexamined
@@ -103,6 +103,8 @@ class UpgradePath:
             walked = self._walk(run, side, self.after.settings.upgrade)
             checks = self.after.judge(run, side, walked.evidence, walked.attempts, examine=False)
             checks = [*checks, *(run_check(n, walked.evidence) for n in UPGRADE_CHECKS)]
+            if any(c.status is Status.FAILED for c in checks) and side.stores.plugin_roles:
+                self._buildable(run.scenario, side)  # a store that needs what is missing here
             checks = self._examined(run, side, checks)
         except Ended as ended:
             return ended.result or ScenarioResult(
@@ -112,6 +114,7 @@ class UpgradePath:
             scenario.name,
             self.label,
             checks,
+            gates=GATES,
             duration_s=round(time.monotonic() - started, 2),
             services=run.infos,
             stores=side.uris(),
@@ -126,11 +129,23 @@ class UpgradePath:
         MLflow's own stores, the ``index``-th set)."""
         label = f"{run.scenario.name}-upgrade{f'-own{index}' if builtin else ''}"
         try:
-            return self.before.provisioner.side(
+            side = self.before.provisioner.side(
                 run.scenario, run.outcomes, self.shared, label, builtin
             )
         except Exception as exc:  # noqa: BLE001 - a service that cannot provision: an error
             raise Ended(Status.ERROR, f"preparing services failed: {exc}") from None
+        if builtin is None:  # the plugin's stores: in use, and buildable here?
+            eps = self.before.probe["entry_points"]
+            if why := untested(run.scenario, eps, side.stores):
+                raise Ended(Status.SKIPPED, why)
+            if side.stores.guessed:
+                self._buildable(run.scenario, side)
+        return side
+
+    def _buildable(self, scenario: Scenario, side: Side) -> None:
+        """End the path when a plugin store cannot be built here (see ``Examiner``)."""
+        if refused := self.before.examiner.unbuildable(scenario, side):
+            raise Ended(*refused)
 
     def _walk(self, run: RunState, side: Side, declared: str | None) -> _Walked:
         """The four steps of the module's docstring, on ``side``."""

@@ -180,6 +180,7 @@ def test_every_check_has_a_broken_plugin():
         for check in checks
     }
     covered |= {"domain"} if DOMAIN_CASES else set()
+    covered |= {"upgrade", "survived"}  # shown to fail in test_upgrades.py
     workloads = {check for _, _, check, _ in CASES if check.startswith("workload:")}
     assert {check for _, _, check, _ in CASES} - workloads | covered == set(CHECKS)
 

@@ -31,6 +31,7 @@ CHEAPER = {
     "misbehaving": ["providers"],
     "build-escapes": ["entry-points"],
     "stale-reader": ["quickstart", "server-local"],
+    "relayout": ["entry-points"],  # its defect shows across an upgrade only (test_upgrades)
 }
 LOOT = Path("/var/tmp/mlflow-plugin-harness-loot")  # what broken/misbehaving gets on the host
 
@@ -63,8 +64,10 @@ PLAN = {
     "needs-credentials": ["quickstart"],
     "needs-deployment-key": ["deployments"],
     "needs-project-token": ["projects"],
+    "needs-upgrade-command": ["entry-points"],  # upgrade paths: test_upgrades
     "not-a-plugin": ["entry-points"],
     "pins-old-mlflow": ["entry-points"],
+    "relayout-1": ["entry-points"],
     "scheme-override": ["entry-points", "conformance"],
     "uri-form": ["quickstart", "providers"],
     **_broken(),

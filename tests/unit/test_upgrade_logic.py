@@ -1,14 +1,18 @@
 """Upgrade paths' pure parts: the upgrade step's commands, its check, what survived it, and
 the paths a scenario runs as."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from harness.checks import Evidence, run_check
-from harness.model.results import Status
+from harness.model.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status
 from harness.planning.plan import PlacedStores
 from harness.planning.scenario import load_scenario
+from harness.reports import html
+from harness.reports.merge import merge, read_parts
+from harness.reports.report import Masker
 from harness.run.session import Options
 from harness.run.upgrade import upgrade_steps
 from tests.unit.test_checks import evidence, expected_run, observed_run
@@ -93,3 +97,23 @@ def test_an_upgrade_path_needs_data_that_is_read_back(tmp_path: Path) -> None:
     bad.write_text("description: d\nupgrade: {from: 2.22.1}\nchecks: [entry-points]\n")
     with pytest.raises(Exception, match="upgrade: needs a workload whose data is read back"):
         load_scenario(bad)
+
+
+def _upgrade_report() -> RunReport:
+    plugin = PluginInfo("./p", "acme", "1.0", [EntryPoint("mlflow.tracking_store", "a", "v", True)])
+    cell = ScenarioResult("logging", "2.22.1 → 3.17.2", Status.PASSED, "9 run(s) read back")
+    plain = ScenarioResult("logging", "3.17.2", Status.PASSED)
+    return RunReport(plugin, [plain, cell], [], "run")
+
+
+def test_the_html_report_shows_an_upgrade_cell_and_what_it_read_back(tmp_path: Path) -> None:
+    page = html.render(_upgrade_report(), Masker(), tmp_path)
+    assert "<th>MLflow 3.17.2</th><th>MLflow 2.22.1 → 3.17.2</th>" in page
+    assert "9 run(s) read back" in page
+
+
+def test_merge_keeps_the_upgrade_cell(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(_upgrade_report().to_dict()))
+    merged = merge(read_parts([path]))
+    assert merged.matrix()["logging"]["2.22.1 → 3.17.2"]["status"] == "passed"
