@@ -118,7 +118,7 @@ class UpgradePath:
             duration_s=round(time.monotonic() - started, 2),
             services=run.infos,
             stores=side.uris(),
-            output=run.output[-20000:],
+            output="\n".join(walked.attempts.outputs)[-20000:],
         )
         if result.status is Status.PASSED:  # the matrix cell says what was read back
             result.reason = next(c.detail for c in checks if c.name == "survived")
@@ -200,7 +200,6 @@ class UpgradePath:
         first = continued["manifests"] if continued else first
         second = write(new, f"MLflow {self.after.env.mlflow_version}")
         evidence.pairs += read([*first, *second], "after more work")
-        run.output = "\n".join(attempts.outputs)
         return _Walked(evidence, attempts)
 
     def _upgrade(
