@@ -87,6 +87,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="start every script in a new interpreter, not forked from a preloading server",
     )
     group.addoption(
+        "--mlflow-no-sandbox",
+        action="store_true",
+        help="run the plugin's code on the host, not in the locked-down sandbox container",
+    )
+    _add_shard_options(group)
+    _add_upgrade_options(group)
+
+
+def _add_upgrade_options(group: pytest.OptionGroup) -> None:
+    group.addoption(
         "--mlflow-upgrade",
         metavar="FROM[:TO]",
         help="run the scenarios that write stored data as the upgrade path from MLflow FROM "
@@ -97,12 +107,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="REQUIREMENT-OR-PATH",
         help="with --mlflow-upgrade: the older plugin release that writes under FROM",
     )
-    group.addoption(
-        "--mlflow-no-sandbox",
-        action="store_true",
-        help="run the plugin's code on the host, not in the locked-down sandbox container",
-    )
-    _add_shard_options(group)
 
 
 def _add_shard_options(group: pytest.OptionGroup) -> None:

@@ -212,7 +212,7 @@ import pytest
 
 from harness.model.results import CheckResult, ScenarioResult, Status
 
-def fake(self, scenario, version):
+def fake(self, scenario, version, *_upgrade):
     return ScenarioResult(scenario.name, "3.17.2", Status.INCONCLUSIVE, "tracking.runs: no URI",
                           checks=[CheckResult("tracking.runs", Status.INCONCLUSIVE, "no URI")])
 
