@@ -48,7 +48,7 @@ def survived(evidence: Evidence) -> tuple[Status, str]:
     ]
     if problems:
         return Verdict(
-            Status.FAILED, f"did not survive the upgrade: {summarise(problems)}", problems
+            Status.FAILED, f"lost or unreadable after the upgrade: {summarise(problems)}", problems
         )
     runs = sum(len(manifest["runs"]) for manifest, _ in pairs)
     models = sum(len(manifest["registry"]) for manifest, _ in pairs)

@@ -237,12 +237,13 @@ def explain_conflict(stderr: str, mlflow_requirement: str) -> str:
 
 
 # Known-broken pairs the resolver cannot see, each with why: constraints added (and reported)
-# when the requested MLflow matches. MLflow 2.x imports a pool class SQLAlchemy 2.1 removed.
+# when the requested MLflow matches. MLflow before 3.9 imports a pool class SQLAlchemy 2.1
+# removed (3.9 guards the import).
 COMPATIBILITY: tuple[tuple[str, str, str], ...] = (
     (
-        "<3",
+        "<3.9",
         "sqlalchemy<2.1",
-        "MLflow 2.x imports FallbackAsyncAdaptedQueuePool, gone in SQLAlchemy 2.1",
+        "MLflow before 3.9 imports FallbackAsyncAdaptedQueuePool, gone in SQLAlchemy 2.1",
     ),
 )
 

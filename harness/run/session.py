@@ -30,7 +30,7 @@ from harness.model.contracts import GROUPS
 from harness.model.errors import InfrastructureError, NotInstallable, PluginInstallError, UsageError
 from harness.model.plugin import PluginSource, parse_plugin
 from harness.model.results import EntryPoint, PluginInfo, RunReport, ScenarioResult, Status, Timings
-from harness.planning.plan import skip_reason, unplaceable, usable
+from harness.planning.plan import overridden, skip_reason, unplaceable, usable
 from harness.planning.profiles import quick
 from harness.planning.scenario import Scenario, directories, select
 from harness.planning.shard import ShardSpec
@@ -415,7 +415,9 @@ class Session:
         make_workdir(workdir)
         result = server.runner(scenario, workdir, clients.runner.provisioner)
         result.mlflow_version = label
-        if result.status is Status.FAILED:  # MLflow's own stores behind the same pair
+        # MLflow's own stores behind the same pair (not where the plugin replaces one of them:
+        # the server would load the plugin's store for MLflow's scheme)
+        if result.status is Status.FAILED and not overridden(server.probe["entry_points"]):
             self.options.progress(f"{scenario.name}: the same {label} on MLflow's own stores")
             own = make_workdir(workdir.with_name(f"{workdir.name}-own"))
             theirs = server.runner(scenario, own, clients.runner.provisioner, own=True)

@@ -47,6 +47,16 @@ def skew(clients: str, server: str) -> str:
     return f"client {clients} / server {server}"
 
 
+def walked_part(scenario: Scenario) -> Scenario:
+    """``scenario`` as an upgrade path runs it: its read-back workloads, and the checks they
+    (and the services) give evidence for; faults, the contract suite and the domain stay with
+    its plain cells."""
+    workloads = [w for w in scenario.workloads if w.kind in uses(readback=True)]
+    fed = {check for w in workloads for check in KINDS[w.kind].checks}
+    checks = [c for c in scenario.checks if c in fed or c in GATES]
+    return scenario.model_copy(update={"workloads": workloads, "checks": checks})
+
+
 def upgrade_steps(stores: PlacedStores, declared: str | None) -> list[dict[str, Any]]:
     """The upgrade step's commands (``argv``, and ``what`` to show: the URIs hold secrets):
     MLflow's own ``mlflow db upgrade`` on each SQL store of MLflow's own, and on each of the
@@ -94,7 +104,8 @@ class UpgradePath:
         self.label = arrow(before.env.mlflow_version, after.env.mlflow_version)
 
     def __call__(self, scenario: Scenario) -> ScenarioResult:
-        started, run = time.monotonic(), RunState(scenario, self.shared)
+        started, scenario = time.monotonic(), walked_part(scenario)
+        run = RunState(scenario, self.shared)
         try:
             self.before.gate(scenario)
             self.after.gate(scenario)
@@ -106,10 +117,11 @@ class UpgradePath:
             if any(c.status is Status.FAILED for c in checks) and side.stores.plugin_roles:
                 self._buildable(run.scenario, side)  # a store that needs what is missing here
             checks = self._examined(run, side, checks)
-        except Ended as ended:
-            return ended.result or ScenarioResult(
+        except Ended as ended:  # a gate's result names its side's version: this is the path's
+            found = ended.result or ScenarioResult(
                 scenario.name, self.label, ended.status, ended.detail, services=run.infos
             )
+            return replace(found, mlflow_version=self.label)
         result = ScenarioResult.from_checks(
             scenario.name,
             self.label,
@@ -154,7 +166,7 @@ class UpgradePath:
             lambda: "; ".join(filter(None, (s.trouble() for s in run.services().values())))
         )
         evidence = Evidence(self.after.probe, groups=scenario.loaded_groups())
-        workloads = [w for w in scenario.workloads if w.kind in uses(readback=True)]
+        workloads = scenario.workloads  # the read-back ones (``walked_part``)
         say = self.after.progress
 
         def write(provisioner: Any, when: str) -> list[dict[str, Any]]:

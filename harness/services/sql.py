@@ -50,6 +50,7 @@ class SqlService(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._templates: dict[str, str] = {}  # MLflow schema (version) -> migrated database
+        self._unmigrated: dict[str, Exception] = {}  # why a schema's template failed, kept
         self._template_lock = threading.Lock()
 
     def url(self, database: str, inside: bool = False) -> str:
@@ -109,10 +110,16 @@ class SqlService(Service):
         database = database_name(name)
         if self.supports_clone:
             with self._template_lock:
+                if schema in self._unmigrated:  # the real error, not "already exists"
+                    raise self._unmigrated[schema]
                 if schema not in self._templates:
                     template = database_name(f"harness_mlflow_template_{schema}".rstrip("_"))
                     self.create_database(template)
-                    migrate(self.url(template))
+                    try:
+                        migrate(self.url(template))
+                    except Exception as exc:
+                        self._unmigrated[schema] = exc
+                        raise
                     self._templates[schema] = template
             self.clone_database(self._templates[schema], database)
         else:

@@ -90,7 +90,7 @@ def test_a_release_that_moves_its_data_without_migrating_fails_the_upgrade_only(
     assert checks["upgrade"]["status"] == "passed"  # nothing to run: the defect is the layout
     survived = checks["survived"]
     assert survived["status"] == "failed" and survived["blame"] == "plugin", survived
-    assert survived["detail"].startswith("did not survive the upgrade: experiment ")
+    assert survived["detail"].startswith("lost or unreadable after the upgrade: experiment ")
     assert any(p.startswith("run ") and "unreadable" in p for p in survived["problems"])
     assert outcome.report["plugin"]["version"] == "2.0.0"  # the plugin is the newer release
     plugin = str(PLUGINS / "broken" / "relayout")  # the same verdicts on the host, unforked
@@ -115,7 +115,10 @@ def test_an_upgrade_that_needs_its_declared_command_passes_with_it_and_fails_wit
     outcome = harness("run", str(without), "-s", "quickstart", *PATH, timeout=1200)
     assert outcome.code == 1, outcome.stdout[-3000:]
     survived = {c["name"]: c for c in _result(outcome, "quickstart", ARROW)["checks"]}["survived"]
-    assert survived["status"] == "failed" and "did not survive the upgrade" in survived["detail"]
+    assert (
+        survived["status"] == "failed"
+        and "lost or unreadable after the upgrade" in survived["detail"]
+    )
     assert any("unreadable" in p for p in survived["problems"]), survived
 
 

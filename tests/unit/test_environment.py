@@ -126,3 +126,17 @@ def test_a_sync_whose_pin_the_index_lost_is_tried_again_then_an_infrastructure_e
     message = str(raised.value)
     assert f"after {environment.SYNC_ATTEMPTS} tries" in message
     assert "harness-no-such-package" in message and "\n" not in message
+
+
+def test_mlflow_before_3_9_gets_sqlalchemy_below_2_1_and_later_ones_do_not():
+    pinned = {
+        v: [c for c, _ in environment.compatibility_constraints(v)]
+        for v in ("2.22.1", "3.0.0", "3.8.1", "3.9.0", "3.17.2")
+    }
+    assert pinned == {
+        "2.22.1": ["sqlalchemy<2.1"],
+        "3.0.0": ["sqlalchemy<2.1"],
+        "3.8.1": ["sqlalchemy<2.1"],
+        "3.9.0": [],
+        "3.17.2": [],
+    }

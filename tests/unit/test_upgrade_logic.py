@@ -67,7 +67,10 @@ def test_survived_names_what_the_upgrade_lost_and_passes_what_it_kept() -> None:
     assert run_check("survived", _upgrade([], kept)).status is Status.PASSED
     result = run_check("survived", _upgrade([], lost))
     assert result.status is Status.FAILED
-    assert result.detail.startswith("did not survive the upgrade: ") and "alpha" in result.detail
+    assert (
+        result.detail.startswith("lost or unreadable after the upgrade: ")
+        and "alpha" in result.detail
+    )
     assert run_check("survived", _upgrade([], [])).status is Status.SKIPPED
 
 
