@@ -29,7 +29,7 @@ from harness.planning.scenario import Scenario
 from harness.run.attempts import Attempts
 from harness.run.blame import EXAMINED, normal, reexamined
 from harness.run.runner import ScenarioRun
-from harness.run.sides import Side
+from harness.run.sides import Provisioner, Side
 from harness.run.state import Ended, RunState
 
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
@@ -169,7 +169,7 @@ class UpgradePath:
         workloads = scenario.workloads  # the read-back ones (``walked_part``)
         say = self.after.progress
 
-        def write(provisioner: Any, when: str) -> list[dict[str, Any]]:
+        def write(provisioner: Provisioner, when: str) -> list[dict[str, Any]]:
             written = []
             for workload in workloads:
                 kind = KINDS[workload.kind]
