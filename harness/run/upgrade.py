@@ -58,7 +58,8 @@ def walked_part(scenario: Scenario) -> Scenario:
 
 
 def upgrade_steps(stores: PlacedStores, declared: str | None) -> list[dict[str, Any]]:
-    """The upgrade step's commands (``argv``, and ``what`` to show: the URIs hold secrets):
+    """The upgrade step's commands (``argv``, or ``mlflow``: MLflow's CLI arguments; and
+    ``what`` to show: the URIs hold secrets):
     MLflow's own ``mlflow db upgrade`` on each SQL store of MLflow's own, and on each of the
     plugin's that wraps one (its URI holds MLflow's) unless the plugin declares its command,
     which then runs once, last, with the URIs filled in."""
@@ -75,9 +76,9 @@ def upgrade_steps(stores: PlacedStores, declared: str | None) -> list[dict[str, 
             continue  # the plugin's: by its command, or in no database of MLflow's schema
         if uri.split(":", 1)[0].split("+", 1)[0] in SQL_SCHEMES:
             sql.setdefault(uri, []).append(role)
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
-            "argv": ["python", "-m", "mlflow", "db", "upgrade", uri],
+            "mlflow": ["db", "upgrade", uri],  # MLflow's CLI, its arguments kept off `ps`
             "what": f"`mlflow db upgrade` of the {' and '.join(roles)} store",
         }
         for uri, roles in sql.items()

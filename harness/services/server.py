@@ -68,6 +68,15 @@ class ServerSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
+def stores(spec: ServerSpec) -> dict[str, str]:
+    """``mlflow server``'s store options as the variables it reads them from."""
+    return {
+        "MLFLOW_BACKEND_STORE_URI": spec.backend_store_uri,
+        "MLFLOW_REGISTRY_STORE_URI": spec.registry_store_uri,
+        "MLFLOW_ARTIFACTS_DESTINATION": spec.artifacts_destination,
+    }
+
+
 class MlflowServer:
     """One ``mlflow server`` container for one scenario."""
 
@@ -91,6 +100,8 @@ class MlflowServer:
         self._health = 0
 
     def command(self, spec: ServerSpec) -> list[str]:
+        """The server's command line; the store URIs, which hold passwords, go through the
+        environment (``stores``), never where ``ps`` shows them."""
         argv = [
             str(self.env.python),
             "-m",
@@ -102,13 +113,7 @@ class MlflowServer:
             str(PORT),
             "--workers",
             "1",
-            "--backend-store-uri",
-            spec.backend_store_uri,
-            "--registry-store-uri",
-            spec.registry_store_uri,
             "--serve-artifacts",
-            "--artifacts-destination",
-            spec.artifacts_destination,
             "--default-artifact-root",
             "mlflow-artifacts:/",
         ]
@@ -121,7 +126,7 @@ class MlflowServer:
         """Run the server and wait until it answers /health; return its URL on 127.0.0.1."""
         self.image = images.build_service(self.client, "mlflow-server", progress)
         self.workdir.chmod(0o777)  # the server's unprivileged user writes local stores here
-        environment = {**spec.env, "TMPDIR": "/tmp"}
+        environment = {**spec.env, **stores(spec), "TMPDIR": "/tmp"}
         if host_ca_bundle():
             environment.update(SSL_CERT_FILE=CA_INSIDE, REQUESTS_CA_BUNDLE=CA_INSIDE)
         progress(f"starting mlflow server (MLflow {self.env.mlflow_version}) with the plugin")

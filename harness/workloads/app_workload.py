@@ -54,16 +54,20 @@ def _serve(name: str, request: dict[str, Any], workdir: str) -> dict[str, Any]:
         "127.0.0.1",
         "--port",
         str(port),
-        "--backend-store-uri",
-        request["tracking_uri"],
-        "--registry-store-uri",
-        registry,
         "--default-artifact-root",
         request["artifact_root"],
         "--app-name",
         name,
     ]
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # the store URIs hold passwords: through MLflow's variables, not the command line
+    env = {
+        **os.environ,
+        "MLFLOW_BACKEND_STORE_URI": request["tracking_uri"],
+        "MLFLOW_REGISTRY_STORE_URI": registry,
+    }
+    proc = subprocess.Popen(
+        argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+    )
     result: dict[str, Any] = {"name": name, "health": None, "api": None, "exit_code": None}
     try:
         deadline = time.monotonic() + START_TIMEOUT
