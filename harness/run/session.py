@@ -481,9 +481,11 @@ def execute(options: Options) -> RunReport:
                 continue
             session.start_services(chosen, version)
             results += [session.run(scenario, version) for scenario in chosen]
+        first = session.versions[0]  # with shards, a path runs on the shard taking this item
         for scenario in scenarios:
-            for _, path in options.paths(scenario):
-                results += session.upgrade(scenario, path) if path else []
+            if plan is None or plan.takes(scenario.name, first):
+                for _, path in options.paths(scenario):
+                    results += session.upgrade(scenario, path) if path else []
         report = session.report(results)
         report.shard = plan.record() if plan else None
         return report
