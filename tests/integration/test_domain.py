@@ -26,7 +26,7 @@ BROKEN = {
     "flat-artifact-listing": ("log_artifact",),
     "alias-lowercase": ("set_registered_model_alias",),
 }
-# The search is the same for a seed, but the quick budget ends it after some seconds: the seed
+# The search is the same for a seed, until its budget ends it: the seed
 # whose search meets each defect early (seed 1 meets like-unescaped's only later, since the
 # strategies draw names a backend may equate)
 SEEDS = {"like-unescaped": 2}
@@ -36,8 +36,8 @@ def seed(plugin: str) -> str:
     return str(SEEDS.get(plugin.removeprefix("broken/"), 1))
 
 
-# the default scenario with a 10 s budget: each defect shows within seconds, and shrinking
-# that long gives the same last step (the default budget's examples: docs/domain.md, issue notes)
+# 30 s: a 10 s budget cut the search short on a loaded machine, in one process mode and not the
+# other; each defect shows within a few examples, and shrinking that long keeps its last step
 QUICK = ROOT / "tests" / "scenarios" / "domain-quick.yaml"
 
 
