@@ -60,7 +60,8 @@ class ScenarioRun:
         self.knobs = knobs or {}  # workload options given on the command line
         self.pool, self.report_dir = pool, report_dir
         self.timings = timings or Timings()
-        self.provisioner = Provisioner(env, probe, settings, progress, self.timings)
+        templates = self.transcripts.templates(env)
+        self.provisioner = Provisioner(env, probe, settings, progress, self.timings, templates)
         self.server_mode = ServerMode(self.provisioner, pool)
         self.examiner = Examiner(self.provisioner)
 

@@ -68,9 +68,13 @@ class Provisioner:
         settings: Settings,
         progress: Callable[[str], None],
         timings: Timings,
+        templates: Path | None = None,
     ) -> None:
+        """``templates``: where the migrated SQLite template is kept (the environment's own
+        directory unless given)."""
         self.env, self.probe, self.settings = env, probe, settings
         self.progress, self.timings = progress, timings
+        self.templates = templates or env.path
 
     def side(
         self,
@@ -121,12 +125,13 @@ class Provisioner:
 
     def _own_sqlite(self, uri: str | None, workdir: Path, scenario: Scenario) -> None:
         """An SQLite store of MLflow's own in ``workdir`` starts as a copy of a database
-        migrated once per environment (its migrations take seconds, the copy milliseconds),
+        migrated once per ``templates`` (its migrations take seconds, the copy milliseconds),
         without its default experiment: MLflow makes that itself, with this side's paths."""
         path = Path(uri.removeprefix(SQLITE)) if uri and uri.startswith(SQLITE) else None
         if path is None or path.parent != workdir or path.exists():
             return
-        template = self.env.path / f"harness-sqlite-{self.env.mlflow_version}.db"
+        template = self.templates / f"harness-sqlite-{self.env.mlflow_version}.db"
+        template.parent.mkdir(parents=True, exist_ok=True)
         with open(template.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another worker of the run may be making it
             if not template.exists():

@@ -3,7 +3,8 @@
 The contract suite's normalised transcript on MLflow's own stores is a pure function of the
 MLflow version and the packages installed beside it, the Python, the backend (MLflow's store
 classes and the service images) and the suite's code: the same key, the same transcript. A
-run that reuses one says so; timing-dependent oracles (the load profile) are never kept."""
+run that reuses one says so; timing-dependent oracles (the load profile) are never kept. So is
+MLflow's own SQLite schema, migrated once per key rather than once per environment."""
 
 from __future__ import annotations
 
@@ -55,6 +56,15 @@ class Transcripts:
     def key(self, parts: dict[str, Any]) -> str:
         blob = json.dumps([self.env_identity, parts], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+    def templates(self, env: PluginEnv) -> Path:
+        """Where MLflow's own migrated SQLite schema is kept for ``env``: shared by every
+        environment of the same identity (a new plugin, or an edited one, migrates nothing);
+        with ``reuse`` off, the environment's own directory, as before any cache."""
+        if not self.reuse:
+            return env.path
+        digest = hashlib.sha256(self.env_identity.encode()).hexdigest()[:20]
+        return self.root.parent / "templates" / digest
 
     def get(self, key: str) -> dict[str, Any] | None:
         path = self.root / f"{key}.json"

@@ -100,6 +100,21 @@ def test_a_transcript_key_ignores_the_plugin_but_not_what_mlflow_runs_with(tmp_p
     assert fresh.get(fresh.key(parts)) is None  # written, never read
 
 
+def test_mlflows_migrated_sqlite_schema_is_shared_by_environments_of_one_identity(
+    tmp_path: Path,
+) -> None:
+    """A new or edited plugin migrates nothing its identity migrated before; fresh runs
+    migrate in their own environment, as with no cache at all."""
+    lock = "mlflow==3.17.2\nsqlalchemy==2.0.1\nmy-plugin @ file:///src/p\n"
+    one, edited = _env(tmp_path / "a", lock), _env(tmp_path / "b", lock.replace("/p", "/q"))
+    other = _env(tmp_path / "c", lock.replace("2.0.1", "2.0.2"))
+    shared = Transcripts(identity(one), root=tmp_path / "cache").templates(one)
+    assert shared == Transcripts(identity(edited), root=tmp_path / "cache").templates(edited)
+    assert shared.parent == tmp_path / "templates"
+    assert shared != Transcripts(identity(other), root=tmp_path / "cache").templates(other)
+    assert Transcripts(identity(one), reuse=False).templates(one) == one.path
+
+
 def test_a_script_runs_fresh_when_a_variable_read_at_preload_differs() -> None:
     base = {"PATH": "/bin", **NATIVE, "PANDAS_COPY_ON_WRITE": "0"}
     server = ForkServer(Path("/nonexistent/python"), base, "p")
