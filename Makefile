@@ -3,7 +3,7 @@
 #             [CONFIG=file] [REPORT_DIR=reports] [PROFILE=quick|full] [SANDBOX=0]
 #             [UPGRADE=2.22.1:3.17.2 [UPGRADE_PLUGIN=older-release]]
 #   make check       the harness's own test suite (starts Docker, builds images, installs Chromium)
-#   make lint        ruff (lint and format) and mypy --strict; the first step of make check
+#   make lint        ruff (lint and format) and mypy --strict; make check runs it beside its set-up
 #   make unit        its fast tier: no Docker, no network, nothing slow [PYTEST_ARGS=...]
 #   make images      start Docker if needed and prepare the service images
 #   make wheel       build dist/*.whl, installable anywhere;  make lock  pin the harness's own venv
@@ -49,7 +49,10 @@ lint: venv
 	cd $(HERE) && $(VENV)/bin/ruff format --check harness tests
 	cd $(HERE) && $(VENV)/bin/mypy
 
-check: venv lint images browser
+# lint runs beside the set-up (Docker, images, Chromium: mostly waiting on packages), not before it
+check: venv
+	@$(MAKE) -f $(HERE)/Makefile --no-print-directory lint & lint=$$!; \
+	  $(MAKE) -f $(HERE)/Makefile --no-print-directory images browser; rc=$$?; wait $$lint && exit $$rc
 	cd $(HERE) && $(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 unit: venv
