@@ -3,8 +3,8 @@
 The contract suite's normalised transcript on MLflow's own stores is a pure function of the
 MLflow version and the packages installed beside it, the Python, the backend (MLflow's store
 classes and the service images) and the suite's code: the same key, the same transcript. A
-run that reuses one says so; timing-dependent oracles (the load profile) are never kept. So is
-MLflow's own SQLite schema, migrated once per key rather than once per environment."""
+run that reuses one says so; timing-dependent oracles (the load profile) are never kept.
+MLflow's own migrated SQLite schema is kept the same way: once per key, not per environment."""
 
 from __future__ import annotations
 
