@@ -4,7 +4,11 @@ operations, on the plugin's stores and on MLflow's own side by side (Hypothesis)
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
+import shutil
+import stat
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
@@ -15,6 +19,8 @@ from harness.model.contracts import builtin_name
 from harness.model.specs import WorkloadSpec
 
 SCRIPT = script("domain_workload")
+# what is kept of a plugin's failing examples: Hypothesis writes a few small files per example
+KEPT_FILES, KEPT_BYTES = 1000, 1 << 20
 
 
 class Domain(WorkloadSpec):
@@ -47,12 +53,17 @@ def perform(workload: Domain, ctx: Context) -> None:
         "workdir": str(ctx.side.workdir),
         # where the plugin took one of MLflow's schemes, MLflow's sides still get MLflow's store
         "keep_own": ctx.oracles[0].request.get("own_schemes", {}),
-        "database": str(cache_root() / "hypothesis" / ctx.side.request["plugin"]),
+        "database": str(ctx.side.workdir / "hypothesis"),  # where a sandbox can write
     }
     env = {k: v for oracle in ctx.oracles for k, v in oracle.env.items()}
     request["env"] = {k: v for k, v in env.items() if k.startswith("MLFLOW_")}  # for the script
     side = dataclasses.replace(ctx.side, env={**env, **ctx.side.env})
-    answer = ctx.attempt("workload:domain", side, "domain", request, SCRIPT)
+    kept = cache_root() / "hypothesis" / ctx.side.request["plugin"]
+    _copy_examples(kept, Path(request["database"]), owner=ctx.side.workdir)
+    try:
+        answer = ctx.attempt("workload:domain", side, "domain", request, SCRIPT)
+    finally:
+        _keep_examples(Path(request["database"]), kept)
     if answer is None:
         return
     if found := answer.get("difference"):  # the example as a script, beside the report
@@ -65,6 +76,49 @@ def perform(workload: Domain, ctx: Context) -> None:
             + "\n".join(found["steps"])[-4000:]
         )
     ctx.evidence.observed["domain"] = answer
+
+
+def _copy_examples(source: Path, target: Path, owner: Path | None = None) -> None:
+    """The example database's regular files (no links: the plugin wrote them), bounded in count
+    and size, owned as ``owner`` is (the sandbox's user must write to them)."""
+    target.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for top, dirs, files in os.walk(source):  # links to directories are not followed
+        here = target / Path(top).relative_to(source)
+        if not here.is_dir():  # past the bound
+            dirs[:] = []
+            continue
+        for name in [*dirs, *files]:
+            info = os.lstat(Path(top) / name)
+            if copied >= KEPT_FILES or info.st_size > KEPT_BYTES:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                (here / name).mkdir(exist_ok=True)
+            elif stat.S_ISREG(info.st_mode):
+                shutil.copyfile(Path(top) / name, here / name, follow_symlinks=False)
+            copied += 1
+    if owner is not None and os.geteuid() == 0:
+        ids = owner.stat()
+        for top, dirs, files in os.walk(target):
+            for name in [".", *dirs, *files]:
+                os.lchown(Path(top) / name, ids.st_uid, ids.st_gid)
+
+
+def _keep_examples(database: Path, kept: Path) -> None:
+    """The run's example database becomes the plugin's kept one (a cache: a lost race keeps
+    the other run's)."""
+    partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+    shutil.rmtree(partial, ignore_errors=True)
+    _copy_examples(database, partial)
+    old = kept.with_name(f"{kept.name}.{os.getpid()}.old")
+    try:
+        if kept.exists():
+            kept.rename(old)
+        partial.rename(kept)
+    except OSError:
+        pass
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(partial, ignore_errors=True)
 
 
 def _named(stores: Any) -> str:
